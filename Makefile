@@ -1,0 +1,36 @@
+# globaldb — see README.md. `make demo` and `make test` install what they
+# need on a fresh Debian machine (PostgreSQL 15 server via apt-get).
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/globaldb
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+
+.PHONY: build test lint bench demo deps fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/globaldb
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 12m ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 15m ./internal/bench/
+
+demo: deps build
+	$(BIN) demo
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/emulator/query/
+	$(GO) test -run '^$$' -fuzz FuzzParseAuthorization -fuzztime 30s ./internal/emulator/sigv4/
+
+clean:
+	rm -rf bin

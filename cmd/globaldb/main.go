@@ -1,0 +1,18 @@
+// Command globaldb builds, verifies, fails over and tears down a
+// multi-region Aurora Global Database, on AWS or on its own emulator.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/globaldb/globaldb/internal/cli"
+)
+
+func main() {
+	if err := cli.Root().ExecuteContext(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "globaldb:", err)
+		os.Exit(1)
+	}
+}

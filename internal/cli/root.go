@@ -1,0 +1,53 @@
+// Package cli is globaldb's command line: thin cobra commands over the
+// emulator, the runbook and (later) the orchestrator. Only main picks
+// exit codes.
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is set by the build.
+var Version = "dev"
+
+// Root returns the root command.
+func Root() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "globaldb",
+		Short:         "Multi-region Aurora Global Database with Route 53 failover, on AWS or on a local emulator",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
+	root.AddCommand(emulatorCmd(), demoCmd(), versionCmd())
+	return root
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "globaldb", Version) },
+	}
+}
+
+func logger(cmd *cobra.Command) *slog.Logger {
+	lvl, _ := cmd.Flags().GetString("log-level")
+	var level slog.Level
+	switch strings.ToLower(lvl) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,166 @@
+package rds
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/globaldb/globaldb/internal/emulator/clock"
+)
+
+// Store persists the model's state. Save is called with the model lock
+// held after every change; it must be atomic (a crash leaves the old or
+// the new state, never a torn one).
+type Store interface {
+	Load() (*State, error) // nil, nil when there is no state yet
+	Save(*State) error
+}
+
+// Addresses hands out loopback addresses on which an instance or link can
+// listen on port.
+type Addresses interface {
+	Allocate(port int) (string, error)
+}
+
+// Config configures a Service.
+type Config struct {
+	AccountID string
+	Clock     clock.Clock
+	Store     Store
+	Addresses Addresses
+	Logger    *slog.Logger
+	// Regions limits which region names are accepted; nil accepts every
+	// region in the embedded regions table.
+	Regions func(name string) ([]string, bool) // AZs of a region
+}
+
+// Service is the RDS model: state and behaviour of global clusters,
+// clusters, instances and subnet groups, per region. It imports no HTTP
+// and no wire format. All methods are safe for concurrent use.
+//
+// The real work (PostgreSQL processes, replication, DNS) is done by a
+// runtime that watches Topology and reports back through the Observe
+// methods; statuses move when the work is done.
+type Service struct {
+	cfg     Config
+	mu      sync.Mutex
+	st      *State
+	changed chan struct{}
+}
+
+// New loads state from cfg.Store and returns the service.
+func New(cfg Config) (*Service, error) {
+	if cfg.AccountID == "" {
+		cfg.AccountID = "000000000000"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{cfg: cfg, changed: make(chan struct{}, 1)}
+	if cfg.Store != nil {
+		st, err := cfg.Store.Load()
+		if err != nil {
+			return nil, fmt.Errorf("load rds state: %w", err)
+		}
+		s.st = st
+	}
+	if s.st == nil {
+		s.st = newState()
+	}
+	return s, nil
+}
+
+// Changed is signalled (non-blocking, coalesced) after every change.
+func (s *Service) Changed() <-chan struct{} { return s.changed }
+
+// commit persists state and wakes the runtime. Call with s.mu held.
+func (s *Service) commit() error {
+	if s.cfg.Store != nil {
+		if err := s.cfg.Store.Save(s.st); err != nil {
+			return fmt.Errorf("save rds state: %w", err)
+		}
+	}
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (s *Service) arn(region, kind, id string) string {
+	return fmt.Sprintf("arn:aws:rds:%s:%s:%s:%s", region, s.cfg.AccountID, kind, id)
+}
+
+func (s *Service) globalARN(id string) string {
+	return fmt.Sprintf("arn:aws:rds::%s:global-cluster:%s", s.cfg.AccountID, id)
+}
+
+// regionHash returns the endpoint label of a region, creating it once.
+func (s *Service) regionHash(region string) string {
+	h, ok := s.st.RegionHash[region]
+	if !ok {
+		h = randomID(12)
+		s.st.RegionHash[region] = h
+	}
+	return h
+}
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b)
+}
+
+func resourceID(prefix string) string {
+	return prefix + strings.ToUpper(randomID(26))
+}
+
+// FileStore keeps state as JSON in a file, written atomically (0600).
+type FileStore struct{ Path string }
+
+// Load implements Store.
+func (f FileStore) Load() (*State, error) {
+	b, err := os.ReadFile(f.Path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	st := newState()
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", f.Path, err)
+	}
+	return st, nil
+}
+
+// Save implements Store.
+func (f FileStore) Save(st *State) error {
+	b, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	tmp := f.Path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, f.Path); err != nil {
+		return fmt.Errorf("rename %s: %w", filepath.Base(tmp), err)
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+package rds
+
+import "sort"
+
+// Topology is the desired shape of the real work behind the model: which
+// PostgreSQL servers exist, who writes, who streams from whom, which WAN
+// links carry replication between regions and which DNS records the
+// endpoints resolve with. It is a pure function of the model's state; the
+// runtime converges processes towards it and reports back through the
+// Observe methods.
+type Topology struct {
+	Volumes []Volume
+	Nodes   []Node
+	Links   []Link
+	Records []Record
+	// Deleted lists clusters (keys) whose volumes must be removed.
+	Deleted []string
+	// Creating lists clusters without a volume of their own (secondaries)
+	// that are still creating; Promoting, detached clusters being promoted.
+	Creating, Promoting []string
+}
+
+// Volume is the storage of a primary or standalone cluster: an
+// initialised PostgreSQL data directory that the cluster's first writer
+// adopts, and that the last instance gives back when it is deleted.
+type Volume struct {
+	Cluster  string // key region/id
+	Region   string
+	Ready    bool
+	User     string
+	Password string // only while the volume still has to be initialised
+	Database string
+}
+
+// Node is one instance's PostgreSQL server.
+type Node struct {
+	Key      string // instance key region/id
+	Name     string // engine node name (application_name, slot name)
+	Region   string
+	Cluster  string // cluster key
+	Host     string
+	Port     int
+	Writer   bool
+	Upstream *Upstream // nil for a writer
+	// SyncStandbys are the in-region replicas a writer waits for (quorum
+	// of one), so that no acknowledged commit is lost when it dies.
+	SyncStandbys []string
+	Deleting     bool
+	// KeepAsVolume: when deleted, the node's data directory becomes the
+	// cluster volume again (Aurora keeps storage without instances).
+	KeepAsVolume bool
+	Ready        bool // the model has seen it available
+	// VolumeReady: the cluster's volume is initialised (a writer may
+	// adopt it).
+	VolumeReady bool
+	// Promoting: the node's cluster was detached and waits for this
+	// writer's promotion (ObservePromoted).
+	Promoting bool
+}
+
+// Upstream is where a replica streams from.
+type Upstream struct {
+	Node string // instance key
+	// Link is set when the stream crosses regions: the replica connects to
+	// the link's address, which forwards to the upstream node.
+	Link *Link
+}
+
+// Link is a WAN link carrying a secondary cluster's replication stream
+// from the primary region.
+type Link struct {
+	Cluster    string // secondary cluster key
+	From, To   string // regions
+	Host       string // listen address (in the secondary's region)
+	Port       int
+	TargetNode string // instance key of the global writer
+}
+
+// Record is a DNS record set for an endpoint name.
+type Record struct {
+	Name  string
+	CNAME string
+	A     []string
+	TTL   uint32
+}
+
+// endpointTTL is the TTL of RDS endpoint records; Aurora uses 5 s so that
+// clients follow the writer quickly.
+const endpointTTL = 5
+
+// Topology computes the desired topology from the current state.
+func (s *Service) Topology() Topology {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t Topology
+	for _, k := range sortedKeys(s.st.Clusters) {
+		c := s.st.Clusters[k]
+		if c.Status == StatusDeleting && len(s.clusterInstances(c)) == 0 {
+			t.Deleted = append(t.Deleted, k)
+			continue
+		}
+		if c.Status == StatusPromoting {
+			t.Promoting = append(t.Promoting, k)
+		}
+		if s.isSecondary(c) && c.Status == StatusCreating {
+			t.Creating = append(t.Creating, k)
+		}
+		if !s.isSecondary(c) && c.Status != StatusPromoting {
+			t.Volumes = append(t.Volumes, Volume{Cluster: k, Region: c.Region, Ready: c.VolumeReady,
+				User: c.MasterUsername, Password: c.PendingLogin, Database: c.DatabaseName})
+		}
+		link := s.linkFor(c)
+		if link != nil {
+			t.Links = append(t.Links, *link)
+		}
+		t.Nodes = append(t.Nodes, s.clusterNodes(c, link)...)
+		t.Records = append(t.Records, s.clusterRecords(c)...)
+	}
+	for _, id := range sortedKeys(s.st.Globals) {
+		g := s.st.Globals[id]
+		if w := s.st.Clusters[g.Writer]; w != nil {
+			t.Records = append(t.Records, Record{Name: s.globalEndpoint(g), CNAME: s.clusterEndpoint(w), TTL: endpointTTL})
+		}
+	}
+	return t
+}
+
+// linkFor returns the WAN link into secondary cluster c, or nil.
+func (s *Service) linkFor(c *Cluster) *Link {
+	if !s.isSecondary(c) || c.Status == StatusPromoting {
+		return nil
+	}
+	g := s.st.Globals[c.GlobalClusterID]
+	primary := s.st.Clusters[g.Writer]
+	if primary == nil || primary.Writer == "" {
+		return nil
+	}
+	return &Link{Cluster: key(c.Region, c.ID), From: primary.Region, To: c.Region, Host: c.LinkHost,
+		Port: primary.Port, TargetNode: key(primary.Region, primary.Writer)}
+}
+
+func (s *Service) clusterNodes(c *Cluster, link *Link) []Node {
+	ck := key(c.Region, c.ID)
+	secondary := s.isSecondary(c) && c.Status != StatusPromoting
+	insts := s.clusterInstances(c)
+	available := 0
+	for _, inst := range insts {
+		if inst.Status == StatusAvailable {
+			available++
+		}
+	}
+	var nodes []Node
+	var sync []string
+	for _, inst := range insts {
+		n := Node{Key: key(inst.Region, inst.ID), Name: inst.Node, Region: inst.Region, Cluster: ck,
+			Host: inst.Host, Port: inst.Port, Deleting: inst.Status == StatusDeleting, Ready: inst.Status == StatusAvailable,
+			Promoting: c.Status == StatusPromoting, VolumeReady: c.VolumeReady}
+		switch {
+		case inst.ID == c.Writer && !secondary:
+			n.Writer = true
+		case inst.ID == c.Writer:
+			if link != nil {
+				n.Upstream = &Upstream{Node: link.TargetNode, Link: link}
+			}
+		case c.Writer != "":
+			n.Upstream = &Upstream{Node: key(c.Region, c.Writer)}
+			if !secondary && !n.Deleting {
+				sync = append(sync, inst.Node)
+			}
+		}
+		if n.Deleting && !secondary {
+			others := available
+			if inst.Status == StatusAvailable {
+				others--
+			}
+			n.KeepAsVolume = others == 0
+		}
+		nodes = append(nodes, n)
+	}
+	sort.Strings(sync)
+	for i := range nodes {
+		if nodes[i].Writer {
+			nodes[i].SyncStandbys = sync
+		}
+	}
+	return nodes
+}
+
+// clusterRecords are the DNS records of c's endpoints.
+func (s *Service) clusterRecords(c *Cluster) []Record {
+	var recs []Record
+	secondary := s.isSecondary(c)
+	var readers []string
+	writerHost := ""
+	for _, inst := range s.clusterInstances(c) {
+		if inst.Status != StatusAvailable {
+			continue
+		}
+		recs = append(recs, Record{Name: s.instanceEndpoint(inst), A: []string{inst.Host}, TTL: endpointTTL})
+		if inst.ID == c.Writer && !secondary {
+			writerHost = inst.Host
+			recs = append(recs, Record{Name: s.clusterEndpoint(c), CNAME: s.instanceEndpoint(inst), TTL: endpointTTL})
+			continue
+		}
+		readers = append(readers, inst.Host)
+	}
+	if len(readers) == 0 && writerHost != "" {
+		readers = []string{writerHost} // Aurora: no replicas, the reader endpoint reaches the writer
+	}
+	if len(readers) > 0 {
+		recs = append(recs, Record{Name: s.readerEndpoint(c), A: readers, TTL: endpointTTL})
+	}
+	return recs
+}
+
+// ObserveVolumeReady records that a cluster's volume was initialised
+// (with its master user); the password is forgotten.
+func (s *Service) ObserveVolumeReady(cluster string) {
+	s.observe(func() {
+		if c := s.st.Clusters[cluster]; c != nil {
+			c.VolumeReady, c.PendingLogin = true, ""
+			if c.Status == StatusCreating {
+				c.Status = StatusAvailable
+			}
+		}
+	})
+}
+
+// ObserveClusterReady records that a cluster without a volume of its own
+// (a secondary) is ready.
+func (s *Service) ObserveClusterReady(cluster string) {
+	s.observe(func() {
+		if c := s.st.Clusters[cluster]; c != nil && c.Status == StatusCreating {
+			c.Status = StatusAvailable
+		}
+	})
+}
+
+// ObservePromoted records that a detached cluster's promotion finished:
+// it is available and its global membership disappears.
+func (s *Service) ObservePromoted(cluster string) {
+	s.observe(func() {
+		c := s.st.Clusters[cluster]
+		if c == nil || c.Status != StatusPromoting {
+			return
+		}
+		c.Status = StatusAvailable
+		c.VolumeReady = true
+		for _, g := range s.st.Globals {
+			g.Leaving = without(g.Leaving, cluster)
+		}
+	})
+}
+
+// ObserveInstanceReady records that an instance's server is up in its role.
+func (s *Service) ObserveInstanceReady(instance string) {
+	s.observe(func() {
+		if inst := s.st.Instances[instance]; inst != nil && inst.Status != StatusDeleting {
+			inst.Status = StatusAvailable
+		}
+	})
+}
+
+// ObserveInstanceFailed records that an instance could not be brought up.
+func (s *Service) ObserveInstanceFailed(instance string) {
+	s.observe(func() {
+		if inst := s.st.Instances[instance]; inst != nil && inst.Status != StatusDeleting {
+			inst.Status = StatusFailed
+		}
+	})
+}
+
+// ObserveInstanceDeleted removes a deleted instance.
+func (s *Service) ObserveInstanceDeleted(instance string) {
+	s.observe(func() { delete(s.st.Instances, instance) })
+}
+
+// ObserveClusterDeleted removes a deleted cluster.
+func (s *Service) ObserveClusterDeleted(cluster string) {
+	s.observe(func() { delete(s.st.Clusters, cluster) })
+}
+
+func (s *Service) observe(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
+	if err := s.commit(); err != nil {
+		s.cfg.Logger.Error("persist observation", "err", err)
+	}
+}
+
+// UsedHosts returns every loopback address the model has handed out, so
+// that an address allocator can avoid them after a restart.
+func (s *Service) UsedHosts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var hosts []string
+	for _, inst := range s.st.Instances {
+		hosts = append(hosts, inst.Host)
+	}
+	for _, c := range s.st.Clusters {
+		if c.LinkHost != "" {
+			hosts = append(hosts, c.LinkHost)
+		}
+	}
+	return hosts
+}

@@ -1,0 +1,116 @@
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/globaldb/globaldb/internal/emulator/awserr"
+	"github.com/globaldb/globaldb/internal/emulator/engine"
+	"github.com/globaldb/globaldb/internal/emulator/query"
+	"github.com/globaldb/globaldb/internal/emulator/sigv4"
+)
+
+// maxBody bounds request bodies; AWS Query requests are small.
+const maxBody = 8 << 20
+
+type service struct {
+	codec   *query.Codec
+	handler query.Handler
+}
+
+// router verifies every request's SigV4 signature and hands it to the
+// service its credential scope names.
+type router struct {
+	log      *slog.Logger
+	verifier *sigv4.Verifier
+	services map[string]service
+	fallback *query.Codec // renders errors before a service is known
+	health   func() map[string]any
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	reqID := requestID()
+	if r.URL.Path == "/_globaldb/health" && r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(rt.health())
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		rt.fallback.WriteError(w, awserr.New(awserr.InvalidParameterValue, "The request body could not be read or is too large."), reqID)
+		return
+	}
+	id, err := rt.verifier.Verify(r.Context(), r, body)
+	if err != nil {
+		rt.log.Info("request refused", "err", err, "request_id", reqID)
+		rt.fallback.WriteError(w, err, reqID)
+		return
+	}
+	svc, ok := rt.services[id.Service]
+	if !ok {
+		rt.fallback.WriteError(w, awserr.New(awserr.InvalidAction, "The service %q named in the credential scope is not served by the globaldb emulator.", id.Service), reqID)
+		return
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	svc.codec.Serve(r.Context(), rec, r, body, query.CallMeta{Region: id.Region, RequestID: reqID, AccessKeyID: id.AccessKeyID}, svc.handler)
+	rt.log.Debug("request", "service", id.Service, "region", id.Region, "action", actionOf(r, body),
+		"status", rec.status, "duration", time.Since(start), "request_id", reqID)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// actionOf extracts the Action for logging only; parameters (which may
+// hold passwords) are never logged.
+func actionOf(r *http.Request, body []byte) string {
+	for _, kv := range strings.Split(string(body)+"&"+r.URL.RawQuery, "&") {
+		if v, ok := strings.CutPrefix(kv, "Action="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+}
+
+// adminCredentials loads (or creates once) the internal superuser the
+// emulator uses to manage its PostgreSQL servers. The file is 0600.
+func adminCredentials(path string) (engine.Credentials, error) {
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		return engine.Credentials{User: "rdsadmin", Password: strings.TrimSpace(string(b))}, nil
+	}
+	if err != nil && !os.IsNotExist(err) {
+		return engine.Credentials{}, fmt.Errorf("read admin secret: %w", err)
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return engine.Credentials{}, fmt.Errorf("generate admin secret: %w", err)
+	}
+	pw := hex.EncodeToString(raw[:])
+	if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+		return engine.Credentials{}, fmt.Errorf("write admin secret: %w", err)
+	}
+	return engine.Credentials{User: "rdsadmin", Password: pw}, nil
+}

@@ -1,0 +1,139 @@
+package runbook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Resolver resolves endpoint names: net.DefaultResolver on AWS, the
+// emulator's DNS server on the emulator.
+type Resolver interface {
+	LookupHost(ctx context.Context, host string) ([]string, error)
+}
+
+// Endpoints are a cluster's writer and reader endpoint names and port.
+type Endpoints struct {
+	Writer, Reader string
+	Port           int
+}
+
+// ClusterEndpoints reads r's endpoints from DescribeDBClusters.
+func ClusterEndpoints(ctx context.Context, r Region) (Endpoints, error) {
+	out, err := r.Client.DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: &r.Cluster})
+	if err != nil {
+		return Endpoints{}, fmt.Errorf("describe cluster %s: %w", r.Cluster, err)
+	}
+	c := out.DBClusters[0]
+	return Endpoints{Writer: aws.ToString(c.Endpoint), Reader: aws.ToString(c.ReaderEndpoint), Port: int(aws.ToInt32(c.Port))}, nil
+}
+
+// Connect opens a connection to host:port as the master user, resolving
+// host with res.
+func Connect(ctx context.Context, res Resolver, host string, port int, user, password, database string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig("")
+	if err != nil {
+		return nil, err
+	}
+	cfg.Host, cfg.Port, cfg.User, cfg.Password, cfg.Database = host, uint16(port), user, password, database
+	cfg.ConnectTimeout = 5 * time.Second
+	cfg.LookupFunc = res.LookupHost
+	cfg.DialFunc = (&net.Dialer{Timeout: 5 * time.Second}).DialContext
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s:%d: %w", host, port, err)
+	}
+	return conn, nil
+}
+
+// Replication is the outcome of a canary write.
+type Replication struct {
+	Region string
+	Lag    time.Duration // commit in the primary until visible in Region
+}
+
+// VerifyReplication writes a canary row through the primary's writer
+// endpoint and measures, for each secondary, how long until it can be
+// read through that secondary's reader endpoint.
+func VerifyReplication(ctx context.Context, s *Spec, res Resolver) ([]Replication, error) {
+	pe, err := ClusterEndpoints(ctx, s.Primary)
+	if err != nil {
+		return nil, err
+	}
+	w, err := Connect(ctx, res, pe.Writer, pe.Port, s.MasterUser, s.Password, s.Database)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close(ctx)
+	if _, err := w.Exec(ctx, `CREATE TABLE IF NOT EXISTS globaldb_canary (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`); err != nil {
+		return nil, fmt.Errorf("create canary table: %w", err)
+	}
+	id := strconv.FormatInt(time.Now().UnixNano(), 36)
+	if _, err := w.Exec(ctx, `INSERT INTO globaldb_canary (id) VALUES ($1)`, id); err != nil {
+		return nil, fmt.Errorf("write canary: %w", err)
+	}
+	committed := time.Now()
+	var out []Replication
+	for _, r := range s.Secondaries {
+		e, err := ClusterEndpoints(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		lag, err := waitForRow(ctx, res, e, s, id, committed)
+		if err != nil {
+			return nil, fmt.Errorf("read canary in %s: %w", r.Name, err)
+		}
+		out = append(out, Replication{Region: r.Name, Lag: lag})
+	}
+	return out, nil
+}
+
+func waitForRow(ctx context.Context, res Resolver, e Endpoints, s *Spec, id string, committed time.Time) (time.Duration, error) {
+	conn, err := Connect(ctx, res, e.Reader, e.Port, s.MasterUser, s.Password, s.Database)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM globaldb_canary WHERE id = $1`, id).Scan(&n)
+		var pgErr *pgconn.PgError
+		if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P01") { // table not replicated yet
+			return 0, err
+		}
+		if n == 1 {
+			return time.Since(committed), nil
+		}
+		time.Sleep(2 * time.Millisecond) // polling interval of a visibility probe, not a wait for a condition
+	}
+	return 0, errors.New("canary row did not appear within 30s")
+}
+
+// WriteRefused reports whether a write through the secondary's reader
+// endpoint is refused as read-only (SQLSTATE 25006).
+func WriteRefused(ctx context.Context, s *Spec, r Region, res Resolver) (bool, error) {
+	e, err := ClusterEndpoints(ctx, r)
+	if err != nil {
+		return false, err
+	}
+	conn, err := Connect(ctx, res, e.Reader, e.Port, s.MasterUser, s.Password, s.Database)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `INSERT INTO globaldb_canary (id) VALUES ('refused')`)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "25006" {
+		return true, nil
+	}
+	return false, err
+}
