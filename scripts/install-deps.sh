@@ -11,14 +11,20 @@ have_pg() {
   compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null
 }
 
-if have_pg; then
-  exit 0
-fi
+# Debian's awscli package is the aws CLI v2 (/usr/bin/aws); the tests run
+# the runbook with every aws CLI on the machine (v1 may come from pip).
+pkgs=()
+have_pg || pkgs+=(postgresql postgresql-contrib)
+[[ -x /usr/bin/aws ]] || pkgs+=(awscli)
+command -v psql >/dev/null || pkgs+=(postgresql-client)
+command -v dig >/dev/null || pkgs+=(dnsutils)
+[[ ${#pkgs[@]} -eq 0 ]] && exit 0
+
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "installing PostgreSQL server (apt-get)..." >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null
+echo "installing ${pkgs[*]} (apt-get)..." >&2
+$SUDO apt-get update -qq || true
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 # Debian starts a cluster on 127.0.0.1:5432; globaldb does not need it.
 $SUDO pg_ctlcluster --force 15 main stop 2>/dev/null || true
 have_pg

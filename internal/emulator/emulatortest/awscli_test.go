@@ -106,7 +106,7 @@ func TestAWSCLI_Runbook(t *testing.T) {
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_ENDPOINT_URL=")
 	for i, bin := range bins {
 		cli := &awsCLI{t: t, bin: bin, endpoint: e.Endpoint(), env: env}
-		t.Run(filepath.Base(filepath.Dir(bin))+"-"+string(rune('a'+i)), func(t *testing.T) {
+		t.Run(cliVersion(bin), func(t *testing.T) {
 			cli.t = t
 			cliRunbook(t, cli, e, "cli"+string(rune('a'+i)))
 		})
@@ -171,4 +171,14 @@ func cliRunbook(t *testing.T, cli *awsCLI, e *emulator.Emulator, name string) {
 		!strings.Contains(stderr, "GlobalClusterNotFoundFault") {
 		t.Errorf("describe deleted global cluster: err=%v stderr=%s", err, stderr)
 	}
+}
+
+// cliVersion names a CLI by its major version ("aws-cli-v1", "aws-cli-v2").
+func cliVersion(bin string) string {
+	out, _ := exec.Command(bin, "--version").CombinedOutput()
+	v := strings.Fields(string(out))
+	if len(v) > 0 && strings.HasPrefix(v[0], "aws-cli/") {
+		return "aws-cli-v" + strings.SplitN(strings.TrimPrefix(v[0], "aws-cli/"), ".", 2)[0]
+	}
+	return filepath.Base(bin)
 }

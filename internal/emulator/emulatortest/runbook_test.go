@@ -173,3 +173,7 @@ func checkNothingLeft(t *testing.T, e *emulator.Emulator) {
 		t.Errorf("left in data dir after teardown: %s", ent.Name())
 	}
 }
+
+func dbClusterFilter(id string) []types.Filter {
+	return []types.Filter{{Name: aws.String("db-cluster-id"), Values: []string{id}}}
+}

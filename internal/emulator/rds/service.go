@@ -75,6 +75,13 @@ func New(cfg Config) (*Service, error) {
 	if s.st == nil {
 		s.st = newState()
 	}
+	// After a restart every server has to come back first: instances show
+	// "rebooting" until the runtime sees them up in their role again.
+	for _, inst := range s.st.Instances {
+		if inst.Status == StatusAvailable || inst.Status == StatusFailed {
+			inst.Status = StatusRebooting
+		}
+	}
 	return s, nil
 }
 

@@ -13,6 +13,7 @@ const (
 	StatusPromoting = "promoting"
 	StatusModifying = "modifying"
 	StatusFailed    = "failed"
+	StatusRebooting = "rebooting"
 )
 
 // Tag is a resource tag.
@@ -47,27 +48,27 @@ type GlobalCluster struct {
 
 // Cluster is an Aurora DB cluster in one region.
 type Cluster struct {
-	ID                  string    `json:"id"`
-	Region              string    `json:"region"`
-	ResourceID          string    `json:"resourceId"`
-	Engine              string    `json:"engine"`
-	EngineVersion       string    `json:"engineVersion"`
-	DatabaseName        string    `json:"databaseName,omitempty"`
-	MasterUsername      string    `json:"masterUsername,omitempty"`
-	Port                int       `json:"port"`
-	Status              string    `json:"status"`
-	Created             time.Time `json:"created"`
-	GlobalClusterID     string    `json:"globalClusterId,omitempty"`
-	DeletionProtection  bool      `json:"deletionProtection"`
-	IAMAuth             bool      `json:"iamAuth"`
-	StorageEncrypted    bool      `json:"storageEncrypted"`
-	KmsKeyID            string    `json:"kmsKeyId,omitempty"`
-	SubnetGroup         string    `json:"subnetGroup,omitempty"`
-	SecurityGroups      []string  `json:"securityGroups,omitempty"`
-	ParameterGroup      string    `json:"parameterGroup,omitempty"`
-	BackupRetention     int       `json:"backupRetention"`
-	Tags                []Tag     `json:"tags,omitempty"`
-	AvailabilityZones   []string  `json:"availabilityZones,omitempty"`
+	ID                 string    `json:"id"`
+	Region             string    `json:"region"`
+	ResourceID         string    `json:"resourceId"`
+	Engine             string    `json:"engine"`
+	EngineVersion      string    `json:"engineVersion"`
+	DatabaseName       string    `json:"databaseName,omitempty"`
+	MasterUsername     string    `json:"masterUsername,omitempty"`
+	Port               int       `json:"port"`
+	Status             string    `json:"status"`
+	Created            time.Time `json:"created"`
+	GlobalClusterID    string    `json:"globalClusterId,omitempty"`
+	DeletionProtection bool      `json:"deletionProtection"`
+	IAMAuth            bool      `json:"iamAuth"`
+	StorageEncrypted   bool      `json:"storageEncrypted"`
+	KmsKeyID           string    `json:"kmsKeyId,omitempty"`
+	SubnetGroup        string    `json:"subnetGroup,omitempty"`
+	SecurityGroups     []string  `json:"securityGroups,omitempty"`
+	ParameterGroup     string    `json:"parameterGroup,omitempty"`
+	BackupRetention    int       `json:"backupRetention"`
+	Tags               []Tag     `json:"tags,omitempty"`
+	AvailabilityZones  []string  `json:"availabilityZones,omitempty"`
 	// Writer is the instance that writes (primary or standalone cluster)
 	// or, in a secondary cluster, the instance that streams from the
 	// primary region and that the others cascade from.
