@@ -76,18 +76,33 @@ func VerifyReplication(ctx context.Context, s *Spec, res Resolver) ([]Replicatio
 	if _, err := w.Exec(ctx, `CREATE TABLE IF NOT EXISTS globaldb_canary (id text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`); err != nil {
 		return nil, fmt.Errorf("create canary table: %w", err)
 	}
+	// Connect to every secondary first, so that the lag measured is the
+	// replication's, not the connection set-up's.
+	readers := make([]*pgx.Conn, 0, len(s.Secondaries))
+	defer func() {
+		for _, r := range readers {
+			r.Close(ctx)
+		}
+	}()
+	for _, r := range s.Secondaries {
+		e, err := ClusterEndpoints(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := Connect(ctx, res, e.Reader, e.Port, s.MasterUser, s.Password, s.Database)
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", r.Name, err)
+		}
+		readers = append(readers, conn)
+	}
 	id := strconv.FormatInt(time.Now().UnixNano(), 36)
 	if _, err := w.Exec(ctx, `INSERT INTO globaldb_canary (id) VALUES ($1)`, id); err != nil {
 		return nil, fmt.Errorf("write canary: %w", err)
 	}
 	committed := time.Now()
 	var out []Replication
-	for _, r := range s.Secondaries {
-		e, err := ClusterEndpoints(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		lag, err := waitForRow(ctx, res, e, s, id, committed)
+	for i, r := range s.Secondaries {
+		lag, err := waitForRow(ctx, readers[i], id, committed)
 		if err != nil {
 			return nil, fmt.Errorf("read canary in %s: %w", r.Name, err)
 		}
@@ -96,12 +111,9 @@ func VerifyReplication(ctx context.Context, s *Spec, res Resolver) ([]Replicatio
 	return out, nil
 }
 
-func waitForRow(ctx context.Context, res Resolver, e Endpoints, s *Spec, id string, committed time.Time) (time.Duration, error) {
-	conn, err := Connect(ctx, res, e.Reader, e.Port, s.MasterUser, s.Password, s.Database)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close(ctx)
+// waitForRow polls conn until the canary row is visible; the lag is from
+// the commit acknowledgement to the first read that sees it.
+func waitForRow(ctx context.Context, conn *pgx.Conn, id string, committed time.Time) (time.Duration, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var n int
@@ -113,7 +125,6 @@ func waitForRow(ctx context.Context, res Resolver, e Endpoints, s *Spec, id stri
 		if n == 1 {
 			return time.Since(committed), nil
 		}
-		time.Sleep(2 * time.Millisecond) // polling interval of a visibility probe, not a wait for a condition
 	}
 	return 0, errors.New("canary row did not appear within 30s")
 }

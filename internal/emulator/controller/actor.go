@@ -150,8 +150,17 @@ func (a *actor) provision(ctx context.Context, spec rds.Node, n engine.Node) err
 	if !ok {
 		return waiting("the upstream server")
 	}
-	if err := a.c.cfg.Engine.Clone(ctx, n, engine.Upstream{Host: host, Port: port}); err != nil {
-		return fmt.Errorf("clone from %s:%d: %w", host, port, err)
+	// The initial copy is taken from the upstream server directly, as AWS
+	// seeds a secondary's storage out of band; the replication stream then
+	// runs through the WAN link.
+	src, _ := a.c.runningNode(spec.Upstream.Node)
+	if err := a.c.cfg.Engine.Clone(ctx, n, engine.Upstream{Host: src.Host, Port: src.Port}); err != nil {
+		return fmt.Errorf("clone from %s: %w", src.Addr(), err)
+	}
+	if spec.Upstream.Link != nil {
+		if err := a.c.cfg.Engine.SetUpstream(n, engine.Upstream{Host: host, Port: port}); err != nil {
+			return err
+		}
 	}
 	a.upstream = fmt.Sprintf("%s:%d", host, port)
 	return nil

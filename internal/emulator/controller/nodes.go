@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 
+	"github.com/globaldb/globaldb/internal/emulator/engine"
+
 	"github.com/globaldb/globaldb/internal/emulator/rds"
 )
 
@@ -60,4 +62,11 @@ func (c *Controller) upstreamAddr(up *rds.Upstream) (host string, port int, ok b
 		return up.Link.Host, up.Link.Port, true
 	}
 	return n.Host, n.Port, true
+}
+
+func (c *Controller) runningNode(key string) (engine.Node, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.running[key]
+	return n, ok
 }

@@ -107,7 +107,9 @@ func TestEmulator_RestartAfterKill9(t *testing.T) {
 	c = startChild(t, dir)
 	s = restartSpec(c)
 	for _, r := range append([]runbook.Region{s.Primary}, s.Secondaries...) {
-		w := rds.NewDBInstanceAvailableWaiter(r.Client, func(o *rds.DBInstanceAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, 100*time.Millisecond })
+		w := rds.NewDBInstanceAvailableWaiter(r.Client, func(o *rds.DBInstanceAvailableWaiterOptions) {
+			o.MinDelay, o.MaxDelay = 100*time.Millisecond, 100*time.Millisecond
+		})
 		if err := w.Wait(ctx, &rds.DescribeDBInstancesInput{Filters: dbClusterFilter(r.Cluster)}, time.Minute); err != nil {
 			t.Fatalf("instances of %s after restart: %v", r.Cluster, err)
 		}

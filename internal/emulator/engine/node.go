@@ -202,3 +202,16 @@ func (s *Supervisor) Rewind(ctx context.Context, n Node, up Upstream) error {
 	s.log.Info("rewound node", "node", n.Name, "upstream", upstreamAddr(up), "took", time.Since(start))
 	return nil
 }
+
+// SetUpstream rewrites a stopped standby's replication settings so that it
+// streams from up when it next starts (e.g. through a WAN link after a
+// clone taken directly from the source). The slot name stays n.Name.
+func (s *Supervisor) SetUpstream(n Node, up Upstream) error {
+	if err := s.validate(n); err != nil {
+		return fmt.Errorf("set upstream of %s: %w", n.Name, err)
+	}
+	if s.running(n.Dir) {
+		return fmt.Errorf("set upstream of %s: %w", n.Name, ErrRunning)
+	}
+	return s.writeStandbyAuto(n, up)
+}
