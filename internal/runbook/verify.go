@@ -57,7 +57,11 @@ func Connect(ctx context.Context, res Resolver, host string, port int, user, pas
 // Replication is the outcome of a canary write.
 type Replication struct {
 	Region string
-	Lag    time.Duration // commit in the primary until visible in Region
+	Lag    time.Duration // commit acknowledged in the primary until visible in Region
+	// SinceWrite is from sending the write until visible in Region; it is
+	// never shorter than the one-way delay to Region (the commit's WAL may
+	// cross the link before the commit is acknowledged).
+	SinceWrite time.Duration
 }
 
 // VerifyReplication writes a canary row through the primary's writer
@@ -96,6 +100,7 @@ func VerifyReplication(ctx context.Context, s *Spec, res Resolver) ([]Replicatio
 		readers = append(readers, conn)
 	}
 	id := strconv.FormatInt(time.Now().UnixNano(), 36)
+	sent := time.Now()
 	if _, err := w.Exec(ctx, `INSERT INTO globaldb_canary (id) VALUES ($1)`, id); err != nil {
 		return nil, fmt.Errorf("write canary: %w", err)
 	}
@@ -106,7 +111,7 @@ func VerifyReplication(ctx context.Context, s *Spec, res Resolver) ([]Replicatio
 		if err != nil {
 			return nil, fmt.Errorf("read canary in %s: %w", r.Name, err)
 		}
-		out = append(out, Replication{Region: r.Name, Lag: lag})
+		out = append(out, Replication{Region: r.Name, Lag: lag, SinceWrite: lag + committed.Sub(sent)})
 	}
 	return out, nil
 }

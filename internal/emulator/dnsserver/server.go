@@ -43,7 +43,7 @@ func New(addr string, logger *slog.Logger, sources ...Source) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{addr: addr, logger: logger.With("component", "dnsserver"), sources: sources, done: make(chan struct{})}
+	return &Server{addr: addr, logger: logger, sources: sources, done: make(chan struct{})}
 }
 
 // Start binds UDP and TCP on the same port and serves in background
@@ -111,9 +111,16 @@ func (s *Server) activate(ctx context.Context, srv *dns.Server) error {
 	s.served.Add(1)
 	go func() {
 		defer s.served.Done()
-		if err := srv.ActivateAndServe(); err != nil {
+		err := srv.ActivateAndServe()
+		select {
+		case <-s.done: // closing: errors from shutdown are expected
+		default:
+			if err != nil {
+				s.logger.Error("dns listener stopped unexpectedly", "error", err)
+			}
+		}
+		if err != nil {
 			failed <- err
-			s.logger.Debug("dns listener stopped", "error", err)
 		}
 	}()
 	select {

@@ -70,9 +70,16 @@ func fastWaiters(t *testing.T) []string {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range doc["waiters"].(map[string]any) {
-		w.(map[string]any)["delay"] = 1
+	// Keep only the waiters the runbook uses: other definitions may name
+	// operations an older CLI's model lacks.
+	keep := map[string]any{}
+	for name, w := range doc["waiters"].(map[string]any) {
+		if strings.HasPrefix(name, "DBInstance") || strings.HasPrefix(name, "DBCluster") {
+			w.(map[string]any)["delay"] = 1
+			keep[name] = w
+		}
 	}
+	doc["waiters"] = keep
 	dir := t.TempDir()
 	dst := filepath.Join(dir, "rds", "2014-10-31")
 	if err := os.MkdirAll(dst, 0o755); err != nil {
@@ -107,6 +114,7 @@ func TestAWSCLI_Runbook(t *testing.T) {
 	for i, bin := range bins {
 		cli := &awsCLI{t: t, bin: bin, endpoint: e.Endpoint(), env: env}
 		t.Run(cliVersion(bin), func(t *testing.T) {
+			t.Parallel()
 			cli.t = t
 			cliRunbook(t, cli, e, "cli"+string(rune('a'+i)))
 		})

@@ -54,8 +54,8 @@ func TestEmulator_SeedRunbook(t *testing.T) {
 		t.Fatalf("verify replication: %v", err)
 	}
 	floor := regions.OneWayDelay("ap-southeast-1", "ap-southeast-2")
-	if reps[0].Lag < floor {
-		t.Errorf("row visible in the secondary after %v, faster than the link's one-way delay %v", reps[0].Lag, floor)
+	if reps[0].SinceWrite < floor {
+		t.Errorf("row visible in the secondary %v after the write was sent, faster than the link's one-way delay %v", reps[0].SinceWrite, floor)
 	}
 	refused, err := runbook.WriteRefused(ctx, s, s.Secondaries[0], res)
 	if err != nil || !refused {

@@ -60,6 +60,10 @@ func (c *conn) close() {
 // or the connection is closed.
 func (c *conn) run(ctx context.Context, target string) {
 	defer c.close()
+	if target == "" {
+		c.logger.Debug("proxy has no target yet; connection dropped")
+		return
+	}
 	d := net.Dialer{Timeout: dialTimeout}
 	up, err := d.DialContext(ctx, "tcp", target)
 	if err != nil {

@@ -282,6 +282,18 @@ func TestProxy_SetTarget(t *testing.T) {
 	}
 }
 
+func TestProxy_NoTarget(t *testing.T) {
+	echo := startEcho(t, "")
+	_, p := startProxy(t, 0, "")
+	t.Run("connection dropped until a target is set", func(t *testing.T) { expectDead(t, dial(t, p.Addr())) })
+	t.Run("works after SetTarget", func(t *testing.T) {
+		p.SetTarget(echo.addr())
+		if got, _ := dial(t, p.Addr()).roundTrip(t, "hi"); got != "hi" {
+			t.Errorf("reply %q, want hi", got)
+		}
+	})
+}
+
 func TestNetwork_Close(t *testing.T) {
 	before := runtime.NumGoroutine()
 	echo := startEcho(t, "")

@@ -74,7 +74,8 @@ type Network struct {
 
 // NewNetwork returns a Network whose links default to delay(a, b) one way;
 // a nil delay means regions.OneWayDelay (half the measured RTT, 50 ms for
-// unknown pairs). logger may be nil.
+// unknown pairs). delay must be symmetric: it is called with the pair in
+// name order. logger may be nil.
 func NewNetwork(logger *slog.Logger, delay func(a, b string) time.Duration) *Network {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -83,7 +84,7 @@ func NewNetwork(logger *slog.Logger, delay func(a, b string) time.Duration) *Net
 		delay = regions.OneWayDelay
 	}
 	return &Network{
-		logger: logger.With("component", "netsim"), delay: delay,
+		logger: logger, delay: delay,
 		delays: map[pair]time.Duration{}, cut: map[pair]bool{}, proxies: map[*Proxy]struct{}{},
 	}
 }

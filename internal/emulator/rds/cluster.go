@@ -39,7 +39,7 @@ func (s *Service) CreateDBCluster(_ context.Context, region string, in *sdk.Crea
 		return nil, errorf(errClusterExists, "DB Cluster already exists")
 	}
 	c := &Cluster{
-		ID: id, Region: region, ResourceID: resourceID("cluster-"), Engine: engine, EngineVersion: version,
+		ID: id, Region: region, ResourceID: s.resourceID("cluster-"), Engine: engine, EngineVersion: version,
 		Port: defaultPort, Status: StatusCreating, Created: s.cfg.Clock.Now().UTC(),
 		DeletionProtection: in.DeletionProtection != nil && *in.DeletionProtection,
 		IAMAuth:            in.EnableIAMDatabaseAuthentication != nil && *in.EnableIAMDatabaseAuthentication,

@@ -21,7 +21,7 @@ func (s *Service) CreateGlobalCluster(_ context.Context, region string, in *sdk.
 		return nil, errorf(errGlobalExists, "Global cluster %s already exists", id)
 	}
 	g := &GlobalCluster{
-		ID: id, ResourceID: "cluster-" + randomID(26), EndpointHash: randomID(12),
+		ID: id, ResourceID: "cluster-" + s.randomID(26), EndpointHash: s.randomID(12),
 		Status: StatusAvailable, Created: s.cfg.Clock.Now().UTC(), Tags: tagsFrom(in.Tags),
 		DeletionProtection: in.DeletionProtection != nil && *in.DeletionProtection,
 	}

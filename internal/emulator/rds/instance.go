@@ -54,7 +54,7 @@ func (s *Service) CreateDBInstance(_ context.Context, region string, in *sdk.Cre
 	}
 	s.st.NextNode++
 	inst := &Instance{
-		ID: id, Region: region, ClusterID: c.ID, ResourceID: resourceID("db-"), Class: deref(in.DBInstanceClass),
+		ID: id, Region: region, ClusterID: c.ID, ResourceID: s.resourceID("db-"), Class: deref(in.DBInstanceClass),
 		Engine: c.Engine, EngineVersion: c.EngineVersion, AZ: az, PromotionTier: 1, Status: StatusCreating,
 		Created: s.cfg.Clock.Now().UTC(), Host: host, Port: c.Port, Tags: tagsFrom(in.Tags),
 		PubliclyAccessible: in.PubliclyAccessible != nil && *in.PubliclyAccessible,

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -34,6 +35,11 @@ type Config struct {
 	Store     Store
 	Addresses Addresses
 	Logger    *slog.Logger
+	// Random is the source of generated identifiers (resource IDs,
+	// endpoint labels); nil means crypto/rand. It is only read with the
+	// model lock held, so it need not be safe for concurrent use. Tests
+	// set a seeded generator to get stable identifiers.
+	Random io.Reader
 	// Regions limits which region names are accepted; nil accepts every
 	// region in the embedded regions table.
 	Regions func(name string) ([]string, bool) // AZs of a region
@@ -63,6 +69,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Random == nil {
+		cfg.Random = rand.Reader
 	}
 	s := &Service{cfg: cfg, changed: make(chan struct{}, 1)}
 	if cfg.Store != nil {
@@ -114,7 +123,7 @@ func (s *Service) globalARN(id string) string {
 func (s *Service) regionHash(region string) string {
 	h, ok := s.st.RegionHash[region]
 	if !ok {
-		h = randomID(12)
+		h = s.randomID(12)
 		s.st.RegionHash[region] = h
 	}
 	return h
@@ -122,10 +131,12 @@ func (s *Service) regionHash(region string) string {
 
 const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
-func randomID(n int) string {
+// randomID returns n random characters of idAlphabet read from
+// cfg.Random. Call with s.mu held.
+func (s *Service) randomID(n int) string {
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
+	if _, err := io.ReadFull(s.cfg.Random, b); err != nil {
+		panic(fmt.Sprintf("read random identifier: %v", err))
 	}
 	for i := range b {
 		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
@@ -133,8 +144,10 @@ func randomID(n int) string {
 	return string(b)
 }
 
-func resourceID(prefix string) string {
-	return prefix + strings.ToUpper(randomID(26))
+// resourceID returns a resource ID such as "cluster-ABC…" (26 upper-case
+// characters after prefix). Call with s.mu held.
+func (s *Service) resourceID(prefix string) string {
+	return prefix + strings.ToUpper(s.randomID(26))
 }
 
 // FileStore keeps state as JSON in a file, written atomically (0600).
