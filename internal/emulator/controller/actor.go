@@ -30,7 +30,6 @@ type actor struct {
 	upstream string // host:port the server streams from, "" for a writer
 	sync     []string
 	reported bool
-	promoted bool
 }
 
 func newActor(c *Controller, n rds.Node) *actor {

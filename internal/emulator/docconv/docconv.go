@@ -44,14 +44,6 @@ func decodeStruct(doc map[string]any, v reflect.Value, path string) error {
 
 func decodeValue(val any, f reflect.Value, path string) error {
 	if f.Kind() == reflect.Pointer {
-		if f.Type().Elem() == timeType || f.Type().Elem().Kind() != reflect.Struct {
-			nv := reflect.New(f.Type().Elem())
-			if err := decodeValue(val, nv.Elem(), path); err != nil {
-				return err
-			}
-			f.Set(nv)
-			return nil
-		}
 		nv := reflect.New(f.Type().Elem())
 		if err := decodeValue(val, nv.Elem(), path); err != nil {
 			return err

@@ -3,6 +3,8 @@ package emulatortest_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,10 +64,44 @@ func TestEmulator_SeedRunbook(t *testing.T) {
 		t.Errorf("write to secondary: refused=%v err=%v, want refused with SQLSTATE 25006", refused, err)
 	}
 	t.Run("refusals", func(t *testing.T) { checkRefusals(ctx, t, s) })
+	addrs := instanceAddrs(ctx, t, s, res)
 	if err := runbook.Down(ctx, s); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	checkNothingLeft(t, e)
+	for _, a := range addrs {
+		if c, err := net.DialTimeout("tcp", a, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections after teardown", a)
+		}
+	}
+}
+
+// instanceAddrs resolves every instance endpoint to host:port, checking
+// that each accepts connections.
+func instanceAddrs(ctx context.Context, t *testing.T, s *runbook.Spec, res *net.Resolver) []string {
+	t.Helper()
+	var addrs []string
+	for _, r := range append([]runbook.Region{s.Primary}, s.Secondaries...) {
+		out, err := r.Client.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{Filters: dbClusterFilter(r.Cluster)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inst := range out.DBInstances {
+			hosts, err := res.LookupHost(ctx, aws.ToString(inst.Endpoint.Address))
+			if err != nil || len(hosts) != 1 {
+				t.Fatalf("resolve %s: %v %v", aws.ToString(inst.Endpoint.Address), hosts, err)
+			}
+			a := net.JoinHostPort(hosts[0], fmt.Sprint(aws.ToInt32(inst.Endpoint.Port)))
+			c, err := net.DialTimeout("tcp", a, time.Second)
+			if err != nil {
+				t.Fatalf("instance %s at %s: %v", aws.ToString(inst.DBInstanceIdentifier), a, err)
+			}
+			c.Close()
+			addrs = append(addrs, a)
+		}
+	}
+	return addrs
 }
 
 func checkTopology(ctx context.Context, t *testing.T, s *runbook.Spec) {

@@ -1,0 +1,567 @@
+package rdsapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	sdk "github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/smithy-go"
+
+	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
+	"github.com/globaldb/globaldb/internal/emulator/query"
+	"github.com/globaldb/globaldb/internal/emulator/rds"
+	"github.com/globaldb/globaldb/internal/emulator/rdsapi"
+	"github.com/globaldb/globaldb/internal/emulator/sigv4"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixedNow is the model's clock: every timestamp in the goldens is this.
+var fixedNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+type fixedClock struct{}
+
+func (fixedClock) Now() time.Time { return fixedNow }
+
+// After never fires: the model does not wait, and a golden test must not.
+func (fixedClock) After(time.Duration) <-chan time.Time { return make(chan time.Time) }
+
+// seqAddresses hands out 127.0.0.2, 127.0.0.3, … in call order.
+type seqAddresses struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (a *seqAddresses) Allocate(int) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n++
+	return fmt.Sprintf("127.0.0.%d", a.n+1), nil
+}
+
+// exchange is one request and the raw response the server wrote.
+type exchange struct {
+	action string
+	status int
+	body   []byte
+	header http.Header
+}
+
+// harness serves the RDS model over real HTTP with SigV4 verification, the
+// way the emulator's router does, and records every response.
+type harness struct {
+	model    *rds.Service
+	srv      *httptest.Server
+	codec    *query.Codec
+	handler  *rdsapi.Handler
+	verifier *sigv4.Verifier
+
+	mu        sync.Mutex
+	requestID string
+	got       []exchange
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	model, err := rds.New(rds.Config{
+		Clock:     fixedClock{},
+		Random:    rand.NewChaCha8([32]byte{'g', 'l', 'o', 'b', 'a', 'l', 'd', 'b'}),
+		Addresses: &seqAddresses{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{
+		model:    model,
+		codec:    query.NewCodec(awsmodel.MustLoad("rds")),
+		handler:  rdsapi.New(model),
+		verifier: &sigv4.Verifier{Secrets: sigv4.StaticSecrets{"test": "test"}},
+	}
+	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	reqID := h.requestID
+	h.mu.Unlock()
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	form, _ := url.ParseQuery(string(body))
+	if id, err := h.verifier.Verify(r.Context(), r, body); err != nil {
+		h.codec.WriteError(rec, err, reqID)
+	} else {
+		meta := query.CallMeta{Region: id.Region, RequestID: reqID, AccessKeyID: id.AccessKeyID}
+		h.codec.Serve(r.Context(), rec, r, body, meta, h.handler)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.got = append(h.got, exchange{action: form.Get("Action"), status: rec.status, body: rec.body.Bytes(), header: w.Header().Clone()})
+}
+
+// begin sets the request id of the next request and forgets earlier
+// responses.
+func (h *harness) begin(requestID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.requestID, h.got = requestID, nil
+}
+
+// responses returns what the server answered since begin.
+func (h *harness) responses() []exchange {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.got)
+}
+
+func (h *harness) client(region string) *sdk.Client {
+	return sdk.New(sdk.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(h.srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Retryer:      aws.NopRetryer{},
+	})
+}
+
+// sendRaw POSTs form signed with test/test for region, for requests the SDK
+// refuses to build.
+func (h *harness) sendRaw(ctx context.Context, region, form string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.srv.URL+"/", strings.NewReader(form))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	sum := sha256.Sum256([]byte(form))
+	creds := aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "rds", region, time.Now()); err != nil {
+		return fmt.Errorf("sign request: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// recorder keeps a copy of the status and body written.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// step is one request of the script and what its response must be.
+type step struct {
+	op, name string
+	region   string // default primaryRegion
+	status   int    // default 200
+	code     string // wire error code; "" for success
+	message  string // substring of the error message, when it matters
+	// errAs, when set, points to a typed SDK error the call's error must
+	// match with errors.As (e.g. new(*types.DBInstanceNotFoundFault)).
+	errAs any
+	// before plays the runtime: Observe* calls the step depends on.
+	before func(m *rds.Service)
+	// call makes the request with the SDK and checks decoded fields.
+	call func(t *testing.T, ctx context.Context, c *sdk.Client) error
+	// raw, instead of call, is a form body sent signed without the SDK.
+	raw string
+}
+
+func (s step) golden(i int) string { return fmt.Sprintf("%02d-%s-%s.xml", i+1, s.op, s.name) }
+
+func TestHandler_Handle(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	steps := script()
+	var (
+		captured = map[string]exchange{} // by golden file name
+		okOps    = map[string]bool{}
+	)
+	for i, st := range steps {
+		golden := st.golden(i)
+		t.Run(strings.TrimSuffix(golden, ".xml"), func(t *testing.T) {
+			if st.before != nil {
+				st.before(h.model)
+			}
+			h.begin(fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1))
+			err := run(t, ctx, h, st)
+			got := h.responses()
+			if len(got) != 1 {
+				t.Fatalf("server answered %d requests, want 1 (call error: %v)", len(got), err)
+			}
+			ex := got[0]
+			captured[golden] = ex
+			checkResponse(t, st, ex)
+			if st.raw == "" {
+				checkSDKError(t, st, err)
+			}
+			compareGolden(t, golden, ex.body)
+			if st.code == "" && !t.Failed() {
+				okOps[st.op] = true
+			}
+		})
+	}
+	t.Run("every operation succeeds once", func(t *testing.T) {
+		for _, op := range h.handler.Operations() {
+			if !okOps[op] {
+				t.Errorf("no successful %s in the script", op)
+			}
+		}
+	})
+	t.Run("no stale goldens", func(t *testing.T) { checkStaleGoldens(t, captured) })
+	t.Run("botocore", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("skip botocore validation in -short mode (the goldens were validated when written)")
+		}
+		for name, ex := range captured {
+			op := ex.action
+			if awsmodel.MustLoad("rds").Operation(op) == nil {
+				op = "DescribeDBClusters" // an error envelope of an unknown action
+			}
+			t.Run(strings.TrimSuffix(name, ".xml"), func(t *testing.T) {
+				t.Parallel()
+				query.ValidateWithBotocore(t, "rds", op, ex.body)
+			})
+		}
+	})
+}
+
+func run(t *testing.T, ctx context.Context, h *harness, st step) error {
+	t.Helper()
+	region := st.region
+	if region == "" {
+		region = primaryRegion
+	}
+	if st.raw != "" {
+		if err := h.sendRaw(ctx, region, st.raw); err != nil {
+			t.Fatalf("send raw request: %v", err)
+		}
+		return nil
+	}
+	return st.call(t, ctx, h.client(region))
+}
+
+// checkResponse checks the status, the action and the envelope's root
+// element or error code.
+func checkResponse(t *testing.T, st step, ex exchange) {
+	t.Helper()
+	want := st.status
+	if want == 0 {
+		want = http.StatusOK
+	}
+	if ex.status != want {
+		t.Errorf("HTTP status = %d, want %d\n%s", ex.status, want, ex.body)
+	}
+	if ex.action != st.op {
+		t.Errorf("request Action = %q, want %q", ex.action, st.op)
+	}
+	if ex.header.Get("x-amzn-RequestId") == "" || ex.header.Get("Content-Type") != "text/xml" {
+		t.Errorf("headers = %v, want x-amzn-RequestId and Content-Type text/xml", ex.header)
+	}
+	var env struct {
+		XMLName xml.Name
+		Error   struct{ Code, Message string }
+	}
+	if err := xml.Unmarshal(ex.body, &env); err != nil {
+		t.Fatalf("response is not XML: %v\n%s", err, ex.body)
+	}
+	if st.code == "" {
+		if env.XMLName.Local != st.op+"Response" {
+			t.Errorf("root element = %s, want %sResponse\n%s", env.XMLName.Local, st.op, ex.body)
+		}
+		return
+	}
+	if env.XMLName.Local != "ErrorResponse" || env.Error.Code != st.code {
+		t.Errorf("error code = %s %q, want ErrorResponse %q\n%s", env.XMLName.Local, env.Error.Code, st.code, ex.body)
+	}
+	if !strings.Contains(env.Error.Message, st.message) {
+		t.Errorf("error message = %q, want it to contain %q", env.Error.Message, st.message)
+	}
+}
+
+// checkSDKError checks what the SDK made of the response.
+func checkSDKError(t *testing.T, st step, err error) {
+	t.Helper()
+	if st.code == "" {
+		if err != nil {
+			t.Errorf("%s: %v", st.op, err)
+		}
+		return
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("%s error = %v, want an API error %s", st.op, err, st.code)
+	}
+	if apiErr.ErrorCode() != st.code {
+		t.Errorf("ErrorCode() = %q, want %q", apiErr.ErrorCode(), st.code)
+	}
+	if st.errAs != nil && !errors.As(err, st.errAs) {
+		t.Errorf("error %T (%v) does not match %T", err, err, st.errAs)
+	}
+}
+
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("response differs from %s (run with -update if the change is intended)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// checkStaleGoldens reports (or, with -update, removes) golden files no
+// step produced any more.
+func checkStaleGoldens(t *testing.T, captured map[string]exchange) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if _, ok := captured[filepath.Base(f)]; ok {
+			continue
+		}
+		if *update {
+			if err := os.Remove(f); err != nil {
+				t.Error(err)
+			}
+			continue
+		}
+		t.Errorf("stale golden %s: no step produces it (run with -update to remove it)", f)
+	}
+}
+
+const (
+	primaryRegion   = "us-east-1"
+	secondaryRegion = "eu-west-1"
+	pagingRegion    = "ap-southeast-2"
+	globalID        = "app-global"
+	primaryID       = "app-use1"
+	secondaryID     = "app-euw1"
+	engine          = "aurora-postgresql"
+)
+
+var (
+	primaryARN   = "arn:aws:rds:" + primaryRegion + ":000000000000:cluster:" + primaryID
+	secondaryARN = "arn:aws:rds:" + secondaryRegion + ":000000000000:cluster:" + secondaryID
+)
+
+// script is the whole scripted sequence: every operation succeeds at least
+// once, and every error the model raises for a client mistake shows up.
+func script() []step {
+	return slices.Concat(subnetGroupSteps(), createSteps(), describeSteps(), modifyAndTagSteps(),
+		refusedDeleteSteps(), teardownSteps(), pagingSteps(), rawSteps())
+}
+
+// observe plays the runtime between two requests.
+func observe(fs ...func(m *rds.Service)) func(m *rds.Service) {
+	return func(m *rds.Service) {
+		for _, f := range fs {
+			f(m)
+		}
+	}
+}
+
+func volumeReady(region, id string) func(m *rds.Service) {
+	return func(m *rds.Service) { m.ObserveVolumeReady(region + "/" + id) }
+}
+
+func clusterReady(region, id string) func(m *rds.Service) {
+	return func(m *rds.Service) { m.ObserveClusterReady(region + "/" + id) }
+}
+
+func instanceReady(region, id string) func(m *rds.Service) {
+	return func(m *rds.Service) { m.ObserveInstanceReady(region + "/" + id) }
+}
+
+func subnetGroupSteps() []step {
+	create := func(name string, subnets ...string) func(*testing.T, context.Context, *sdk.Client) error {
+		return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.CreateDBSubnetGroup(ctx, &sdk.CreateDBSubnetGroupInput{
+				DBSubnetGroupName: aws.String(name), DBSubnetGroupDescription: aws.String("subnets of " + name),
+				SubnetIds: subnets,
+			})
+			if err == nil && len(out.DBSubnetGroup.Subnets) != len(subnets) {
+				t.Errorf("Subnets = %+v, want %d", out.DBSubnetGroup.Subnets, len(subnets))
+			}
+			return err
+		}
+	}
+	return []step{
+		{op: "CreateDBSubnetGroup", name: "ok", call: create("app-subnets", "subnet-1", "subnet-2", "subnet-3")},
+		{op: "CreateDBSubnetGroup", name: "spare", call: create("spare-subnets", "subnet-4", "subnet-5")},
+		{op: "CreateDBSubnetGroup", name: "one-az", code: "DBSubnetGroupDoesNotCoverEnoughAZs",
+			errAs: new(*types.DBSubnetGroupDoesNotCoverEnoughAZs), call: create("narrow", "subnet-9")},
+		{op: "CreateDBSubnetGroup", name: "exists", code: "DBSubnetGroupAlreadyExists",
+			errAs: new(*types.DBSubnetGroupAlreadyExistsFault), call: create("app-subnets", "subnet-1", "subnet-2")},
+		{op: "DescribeDBSubnetGroups", name: "by-name", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeDBSubnetGroups(ctx, &sdk.DescribeDBSubnetGroupsInput{DBSubnetGroupName: aws.String("app-subnets")})
+			if err == nil && (len(out.DBSubnetGroups) != 1 || aws.ToString(out.DBSubnetGroups[0].Subnets[2].SubnetAvailabilityZone.Name) != "us-east-1c") {
+				t.Errorf("DBSubnetGroups = %+v, want app-subnets with its third subnet in us-east-1c", out.DBSubnetGroups)
+			}
+			return err
+		}},
+		{op: "DescribeDBSubnetGroups", name: "not-found", status: http.StatusNotFound, code: "DBSubnetGroupNotFoundFault",
+			errAs: new(*types.DBSubnetGroupNotFoundFault), call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DescribeDBSubnetGroups(ctx, &sdk.DescribeDBSubnetGroupsInput{DBSubnetGroupName: aws.String("nope")})
+				return err
+			}},
+	}
+}
+
+func createGlobal(id string) func(*testing.T, context.Context, *sdk.Client) error {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		out, err := c.CreateGlobalCluster(ctx, &sdk.CreateGlobalClusterInput{
+			GlobalClusterIdentifier: aws.String(id), Engine: aws.String(engine),
+			EngineVersion: aws.String("15.10"), DatabaseName: aws.String("appdb"),
+		})
+		if err == nil && (aws.ToString(out.GlobalCluster.Status) != "available" || len(out.GlobalCluster.GlobalClusterMembers) != 0) {
+			t.Errorf("GlobalCluster = %+v, want available and empty", out.GlobalCluster)
+		}
+		return err
+	}
+}
+
+// createCluster creates a cluster of the global cluster; edit adjusts the
+// input of a case.
+func createCluster(id string, edit func(in *sdk.CreateDBClusterInput)) func(*testing.T, context.Context, *sdk.Client) error {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		in := &sdk.CreateDBClusterInput{
+			DBClusterIdentifier: aws.String(id), Engine: aws.String(engine),
+			GlobalClusterIdentifier: aws.String(globalID),
+		}
+		if edit != nil {
+			edit(in)
+		}
+		out, err := c.CreateDBCluster(ctx, in)
+		if err == nil && (aws.ToString(out.DBCluster.Status) != "creating" || aws.ToString(out.DBCluster.GlobalClusterIdentifier) != globalID) {
+			t.Errorf("DBCluster = %+v, want creating in %s", out.DBCluster, globalID)
+		}
+		return err
+	}
+}
+
+func primaryInput(in *sdk.CreateDBClusterInput) {
+	in.MasterUsername, in.MasterUserPassword = aws.String("app_admin"), aws.String("correct-horse-battery")
+	in.DBSubnetGroupName = aws.String("app-subnets")
+}
+
+func createInstance(id, cluster string, edit func(in *sdk.CreateDBInstanceInput)) func(*testing.T, context.Context, *sdk.Client) error {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		in := &sdk.CreateDBInstanceInput{
+			DBInstanceIdentifier: aws.String(id), DBClusterIdentifier: aws.String(cluster),
+			DBInstanceClass: aws.String("db.r6g.large"), Engine: aws.String(engine),
+		}
+		if edit != nil {
+			edit(in)
+		}
+		out, err := c.CreateDBInstance(ctx, in)
+		if err == nil && (aws.ToString(out.DBInstance.DBInstanceStatus) != "creating" || out.DBInstance.Endpoint != nil) {
+			t.Errorf("DBInstance = %+v, want creating without an endpoint", out.DBInstance)
+		}
+		return err
+	}
+}
+
+func createSteps() []step {
+	const secondary = secondaryRegion
+	return []step{
+		{op: "CreateGlobalCluster", name: "ok", call: createGlobal(globalID)},
+		{op: "CreateGlobalCluster", name: "exists", code: "GlobalClusterAlreadyExistsFault",
+			errAs: new(*types.GlobalClusterAlreadyExistsFault), call: createGlobal(globalID)},
+		{op: "CreateDBCluster", name: "primary", call: createCluster(primaryID, primaryInput)},
+		{op: "CreateDBCluster", name: "exists", code: "DBClusterAlreadyExistsFault",
+			errAs: new(*types.DBClusterAlreadyExistsFault), call: createCluster(primaryID, primaryInput)},
+		{op: "CreateDBCluster", name: "bad-az", code: "InvalidParameterValue", message: "us-east-1z",
+			call: createCluster("other", func(in *sdk.CreateDBClusterInput) {
+				primaryInput(in)
+				in.AvailabilityZones = []string{"us-east-1a", "us-east-1z"}
+			})},
+		{op: "CreateDBCluster", name: "bad-identifier", code: "InvalidParameterValue", message: "not a valid identifier",
+			call: createCluster("1st--cluster", primaryInput)},
+		{op: "CreateDBCluster", name: "no-subnet-group", status: http.StatusNotFound, code: "DBSubnetGroupNotFoundFault",
+			errAs: new(*types.DBSubnetGroupNotFoundFault),
+			call: createCluster("other", func(in *sdk.CreateDBClusterInput) {
+				primaryInput(in)
+				in.DBSubnetGroupName = aws.String("missing")
+			})},
+		{op: "CreateDBInstance", name: "primary", call: createInstance("app-use1-1", primaryID, nil)},
+		{op: "CreateDBInstance", name: "exists", code: "DBInstanceAlreadyExists",
+			errAs: new(*types.DBInstanceAlreadyExistsFault), call: createInstance("app-use1-1", primaryID, nil)},
+		{op: "CreateDBInstance", name: "bad-az", code: "InvalidParameterValue", message: "us-east-1z",
+			call: createInstance("app-use1-2", primaryID, func(in *sdk.CreateDBInstanceInput) {
+				in.AvailabilityZone = aws.String("us-east-1z")
+			})},
+		{op: "CreateDBInstance", name: "no-cluster", status: http.StatusNotFound, code: "DBClusterNotFoundFault",
+			errAs: new(*types.DBClusterNotFoundFault), call: createInstance("app-use1-2", "nope", nil)},
+		{op: "CreateDBCluster", name: "secondary-username", region: secondary, code: "InvalidParameterCombination",
+			message: "Cannot specify user name for cross region replication cluster",
+			before:  observe(volumeReady(primaryRegion, primaryID), instanceReady(primaryRegion, "app-use1-1")),
+			call: createCluster(secondaryID, func(in *sdk.CreateDBClusterInput) {
+				in.MasterUsername = aws.String("app_admin")
+			})},
+		{op: "CreateDBCluster", name: "secondary-password", region: secondary, code: "InvalidParameterCombination",
+			message: "Cannot specify password for cross region replication cluster",
+			call: createCluster(secondaryID, func(in *sdk.CreateDBClusterInput) {
+				in.MasterUserPassword = aws.String("correct-horse-battery")
+			})},
+		{op: "CreateDBCluster", name: "secondary-database", region: secondary, code: "InvalidParameterCombination",
+			message: "Cannot specify database name for cross region replication cluster",
+			call: createCluster(secondaryID, func(in *sdk.CreateDBClusterInput) {
+				in.DatabaseName = aws.String("appdb")
+			})},
+		{op: "CreateDBCluster", name: "secondary", region: secondary, call: createCluster(secondaryID, nil)},
+		{op: "CreateDBInstance", name: "secondary", region: secondary, call: createInstance("app-euw1-1", secondaryID, nil)},
+	}
+}
