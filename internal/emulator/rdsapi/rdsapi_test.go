@@ -26,6 +26,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sdk "github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
@@ -192,14 +193,14 @@ func (r *recorder) Write(b []byte) (int, error) {
 type step struct {
 	op, name string
 	region   string // default primaryRegion
-	status   int    // default 200
+	status   int    // default 200, or 400 with code
 	code     string // wire error code; "" for success
 	message  string // substring of the error message, when it matters
 	// errAs, when set, points to a typed SDK error the call's error must
 	// match with errors.As (e.g. new(*types.DBInstanceNotFoundFault)).
 	errAs any
 	// before plays the runtime: Observe* calls the step depends on.
-	before func(m *rds.Service)
+	before func(t *testing.T, m *rds.Service)
 	// call makes the request with the SDK and checks decoded fields.
 	call func(t *testing.T, ctx context.Context, c *sdk.Client) error
 	// raw, instead of call, is a form body sent signed without the SDK.
@@ -220,7 +221,7 @@ func TestHandler_Handle(t *testing.T) {
 		golden := st.golden(i)
 		t.Run(strings.TrimSuffix(golden, ".xml"), func(t *testing.T) {
 			if st.before != nil {
-				st.before(h.model)
+				st.before(t, h.model)
 			}
 			h.begin(fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1))
 			err := run(t, ctx, h, st)
@@ -285,7 +286,11 @@ func run(t *testing.T, ctx context.Context, h *harness, st step) error {
 func checkResponse(t *testing.T, st step, ex exchange) {
 	t.Helper()
 	want := st.status
-	if want == 0 {
+	switch {
+	case want != 0:
+	case st.code != "":
+		want = http.StatusBadRequest
+	default:
 		want = http.StatusOK
 	}
 	if ex.status != want {
@@ -405,24 +410,26 @@ func script() []step {
 }
 
 // observe plays the runtime between two requests.
-func observe(fs ...func(m *rds.Service)) func(m *rds.Service) {
-	return func(m *rds.Service) {
+func observe(fs ...func(t *testing.T, m *rds.Service)) func(t *testing.T, m *rds.Service) {
+	return func(t *testing.T, m *rds.Service) {
 		for _, f := range fs {
-			f(m)
+			f(t, m)
 		}
 	}
 }
 
-func volumeReady(region, id string) func(m *rds.Service) {
-	return func(m *rds.Service) { m.ObserveVolumeReady(region + "/" + id) }
+func volumeReady(region, id string) func(t *testing.T, m *rds.Service) {
+	return func(t *testing.T, m *rds.Service) { m.ObserveVolumeReady(region + "/" + id) }
 }
 
-func clusterReady(region, id string) func(m *rds.Service) {
-	return func(m *rds.Service) { m.ObserveClusterReady(region + "/" + id) }
+func clusterReady(region, id string) func(t *testing.T, m *rds.Service) {
+	return func(t *testing.T, m *rds.Service) { m.ObserveClusterReady(region + "/" + id) }
 }
 
-func instanceReady(region, id string) func(m *rds.Service) {
-	return func(m *rds.Service) { m.ObserveInstanceReady(region + "/" + id) }
+func key(region, id string) string { return region + "/" + id }
+
+func instanceReady(region, id string) func(t *testing.T, m *rds.Service) {
+	return func(t *testing.T, m *rds.Service) { m.ObserveInstanceReady(region + "/" + id) }
 }
 
 func subnetGroupSteps() []step {
@@ -563,5 +570,297 @@ func createSteps() []step {
 			})},
 		{op: "CreateDBCluster", name: "secondary", region: secondary, call: createCluster(secondaryID, nil)},
 		{op: "CreateDBInstance", name: "secondary", region: secondary, call: createInstance("app-euw1-1", secondaryID, nil)},
+	}
+}
+
+func describeSteps() []step {
+	return []step{
+		{op: "DescribeGlobalClusters", name: "members",
+			before: observe(clusterReady(secondaryRegion, secondaryID), instanceReady(secondaryRegion, "app-euw1-1")),
+			call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				out, err := c.DescribeGlobalClusters(ctx, &sdk.DescribeGlobalClustersInput{GlobalClusterIdentifier: aws.String(globalID)})
+				if err != nil {
+					return err
+				}
+				if len(out.GlobalClusters) != 1 || len(out.GlobalClusters[0].GlobalClusterMembers) != 2 {
+					t.Fatalf("GlobalClusters = %+v, want one with two members", out.GlobalClusters)
+				}
+				g := out.GlobalClusters[0]
+				w, r := g.GlobalClusterMembers[0], g.GlobalClusterMembers[1]
+				if aws.ToString(w.DBClusterArn) != primaryARN || !aws.ToBool(w.IsWriter) || !slices.Equal(w.Readers, []string{secondaryARN}) {
+					t.Errorf("writer member = %+v, want %s writing with reader %s", w, primaryARN, secondaryARN)
+				}
+				if aws.ToString(r.DBClusterArn) != secondaryARN || aws.ToBool(r.IsWriter) {
+					t.Errorf("reader member = %+v", r)
+				}
+				if !strings.HasPrefix(aws.ToString(g.Endpoint), globalID+".global-") {
+					t.Errorf("Endpoint = %q", aws.ToString(g.Endpoint))
+				}
+				return nil
+			}},
+		{op: "DescribeGlobalClusters", name: "not-found", status: http.StatusNotFound, code: "GlobalClusterNotFoundFault",
+			errAs: new(*types.GlobalClusterNotFoundFault), call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DescribeGlobalClusters(ctx, &sdk.DescribeGlobalClustersInput{GlobalClusterIdentifier: aws.String("nope")})
+				return err
+			}},
+		{op: "DescribeDBClusters", name: "secondary", region: secondaryRegion, call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{DBClusterIdentifier: aws.String(secondaryID)})
+			if err != nil {
+				return err
+			}
+			if len(out.DBClusters) != 1 || aws.ToString(out.DBClusters[0].Status) != "available" ||
+				aws.ToString(out.DBClusters[0].MasterUsername) != "app_admin" || aws.ToString(out.DBClusters[0].DatabaseName) != "appdb" {
+				t.Errorf("DBClusters = %+v, want the available secondary with the primary's user and database", out.DBClusters)
+			}
+			return nil
+		}},
+		{op: "DescribeDBClusters", name: "filter", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{Filters: []types.Filter{
+				{Name: aws.String("db-cluster-id"), Values: []string{primaryARN, "unknown"}},
+				{Name: aws.String("engine"), Values: []string{engine}},
+			}})
+			if err == nil && (len(out.DBClusters) != 1 || len(out.DBClusters[0].DBClusterMembers) != 1 ||
+				!aws.ToBool(out.DBClusters[0].DBClusterMembers[0].IsClusterWriter)) {
+				t.Errorf("DBClusters = %+v, want %s with its writer", out.DBClusters, primaryID)
+			}
+			return err
+		}},
+		{op: "DescribeDBClusters", name: "not-found", status: http.StatusNotFound, code: "DBClusterNotFoundFault",
+			errAs: new(*types.DBClusterNotFoundFault), call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{DBClusterIdentifier: aws.String("nope")})
+				return err
+			}},
+		{op: "DescribeDBClusters", name: "max-records-5", code: "InvalidParameterValue", message: "MaxRecords",
+			call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{MaxRecords: aws.Int32(5)})
+				return err
+			}},
+		{op: "DescribeDBClusters", name: "bad-filter", code: "InvalidParameterValue", message: "Unrecognized filter name",
+			call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{Filters: []types.Filter{
+					{Name: aws.String("status"), Values: []string{"available"}},
+				}})
+				return err
+			}},
+		{op: "DescribeDBInstances", name: "filter", region: secondaryRegion, call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeDBInstances(ctx, &sdk.DescribeDBInstancesInput{Filters: []types.Filter{
+				{Name: aws.String("db-cluster-id"), Values: []string{secondaryID}},
+			}})
+			if err == nil && (len(out.DBInstances) != 1 || out.DBInstances[0].Endpoint == nil ||
+				aws.ToInt32(out.DBInstances[0].Endpoint.Port) != 5432) {
+				t.Errorf("DBInstances = %+v, want app-euw1-1 with an endpoint on 5432", out.DBInstances)
+			}
+			return err
+		}},
+		{op: "DescribeDBInstances", name: "not-found", status: http.StatusNotFound, code: "DBInstanceNotFound",
+			errAs: new(*types.DBInstanceNotFoundFault), call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DescribeDBInstances(ctx, &sdk.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("nope")})
+				return err
+			}},
+		{op: "DescribeDBEngineVersions", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeDBEngineVersions(ctx, &sdk.DescribeDBEngineVersionsInput{
+				Engine: aws.String(engine), MaxRecords: aws.Int32(20), Marker: aws.String("1"),
+				Filters: []types.Filter{{Name: aws.String("engine-mode"), Values: []string{"global"}}},
+			})
+			if err == nil && (len(out.DBEngineVersions) != 3 || out.Marker != nil || !aws.ToBool(out.DBEngineVersions[0].SupportsGlobalDatabases)) {
+				t.Errorf("DBEngineVersions = %+v, Marker %v: want the 3 versions after the first, no marker", out.DBEngineVersions, out.Marker)
+			}
+			return err
+		}},
+	}
+}
+
+func modifyAndTagSteps() []step {
+	return []step{
+		{op: "ModifyDBCluster", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.ModifyDBCluster(ctx, &sdk.ModifyDBClusterInput{
+				DBClusterIdentifier: aws.String(primaryID), BackupRetentionPeriod: aws.Int32(7),
+				EnableIAMDatabaseAuthentication: aws.Bool(true), ApplyImmediately: aws.Bool(true),
+			})
+			if err == nil && (aws.ToInt32(out.DBCluster.BackupRetentionPeriod) != 7 || !aws.ToBool(out.DBCluster.IAMDatabaseAuthenticationEnabled)) {
+				t.Errorf("DBCluster = %+v, want retention 7 and IAM auth", out.DBCluster)
+			}
+			return err
+		}},
+		{op: "ModifyGlobalCluster", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.ModifyGlobalCluster(ctx, &sdk.ModifyGlobalClusterInput{
+				GlobalClusterIdentifier: aws.String(globalID), DeletionProtection: aws.Bool(false),
+			})
+			if err == nil && aws.ToBool(out.GlobalCluster.DeletionProtection) {
+				t.Errorf("DeletionProtection = true, want false")
+			}
+			return err
+		}},
+		{op: "AddTagsToResource", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			_, err := c.AddTagsToResource(ctx, &sdk.AddTagsToResourceInput{ResourceName: aws.String(primaryARN), Tags: []types.Tag{
+				{Key: aws.String("owner"), Value: aws.String("drtool & <ops>")},
+				{Key: aws.String("env"), Value: aws.String("test")},
+			}})
+			return err
+		}},
+		{op: "AddTagsToResource", name: "no-cluster", status: http.StatusNotFound, code: "DBClusterNotFoundFault",
+			errAs: new(*types.DBClusterNotFoundFault), call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.AddTagsToResource(ctx, &sdk.AddTagsToResourceInput{
+					ResourceName: aws.String(primaryARN + "-gone"), Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}},
+				})
+				return err
+			}},
+		{op: "RemoveTagsFromResource", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			_, err := c.RemoveTagsFromResource(ctx, &sdk.RemoveTagsFromResourceInput{ResourceName: aws.String(primaryARN), TagKeys: []string{"env"}})
+			return err
+		}},
+		{op: "ListTagsForResource", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.ListTagsForResource(ctx, &sdk.ListTagsForResourceInput{ResourceName: aws.String(primaryARN)})
+			if err == nil && (len(out.TagList) != 1 || aws.ToString(out.TagList[0].Value) != "drtool & <ops>") {
+				t.Errorf("TagList = %+v, want only owner", out.TagList)
+			}
+			return err
+		}},
+	}
+}
+
+func deleteCluster(id string) func(*testing.T, context.Context, *sdk.Client) error {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		out, err := c.DeleteDBCluster(ctx, &sdk.DeleteDBClusterInput{DBClusterIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(true)})
+		if err == nil && aws.ToString(out.DBCluster.Status) != "deleting" {
+			t.Errorf("Status = %q, want deleting", aws.ToString(out.DBCluster.Status))
+		}
+		return err
+	}
+}
+
+func deleteInstance(id string) func(*testing.T, context.Context, *sdk.Client) error {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		out, err := c.DeleteDBInstance(ctx, &sdk.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id)})
+		if err == nil && aws.ToString(out.DBInstance.DBInstanceStatus) != "deleting" {
+			t.Errorf("DBInstanceStatus = %q, want deleting", aws.ToString(out.DBInstance.DBInstanceStatus))
+		}
+		return err
+	}
+}
+
+func removeFromGlobal(arn string) func(*testing.T, context.Context, *sdk.Client) error {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		_, err := c.RemoveFromGlobalCluster(ctx, &sdk.RemoveFromGlobalClusterInput{
+			GlobalClusterIdentifier: aws.String(globalID), DbClusterIdentifier: aws.String(arn),
+		})
+		return err
+	}
+}
+
+func deleteGlobal(t *testing.T, ctx context.Context, c *sdk.Client) error {
+	_, err := c.DeleteGlobalCluster(ctx, &sdk.DeleteGlobalClusterInput{GlobalClusterIdentifier: aws.String(globalID)})
+	return err
+}
+
+// refusedDeleteSteps are the deletions AWS refuses while the global
+// cluster has two members.
+func refusedDeleteSteps() []step {
+	return []step{
+		{op: "DeleteDBCluster", name: "global-member", region: secondaryRegion, code: "InvalidDBClusterStateFault",
+			errAs: new(*types.InvalidDBClusterStateFault), message: "part of a global cluster", call: deleteCluster(secondaryID)},
+		{op: "DeleteGlobalCluster", name: "has-members", code: "InvalidGlobalClusterStateFault",
+			errAs: new(*types.InvalidGlobalClusterStateFault), call: deleteGlobal},
+		{op: "RemoveFromGlobalCluster", name: "primary-with-secondaries", code: "InvalidGlobalClusterStateFault",
+			errAs: new(*types.InvalidGlobalClusterStateFault), call: removeFromGlobal(primaryARN)},
+		{op: "DeleteDBInstance", name: "last-of-master", code: "InvalidDBClusterStateFault",
+			errAs: new(*types.InvalidDBClusterStateFault), message: "Cannot delete the last instance of the master cluster",
+			call: deleteInstance("app-use1-1")},
+		{op: "DeleteDBInstance", name: "not-found", status: http.StatusNotFound, code: "DBInstanceNotFound",
+			errAs: new(*types.DBInstanceNotFoundFault), call: deleteInstance("nope")},
+		{op: "DeleteDBSubnetGroup", name: "in-use", code: "InvalidDBSubnetGroupStateFault",
+			errAs: new(*types.InvalidDBSubnetGroupStateFault), call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DeleteDBSubnetGroup(ctx, &sdk.DeleteDBSubnetGroupInput{DBSubnetGroupName: aws.String("app-subnets")})
+				return err
+			}},
+	}
+}
+
+// teardownSteps detach and delete the secondary, then dissolve the global
+// cluster.
+func teardownSteps() []step {
+	return []step{
+		{op: "RemoveFromGlobalCluster", name: "secondary", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.RemoveFromGlobalCluster(ctx, &sdk.RemoveFromGlobalClusterInput{
+				GlobalClusterIdentifier: aws.String(globalID), DbClusterIdentifier: aws.String(secondaryARN),
+			})
+			// The member stays listed until its promotion completes.
+			if err == nil && len(out.GlobalCluster.GlobalClusterMembers) != 2 {
+				t.Errorf("GlobalClusterMembers = %+v, want both until the promotion is observed", out.GlobalCluster.GlobalClusterMembers)
+			}
+			return err
+		}},
+		{op: "DeleteDBCluster", name: "has-instances", region: secondaryRegion, code: "InvalidDBClusterStateFault",
+			errAs: new(*types.InvalidDBClusterStateFault), message: "still contains DB instances",
+			before: func(t *testing.T, m *rds.Service) { m.ObservePromoted(key(secondaryRegion, secondaryID)) },
+			call:   deleteCluster(secondaryID)},
+		{op: "DeleteDBInstance", name: "ok", region: secondaryRegion, call: deleteInstance("app-euw1-1")},
+		{op: "DeleteDBCluster", name: "ok", region: secondaryRegion,
+			before: func(t *testing.T, m *rds.Service) { m.ObserveInstanceDeleted(key(secondaryRegion, "app-euw1-1")) },
+			call:   deleteCluster(secondaryID)},
+		{op: "RemoveFromGlobalCluster", name: "primary",
+			before: func(t *testing.T, m *rds.Service) { m.ObserveClusterDeleted(key(secondaryRegion, secondaryID)) },
+			call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				out, err := c.RemoveFromGlobalCluster(ctx, &sdk.RemoveFromGlobalClusterInput{
+					GlobalClusterIdentifier: aws.String(globalID), DbClusterIdentifier: aws.String(primaryARN),
+				})
+				if err == nil && len(out.GlobalCluster.GlobalClusterMembers) != 0 {
+					t.Errorf("GlobalClusterMembers = %+v, want none", out.GlobalCluster.GlobalClusterMembers)
+				}
+				return err
+			}},
+		{op: "DeleteGlobalCluster", name: "ok", call: deleteGlobal},
+		{op: "DeleteGlobalCluster", name: "not-found", status: http.StatusNotFound, code: "GlobalClusterNotFoundFault",
+			errAs: new(*types.GlobalClusterNotFoundFault), call: deleteGlobal},
+		{op: "DeleteDBSubnetGroup", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			_, err := c.DeleteDBSubnetGroup(ctx, &sdk.DeleteDBSubnetGroupInput{DBSubnetGroupName: aws.String("spare-subnets")})
+			return err
+		}},
+	}
+}
+
+// pagingClusters is one more cluster than a page of 20 holds.
+const pagingClusters = 21
+
+// pagingSteps page through the clusters of a region of their own, created
+// straight in the model (their creation is not what is being tested).
+func pagingSteps() []step {
+	page := func(marker *string, want int, wantMarker *string) func(*testing.T, context.Context, *sdk.Client) error {
+		return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{MaxRecords: aws.Int32(20), Marker: marker})
+			if err == nil && (len(out.DBClusters) != want || aws.ToString(out.Marker) != aws.ToString(wantMarker)) {
+				t.Errorf("got %d clusters, Marker %q; want %d, Marker %q", len(out.DBClusters), aws.ToString(out.Marker), want, aws.ToString(wantMarker))
+			}
+			return err
+		}
+	}
+	createAll := func(t *testing.T, m *rds.Service) {
+		for i := range pagingClusters {
+			_, err := m.CreateDBCluster(context.Background(), pagingRegion, &sdk.CreateDBClusterInput{
+				DBClusterIdentifier: aws.String(fmt.Sprintf("page-%02d", i)), Engine: aws.String(engine),
+				MasterUsername: aws.String("app_admin"), MasterUserPassword: aws.String("correct-horse-battery"),
+			})
+			if err != nil {
+				t.Fatalf("create paging cluster: %v", err)
+			}
+		}
+	}
+	return []step{
+		{op: "DescribeDBClusters", name: "page-1", region: pagingRegion, before: createAll, call: page(nil, 20, aws.String("20"))},
+		{op: "DescribeDBClusters", name: "page-2", region: pagingRegion, call: page(aws.String("20"), 1, nil)},
+		{op: "DescribeDBClusters", name: "bad-marker", region: pagingRegion, code: "InvalidParameterValue", message: "Marker",
+			call: page(aws.String("not-a-marker"), 0, nil)},
+	}
+}
+
+// rawSteps are requests the SDK refuses to send.
+func rawSteps() []step {
+	return []step{
+		{op: "CreateDBCluster", name: "missing-identifier", code: "MissingParameter", message: "DBClusterIdentifier",
+			raw: "Action=CreateDBCluster&Version=2014-10-31&Engine=aurora-postgresql"},
+		{op: "NoSuchOp", name: "invalid-action", code: "InvalidAction", message: "NoSuchOp",
+			raw: "Action=NoSuchOp&Version=2014-10-31"},
+		{op: "CreateDBCluster", name: "bad-boolean", code: "InvalidParameterValue", message: "maybe",
+			raw: "Action=CreateDBCluster&Version=2014-10-31&DBClusterIdentifier=app-x&Engine=aurora-postgresql&DeletionProtection=maybe"},
 	}
 }
