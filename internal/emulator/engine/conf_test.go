@@ -70,3 +70,30 @@ func TestSupervisor_validate(t *testing.T) {
 		})
 	}
 }
+
+func TestParseLSN(t *testing.T) {
+	cases := []struct {
+		in   string
+		want LSN
+		bad  bool
+	}{
+		{"0/3D8B778", 0x3D8B778, false},
+		{"1/0", 1 << 32, false},
+		{" 16/B374D848\n", 0x16<<32 | 0xB374D848, false},
+		{"3D8B778", 0, true},
+		{"x/1", 0, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseLSN(tc.in)
+			if (err != nil) != tc.bad || got != tc.want {
+				t.Fatalf("ParseLSN(%q) = %v, %v", tc.in, got, err)
+			}
+			if !tc.bad {
+				if back, _ := ParseLSN(got.String()); back != got {
+					t.Errorf("round trip %s -> %s", got, back)
+				}
+			}
+		})
+	}
+}

@@ -154,14 +154,12 @@ func (s *Service) RemoveFromGlobalCluster(_ context.Context, _ string, in *sdk.R
 	if c.Status != StatusAvailable {
 		return nil, errorf(errClusterState, "DB cluster %s is not in available state (current state: %s).", c.ID, c.Status)
 	}
+	if g.Writer == k && len(g.Members) > 1 {
+		return nil, errorf(errGlobalState, "The primary cluster %s of global cluster %s can't be removed while the global cluster has secondary clusters. Remove the secondary clusters first.", c.ID, g.ID)
+	}
 	g.Members = without(g.Members, k)
 	c.GlobalClusterID = ""
 	if g.Writer == k {
-		if len(g.Members) > 0 {
-			g.Members = append([]string{k}, g.Members...)
-			c.GlobalClusterID = g.ID
-			return nil, errorf(errGlobalState, "The primary cluster %s of global cluster %s can't be removed while the global cluster has secondary clusters. Remove the secondary clusters first.", c.ID, g.ID)
-		}
 		g.Writer = ""
 	} else {
 		// A detached secondary becomes writable: the runtime promotes its
@@ -237,6 +235,7 @@ func (s *Service) renderGlobal(g *GlobalCluster) *types.GlobalCluster {
 		DeletionProtection:      boolp(g.DeletionProtection),
 		GlobalClusterMembers:    []types.GlobalClusterMember{},
 		TagList:                 tagList(g.Tags),
+		FailoverState:           s.renderFailoverState(g),
 	}
 	if g.StorageEncrypted {
 		out.StorageEncryptionType = types.StorageEncryptionTypeCmk
@@ -260,6 +259,9 @@ func (s *Service) renderGlobal(g *GlobalCluster) *types.GlobalCluster {
 			IsWriter:              boolp(k == g.Writer),
 			Readers:               []string{},
 			SynchronizationStatus: types.GlobalClusterMemberSynchronizationStatusConnected,
+		}
+		if contains(g.Resync, k) {
+			m.SynchronizationStatus = types.GlobalClusterMemberSynchronizationStatusPendingResync
 		}
 		if k == g.Writer {
 			for _, o := range g.Members {

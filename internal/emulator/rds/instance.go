@@ -44,6 +44,11 @@ func (s *Service) CreateDBInstance(_ context.Context, region string, in *sdk.Cre
 	if _, ok := s.st.Instances[key(region, id)]; ok {
 		return nil, errorf(errInstanceExists, "DB instance already exists")
 	}
+	// Every check comes before Allocate: a refused request must not use
+	// up an address or a node name.
+	if in.PromotionTier != nil && (*in.PromotionTier < 0 || *in.PromotionTier > 15) {
+		return nil, errorf(errInvalidValue, "PromotionTier must be between 0 and 15.")
+	}
 	az, err := s.pickAZ(c, in.AvailabilityZone)
 	if err != nil {
 		return nil, err
@@ -61,9 +66,6 @@ func (s *Service) CreateDBInstance(_ context.Context, region string, in *sdk.Cre
 		Node:               fmt.Sprintf("n%d", s.st.NextNode),
 	}
 	if in.PromotionTier != nil {
-		if *in.PromotionTier < 0 || *in.PromotionTier > 15 {
-			return nil, errorf(errInvalidValue, "PromotionTier must be between 0 and 15.")
-		}
 		inst.PromotionTier = int(*in.PromotionTier)
 	}
 	if c.Writer == "" {

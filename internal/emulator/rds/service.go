@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/clock"
 )
@@ -43,6 +44,8 @@ type Config struct {
 	// Regions limits which region names are accepted; nil accepts every
 	// region in the embedded regions table.
 	Regions func(name string) ([]string, bool) // AZs of a region
+	// AutoFailoverBlock overrides DefaultAutoFailoverBlock.
+	AutoFailoverBlock time.Duration
 }
 
 // Service is the RDS model: state and behaviour of global clusters,

@@ -14,6 +14,13 @@ const (
 	StatusModifying = "modifying"
 	StatusFailed    = "failed"
 	StatusRebooting = "rebooting"
+	// Global and cluster statuses during role changes.
+	StatusSwitchingOver = "switching-over"
+	StatusFailingOver   = "failing-over"
+	FailoverPending     = "pending"
+
+	roleWriter = "writer"
+	roleReader = "reader"
 )
 
 // Tag is a resource tag.
@@ -44,6 +51,23 @@ type GlobalCluster struct {
 	// show in GlobalClusterMembers until their promotion completes, as AWS
 	// removes membership asynchronously.
 	Leaving []string `json:"leaving,omitempty"`
+	// Failover is the switchover or failover in progress, nil otherwise.
+	Failover *FailoverState `json:"failover,omitempty"`
+	// Resync lists members (keys) that must be rebuilt from the new primary
+	// after a failover with data loss (SynchronizationStatus
+	// pending-resync) until they stream from it again.
+	Resync []string `json:"resync,omitempty"`
+}
+
+// FailoverState is a global switchover or failover in progress. Status
+// goes pending (requested; the old primary still writes) → switching-over
+// or failing-over (the writer moved; roles converge) → cleared.
+type FailoverState struct {
+	Status        string    `json:"status"`
+	From          string    `json:"from"` // cluster keys
+	To            string    `json:"to"`
+	AllowDataLoss bool      `json:"allowDataLoss"`
+	Started       time.Time `json:"started"`
 }
 
 // Cluster is an Aurora DB cluster in one region.
@@ -81,6 +105,12 @@ type Cluster struct {
 	// been initialised with it; it is then cleared. The state file is
 	// 0600 and never printed.
 	PendingLogin string `json:"pendingLogin,omitempty"`
+	// Failover is an in-region failover in progress (FailoverDBCluster or
+	// automatic): the instance that is becoming the writer.
+	FailoverTo string `json:"failoverTo,omitempty"`
+	// LastAutoFailover is when the cluster last failed over by itself;
+	// another automatic failover is blocked for the recovery period.
+	LastAutoFailover time.Time `json:"lastAutoFailover,omitempty"`
 	// LinkHost is the loopback address on which the netsim link into this
 	// (secondary) cluster's region listens for its replication stream.
 	LinkHost string `json:"linkHost,omitempty"`
@@ -106,6 +136,9 @@ type Instance struct {
 	// Node is the engine's name for this instance's PostgreSQL server
 	// (application_name and replication slot name).
 	Node string `json:"node"`
+	// Role is the role the runtime last saw the server in: "writer",
+	// "reader" or "" (not running).
+	Role string `json:"role,omitempty"`
 }
 
 // SubnetGroup is a DB subnet group. The emulator has no VPCs: subnets are

@@ -200,12 +200,20 @@ type step struct {
 	// match with errors.As (e.g. new(*types.DBInstanceNotFoundFault)).
 	errAs any
 	// before plays the runtime: Observe* calls the step depends on.
-	before func(t *testing.T, m *rds.Service)
+	before runtimeFunc
 	// call makes the request with the SDK and checks decoded fields.
-	call func(t *testing.T, ctx context.Context, c *sdk.Client) error
+	call callFunc
 	// raw, instead of call, is a form body sent signed without the SDK.
 	raw string
 }
+
+// runtimeFunc plays the runtime: it reports what the real world did
+// through the model's Observe methods.
+type runtimeFunc func(t *testing.T, m *rds.Service)
+
+// callFunc makes one request with an SDK client, checks the decoded
+// output and returns the SDK's error.
+type callFunc func(t *testing.T, ctx context.Context, c *sdk.Client) error
 
 func (s step) golden(i int) string { return fmt.Sprintf("%02d-%s-%s.xml", i+1, s.op, s.name) }
 
@@ -253,9 +261,10 @@ func TestHandler_Handle(t *testing.T) {
 		if testing.Short() {
 			t.Skip("skip botocore validation in -short mode (the goldens were validated when written)")
 		}
+		model := awsmodel.MustLoad("rds")
 		for name, ex := range captured {
 			op := ex.action
-			if awsmodel.MustLoad("rds").Operation(op) == nil {
+			if model.Operation(op) == nil {
 				op = "DescribeDBClusters" // an error envelope of an unknown action
 			}
 			t.Run(strings.TrimSuffix(name, ".xml"), func(t *testing.T) {
@@ -405,12 +414,16 @@ var (
 // script is the whole scripted sequence: every operation succeeds at least
 // once, and every error the model raises for a client mistake shows up.
 func script() []step {
-	return slices.Concat(subnetGroupSteps(), createSteps(), describeSteps(), modifyAndTagSteps(),
+	return slices.Concat(subnetGroupSteps(), createSteps(), describeGlobalSteps(), describeClusterSteps(),
+		describeInstanceAndVersionSteps(), modifyAndTagSteps(),
 		refusedDeleteSteps(), teardownSteps(), pagingSteps(), rawSteps())
 }
 
+// key is the model's key of a cluster or instance.
+func key(region, id string) string { return region + "/" + id }
+
 // observe plays the runtime between two requests.
-func observe(fs ...func(t *testing.T, m *rds.Service)) func(t *testing.T, m *rds.Service) {
+func observe(fs ...runtimeFunc) runtimeFunc {
 	return func(t *testing.T, m *rds.Service) {
 		for _, f := range fs {
 			f(t, m)
@@ -418,22 +431,20 @@ func observe(fs ...func(t *testing.T, m *rds.Service)) func(t *testing.T, m *rds
 	}
 }
 
-func volumeReady(region, id string) func(t *testing.T, m *rds.Service) {
-	return func(t *testing.T, m *rds.Service) { m.ObserveVolumeReady(region + "/" + id) }
+func volumeReady(region, id string) runtimeFunc {
+	return func(t *testing.T, m *rds.Service) { m.ObserveVolumeReady(key(region, id)) }
 }
 
-func clusterReady(region, id string) func(t *testing.T, m *rds.Service) {
-	return func(t *testing.T, m *rds.Service) { m.ObserveClusterReady(region + "/" + id) }
+func clusterReady(region, id string) runtimeFunc {
+	return func(t *testing.T, m *rds.Service) { m.ObserveClusterReady(key(region, id)) }
 }
 
-func key(region, id string) string { return region + "/" + id }
-
-func instanceReady(region, id string) func(t *testing.T, m *rds.Service) {
-	return func(t *testing.T, m *rds.Service) { m.ObserveInstanceReady(region + "/" + id) }
+func instanceReady(region, id string) runtimeFunc {
+	return func(t *testing.T, m *rds.Service) { m.ObserveInstanceReady(key(region, id)) }
 }
 
 func subnetGroupSteps() []step {
-	create := func(name string, subnets ...string) func(*testing.T, context.Context, *sdk.Client) error {
+	create := func(name string, subnets ...string) callFunc {
 		return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 			out, err := c.CreateDBSubnetGroup(ctx, &sdk.CreateDBSubnetGroupInput{
 				DBSubnetGroupName: aws.String(name), DBSubnetGroupDescription: aws.String("subnets of " + name),
@@ -467,7 +478,7 @@ func subnetGroupSteps() []step {
 	}
 }
 
-func createGlobal(id string) func(*testing.T, context.Context, *sdk.Client) error {
+func createGlobal(id string) callFunc {
 	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 		out, err := c.CreateGlobalCluster(ctx, &sdk.CreateGlobalClusterInput{
 			GlobalClusterIdentifier: aws.String(id), Engine: aws.String(engine),
@@ -482,7 +493,7 @@ func createGlobal(id string) func(*testing.T, context.Context, *sdk.Client) erro
 
 // createCluster creates a cluster of the global cluster; edit adjusts the
 // input of a case.
-func createCluster(id string, edit func(in *sdk.CreateDBClusterInput)) func(*testing.T, context.Context, *sdk.Client) error {
+func createCluster(id string, edit func(in *sdk.CreateDBClusterInput)) callFunc {
 	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 		in := &sdk.CreateDBClusterInput{
 			DBClusterIdentifier: aws.String(id), Engine: aws.String(engine),
@@ -504,7 +515,7 @@ func primaryInput(in *sdk.CreateDBClusterInput) {
 	in.DBSubnetGroupName = aws.String("app-subnets")
 }
 
-func createInstance(id, cluster string, edit func(in *sdk.CreateDBInstanceInput)) func(*testing.T, context.Context, *sdk.Client) error {
+func createInstance(id, cluster string, edit func(in *sdk.CreateDBInstanceInput)) callFunc {
 	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 		in := &sdk.CreateDBInstanceInput{
 			DBInstanceIdentifier: aws.String(id), DBClusterIdentifier: aws.String(cluster),
@@ -550,6 +561,10 @@ func createSteps() []step {
 			call: createInstance("app-use1-2", primaryID, func(in *sdk.CreateDBInstanceInput) {
 				in.AvailabilityZone = aws.String("us-east-1z")
 			})},
+		{op: "CreateDBInstance", name: "bad-promotion-tier", code: "InvalidParameterValue", message: "PromotionTier",
+			call: createInstance("app-use1-2", primaryID, func(in *sdk.CreateDBInstanceInput) {
+				in.PromotionTier = aws.Int32(16)
+			})},
 		{op: "CreateDBInstance", name: "no-cluster", status: http.StatusNotFound, code: "DBClusterNotFoundFault",
 			errAs: new(*types.DBClusterNotFoundFault), call: createInstance("app-use1-2", "nope", nil)},
 		{op: "CreateDBCluster", name: "secondary-username", region: secondary, code: "InvalidParameterCombination",
@@ -573,7 +588,7 @@ func createSteps() []step {
 	}
 }
 
-func describeSteps() []step {
+func describeGlobalSteps() []step {
 	return []step{
 		{op: "DescribeGlobalClusters", name: "members",
 			before: observe(clusterReady(secondaryRegion, secondaryID), instanceReady(secondaryRegion, "app-euw1-1")),
@@ -603,6 +618,11 @@ func describeSteps() []step {
 				_, err := c.DescribeGlobalClusters(ctx, &sdk.DescribeGlobalClustersInput{GlobalClusterIdentifier: aws.String("nope")})
 				return err
 			}},
+	}
+}
+
+func describeClusterSteps() []step {
+	return []step{
 		{op: "DescribeDBClusters", name: "secondary", region: secondaryRegion, call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 			out, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{DBClusterIdentifier: aws.String(secondaryID)})
 			if err != nil {
@@ -642,6 +662,11 @@ func describeSteps() []step {
 				}})
 				return err
 			}},
+	}
+}
+
+func describeInstanceAndVersionSteps() []step {
+	return []step{
 		{op: "DescribeDBInstances", name: "filter", region: secondaryRegion, call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 			out, err := c.DescribeDBInstances(ctx, &sdk.DescribeDBInstancesInput{Filters: []types.Filter{
 				{Name: aws.String("db-cluster-id"), Values: []string{secondaryID}},
@@ -719,7 +744,7 @@ func modifyAndTagSteps() []step {
 	}
 }
 
-func deleteCluster(id string) func(*testing.T, context.Context, *sdk.Client) error {
+func deleteCluster(id string) callFunc {
 	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 		out, err := c.DeleteDBCluster(ctx, &sdk.DeleteDBClusterInput{DBClusterIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(true)})
 		if err == nil && aws.ToString(out.DBCluster.Status) != "deleting" {
@@ -729,7 +754,7 @@ func deleteCluster(id string) func(*testing.T, context.Context, *sdk.Client) err
 	}
 }
 
-func deleteInstance(id string) func(*testing.T, context.Context, *sdk.Client) error {
+func deleteInstance(id string) callFunc {
 	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 		out, err := c.DeleteDBInstance(ctx, &sdk.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id)})
 		if err == nil && aws.ToString(out.DBInstance.DBInstanceStatus) != "deleting" {
@@ -739,7 +764,7 @@ func deleteInstance(id string) func(*testing.T, context.Context, *sdk.Client) er
 	}
 }
 
-func removeFromGlobal(arn string) func(*testing.T, context.Context, *sdk.Client) error {
+func removeFromGlobal(arn string) callFunc {
 	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 		_, err := c.RemoveFromGlobalCluster(ctx, &sdk.RemoveFromGlobalClusterInput{
 			GlobalClusterIdentifier: aws.String(globalID), DbClusterIdentifier: aws.String(arn),
@@ -825,7 +850,7 @@ const pagingClusters = 21
 // pagingSteps page through the clusters of a region of their own, created
 // straight in the model (their creation is not what is being tested).
 func pagingSteps() []step {
-	page := func(marker *string, want int, wantMarker *string) func(*testing.T, context.Context, *sdk.Client) error {
+	page := func(marker *string, want int, wantMarker *string) callFunc {
 		return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 			out, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{MaxRecords: aws.Int32(20), Marker: marker})
 			if err == nil && (len(out.DBClusters) != want || aws.ToString(out.Marker) != aws.ToString(wantMarker)) {

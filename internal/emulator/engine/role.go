@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// LSN is a PostgreSQL write-ahead log position.
+type LSN uint64
+
+// ParseLSN parses "X/Y" as PostgreSQL prints LSNs.
+func ParseLSN(s string) (LSN, error) {
+	hi, lo, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return 0, fmt.Errorf("parse lsn %q: no slash", s)
+	}
+	h, err := strconv.ParseUint(hi, 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("parse lsn %q: %w", s, err)
+	}
+	l, err := strconv.ParseUint(lo, 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("parse lsn %q: %w", s, err)
+	}
+	return LSN(h<<32 | l), nil
+}
+
+func (l LSN) String() string { return fmt.Sprintf("%X/%X", uint64(l)>>32, uint32(l)) }
+
+// IsStandby reports whether n's data directory starts as a standby
+// (standby.signal present). A data directory without it starts as a
+// primary and accepts writes: callers fence by rewinding such a directory
+// before starting it when it should be a standby.
+func (s *Supervisor) IsStandby(n Node) bool {
+	_, err := os.Stat(filepath.Join(n.Dir, "standby.signal"))
+	return err == nil
+}
+
+// CheckpointLSN reads the latest checkpoint location of a stopped node
+// from pg_control (pg_controldata). After a clean (fast) shutdown it is
+// the shutdown checkpoint, the last WAL record the node wrote.
+func (s *Supervisor) CheckpointLSN(ctx context.Context, n Node) (LSN, error) {
+	if err := s.validate(n); err != nil {
+		return 0, fmt.Errorf("read checkpoint of %s: %w", n.Name, err)
+	}
+	out, err := s.command(ctx, "pg_controldata", []string{"-D", n.Dir}).Output()
+	if err != nil {
+		return 0, fmt.Errorf("read checkpoint of %s: run pg_controldata: %w", n.Name, err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "Latest checkpoint location:"); ok {
+			return ParseLSN(v)
+		}
+	}
+	return 0, fmt.Errorf("read checkpoint of %s: no checkpoint location in pg_controldata output", n.Name)
+}
+
+// ReceivedLSN returns how far a running node has WAL: on a standby the
+// last location received and flushed (pg_last_wal_receive_lsn, or the
+// replay position when nothing was received since start), on a primary
+// its current insert position.
+func (s *Supervisor) ReceivedLSN(ctx context.Context, n Node) (LSN, error) {
+	var v string
+	err := s.withConn(ctx, n, "postgres", func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, `SELECT (CASE WHEN pg_is_in_recovery()
+			THEN greatest(coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(pg_last_wal_replay_lsn(), '0/0'))
+			ELSE pg_current_wal_insert_lsn() END)::text`).Scan(&v)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read received lsn of %s: %w", n.Name, err)
+	}
+	return ParseLSN(v)
+}

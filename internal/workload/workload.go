@@ -1,0 +1,316 @@
+// Package workload is the client side of failover tests and drills: it runs
+// concurrent writers against a database endpoint and records, Jepsen-style,
+// what the client knows about every write (OK, Fail or Info), then checks
+// that history against the rows a primary actually holds afterwards
+// (lost, recovered and unexpected writes, the client-seen outage).
+//
+// Each write is one autocommit INSERT of a unique id:
+//
+//	writer ──Dial (after any failure)──▶ endpoint ──▶ primary
+//	       ──INSERT id RETURNING server──▶            │
+//	       ◀── ok / error / sync-rep cancel warning ──┘
+//
+// Why notices and deadlines matter: ha-anchors §4.4 (a write cancelled while
+// waiting for a synchronous standby is reported as a success, with only a
+// WARNING saying it may not be replicated) and §6.3 (what a drill records).
+package workload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Defaults for Config.
+const (
+	DefaultWriters   = 4
+	DefaultOpTimeout = 2 * time.Second
+	DefaultTable     = "globaldb_writes"
+)
+
+const (
+	minBackoff = 20 * time.Millisecond
+	maxBackoff = 100 * time.Millisecond
+)
+
+// ErrRunning is returned by Run when the workload is already running.
+var ErrRunning = errors.New("workload already running")
+
+// Dialer opens a connection for one attempt. It is called again after any
+// failure, so it must resolve the endpoint name afresh each time (DNS-based
+// failover). It must install OnNotice(ctx) as the connection's notice
+// handler, or writes that got the sync-replication cancel warning are
+// counted OK instead of ambiguous; DialWith does.
+type Dialer func(ctx context.Context) (*pgx.Conn, error)
+
+// Config configures a Workload.
+type Config struct {
+	Dial    Dialer
+	Writers int // concurrent writer goroutines (default 4)
+	Rate    int // total target writes/second across writers (0 = as fast as possible)
+	// OpTimeout is the client-side deadline of each dial and each write
+	// (default 2s). A write whose deadline expires is ambiguous (Info). The
+	// server-side statement_timeout is deliberately not used: it does not
+	// bound a wait for a synchronous standby.
+	OpTimeout time.Duration
+	Table     string // default "globaldb_writes"; may be schema-qualified
+	Logger    *slog.Logger
+}
+
+// Workload runs writers and records their history. History and Counts are
+// safe to call at any time; Run may run once at a time.
+type Workload struct {
+	cfg     Config
+	table   string // sanitized identifier
+	insert  string
+	log     *slog.Logger
+	nextID  atomic.Int64
+	running atomic.Bool
+	warned  atomic.Bool
+
+	mu      sync.Mutex
+	history []Op
+	counts  [3]int
+}
+
+// New validates cfg, applies defaults and returns a Workload.
+func New(cfg Config) (*Workload, error) {
+	if cfg.Dial == nil {
+		return nil, errors.New("new workload: Dial is required")
+	}
+	if cfg.Writers < 0 || cfg.Rate < 0 || cfg.OpTimeout < 0 {
+		return nil, errors.New("new workload: Writers, Rate and OpTimeout must not be negative")
+	}
+	if cfg.Writers == 0 {
+		cfg.Writers = DefaultWriters
+	}
+	if cfg.OpTimeout == 0 {
+		cfg.OpTimeout = DefaultOpTimeout
+	}
+	if cfg.Table == "" {
+		cfg.Table = DefaultTable
+	}
+	table, err := sanitizeTable(cfg.Table)
+	if err != nil {
+		return nil, fmt.Errorf("new workload: %w", err)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Workload{
+		cfg:   cfg,
+		table: table,
+		// One statement, so the server identity comes from the transaction
+		// that committed the row; concat_ws yields "" over a Unix socket.
+		insert: "INSERT INTO " + table + " (id, writer, server) VALUES ($1, $2::int, " +
+			"concat_ws(':', host(inet_server_addr()), inet_server_port())) RETURNING server",
+		log: cfg.Logger,
+	}, nil
+}
+
+func sanitizeTable(name string) (string, error) {
+	parts := strings.Split(name, ".")
+	if slices.Contains(parts, "") {
+		return "", fmt.Errorf("invalid table name %q", name)
+	}
+	return pgx.Identifier(parts).Sanitize(), nil
+}
+
+// Setup creates the table if it does not exist and makes the workload's ids
+// start after the largest id already in it, so reruns never collide.
+func (w *Workload) Setup(ctx context.Context) error {
+	conn, err := w.cfg.Dial(ctx)
+	if err != nil {
+		return fmt.Errorf("set up workload: dial: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	_, err = conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+w.table+
+		" (id bigint PRIMARY KEY, writer int, server text, at timestamptz DEFAULT clock_timestamp())")
+	if err != nil {
+		return fmt.Errorf("set up workload: create table: %w", err)
+	}
+	var maxID int64
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM "+w.table).Scan(&maxID); err != nil {
+		return fmt.Errorf("set up workload: read max id: %w", err)
+	}
+	for cur := w.nextID.Load(); cur < maxID && !w.nextID.CompareAndSwap(cur, maxID); cur = w.nextID.Load() {
+	}
+	return nil
+}
+
+// Run runs the writers until ctx is done, then waits for the writes in
+// flight (each bounded by OpTimeout) and returns nil. Writers never stop on
+// errors: after any write that is not OK they close their connection, back
+// off 20–100 ms and dial again.
+func (w *Workload) Run(ctx context.Context) error {
+	if !w.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer w.running.Store(false)
+	var pace <-chan time.Time
+	if w.cfg.Rate > 0 {
+		if every := time.Second / time.Duration(w.cfg.Rate); every > 0 {
+			t := time.NewTicker(every)
+			defer t.Stop()
+			pace = t.C
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range w.cfg.Writers {
+		wg.Go(func() {
+			wr := &writer{w: w, id: i, log: w.log.With("writer", i)}
+			wr.loop(ctx, pace)
+		})
+	}
+	wg.Wait()
+	return nil
+}
+
+// History returns a copy of the completed writes, ordered by Invoke. Call it
+// after Run returns for a complete history.
+func (w *Workload) History() []Op {
+	w.mu.Lock()
+	h := slices.Clone(w.history)
+	w.mu.Unlock()
+	slices.SortStableFunc(h, func(a, b Op) int { return a.Invoke.Compare(b.Invoke) })
+	return h
+}
+
+// Counts returns how many completed writes had each outcome so far.
+func (w *Workload) Counts() (ok, fail, info int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.counts[OK], w.counts[Fail], w.counts[Info]
+}
+
+func (w *Workload) record(op Op) {
+	w.mu.Lock()
+	w.history = append(w.history, op)
+	w.counts[op.Outcome]++
+	w.mu.Unlock()
+}
+
+// writer is one writer goroutine's state.
+type writer struct {
+	w       *Workload
+	id      int
+	log     *slog.Logger
+	conn    *pgx.Conn
+	sink    *noticeSink
+	backoff time.Duration
+}
+
+func (wr *writer) loop(ctx context.Context, pace <-chan time.Time) {
+	defer wr.closeConn()
+	for {
+		if !waitTurn(ctx, pace) {
+			return
+		}
+		op := wr.write(context.WithoutCancel(ctx))
+		wr.w.record(op)
+		if op.Outcome == OK {
+			wr.backoff = 0
+			continue
+		}
+		wr.log.Debug("write not acknowledged", "id", op.ID, "outcome", op.Outcome, "err", op.Err, "notice", op.Notice)
+		wr.closeConn()
+		if !wr.pause(ctx) {
+			return
+		}
+	}
+}
+
+// waitTurn waits for the next pacing tick (if any); false once ctx is done.
+func waitTurn(ctx context.Context, pace <-chan time.Time) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if pace == nil {
+		return true
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-pace:
+		return true
+	}
+}
+
+// pause backs off before the next attempt: 20 ms, doubling up to 100 ms,
+// with jitter so writers do not reconnect in lockstep.
+func (wr *writer) pause(ctx context.Context) bool {
+	wr.backoff = min(max(2*wr.backoff, minBackoff), maxBackoff)
+	d := wr.backoff/2 + rand.N(wr.backoff/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// write performs one attempt. ctx carries no cancellation: a write in flight
+// ends only by its own deadline, so stopping Run never turns it ambiguous.
+func (wr *writer) write(ctx context.Context) Op {
+	op := Op{ID: wr.w.nextID.Add(1), Writer: wr.id, Invoke: time.Now()}
+	err := wr.ensureConn(ctx)
+	var server string
+	if err == nil {
+		wr.sink.take() // drop anything that arrived between statements
+		sctx, cancel := context.WithTimeout(ctx, wr.w.cfg.OpTimeout)
+		err = wr.conn.QueryRow(sctx, wr.w.insert, pgx.QueryExecModeExec, op.ID, wr.id).Scan(&server)
+		cancel()
+	}
+	op.Complete = time.Now()
+	var ambiguous bool
+	if wr.sink != nil {
+		op.Notice, ambiguous = wr.sink.take()
+	}
+	op.Outcome, op.Code = classify(err, ambiguous)
+	if err != nil {
+		op.Err = err.Error()
+	} else {
+		op.Server = server
+	}
+	return op
+}
+
+// ensureConn dials if the writer has no connection.
+func (wr *writer) ensureConn(ctx context.Context) error {
+	if wr.conn != nil {
+		return nil
+	}
+	sink := &noticeSink{}
+	dctx, cancel := context.WithTimeout(withSink(ctx, sink), wr.w.cfg.OpTimeout)
+	defer cancel()
+	conn, err := wr.w.cfg.Dial(dctx)
+	if err != nil {
+		return &dialError{err: err}
+	}
+	if conn.Config().OnNotice == nil && wr.w.warned.CompareAndSwap(false, true) {
+		wr.log.Warn("dialer installs no notice handler; sync-replication cancel warnings will go unseen (use DialWith or OnNotice)")
+	}
+	wr.conn, wr.sink = conn, sink
+	return nil
+}
+
+func (wr *writer) closeConn() {
+	if wr.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wr.w.cfg.OpTimeout)
+	defer cancel()
+	_ = wr.conn.Close(ctx)
+	wr.conn, wr.sink = nil, nil
+}
