@@ -129,7 +129,8 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	}
 	e.net = netsim.NewNetwork(e.log.With("component", "netsim"), e.cfg.LinkDelay)
 	e.ctrl = controller.New(controller.Config{Model: e.rds, Engine: e.engine, Net: e.net, DNS: e.table,
-		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller")})
+		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
+		DefaultDelay: e.cfg.LinkDelay})
 	e.done.Add(1)
 	go func() {
 		defer e.done.Done()
@@ -256,6 +257,10 @@ func (e *Emulator) DNSAddr() string {
 	}
 	return e.dns.Addr()
 }
+
+// Faults is the injector of the running emulator (tests and the admin
+// API use it).
+func (e *Emulator) Faults() *controller.Controller { return e.ctrl }
 
 // DataDir is the directory holding state and database files.
 func (e *Emulator) DataDir() string { return e.cfg.DataDir }

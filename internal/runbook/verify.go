@@ -146,7 +146,7 @@ func WriteRefused(ctx context.Context, s *Spec, r Region, res Resolver) (bool, e
 		return false, err
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `INSERT INTO globaldb_canary (id) VALUES ('refused')`)
+	_, err = conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS globaldb_write_probe (id int)`)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "25006" {
 		return true, nil

@@ -63,9 +63,10 @@ type Report struct {
 
 	// MaxOutage is the longest interval with no acknowledged write, the RTO
 	// as the client saw it: between consecutive OK completions; before the
-	// first OK, from the Invoke of the first write that was not OK; after
-	// the last OK, until the last write completed. OutageStart is when it
-	// began (zero if the history is empty).
+	// first OK, from the earliest Invoke of a write that was not OK; after
+	// the last OK, until the last completion of a write invoked after it
+	// that was not OK (stragglers invoked earlier do not count). OutageStart
+	// is when it began (zero if there is no such interval).
 	MaxOutage   time.Duration
 	OutageStart time.Time
 
@@ -152,6 +153,7 @@ func maxOutage(history []Op) (time.Time, time.Duration) {
 		start   time.Time // beginning of the current interval without an ack
 		open    bool      // start is set
 		acked   bool      // an OK has completed
+		tail    time.Time // latest completion of a write tried after the last ack
 		bestAt  time.Time
 		bestLen time.Duration
 	)
@@ -161,21 +163,28 @@ func maxOutage(history []Op) (time.Time, time.Duration) {
 		}
 	}
 	for _, op := range ops {
-		if op.Outcome != OK {
-			// No ack yet: the outage starts when the earliest of the
-			// writes that were not OK was tried.
-			if !acked && (!open || op.Invoke.Before(start)) {
+		switch {
+		case op.Outcome == OK:
+			if open {
+				consider(start, op.Complete)
+			}
+			start, open, acked, tail = op.Complete, true, true, time.Time{}
+		case !acked:
+			// No ack yet: the outage starts when the earliest of the writes
+			// that were not OK was tried.
+			if !open || op.Invoke.Before(start) {
 				start, open = op.Invoke, true
 			}
-			continue
+		case !op.Invoke.Before(start):
+			// Tried after the last ack and still not OK. A write invoked
+			// before it (a straggler) is no evidence of an outage.
+			tail = op.Complete
 		}
-		if open {
-			consider(start, op.Complete)
-		}
-		start, open, acked = op.Complete, true, true
 	}
-	if last := ops[len(ops)-1]; open && last.Outcome != OK {
-		consider(start, last.Complete)
+	if !acked && open {
+		consider(start, ops[len(ops)-1].Complete)
+	} else if !tail.IsZero() {
+		consider(start, tail)
 	}
 	if bestAt.IsZero() {
 		return time.Time{}, 0

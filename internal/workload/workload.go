@@ -142,9 +142,18 @@ func (w *Workload) Setup(ctx context.Context) error {
 	if err := conn.QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM "+w.table).Scan(&maxID); err != nil {
 		return fmt.Errorf("set up workload: read max id: %w", err)
 	}
-	for cur := w.nextID.Load(); cur < maxID && !w.nextID.CompareAndSwap(cur, maxID); cur = w.nextID.Load() {
-	}
+	w.skipIDs(maxID)
 	return nil
+}
+
+// skipIDs makes every later id larger than floor.
+func (w *Workload) skipIDs(floor int64) {
+	for {
+		cur := w.nextID.Load()
+		if cur >= floor || w.nextID.CompareAndSwap(cur, floor) {
+			return
+		}
+	}
 }
 
 // Run runs the writers until ctx is done, then waits for the writes in

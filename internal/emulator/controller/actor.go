@@ -18,6 +18,11 @@ import (
 // the cluster volume or by cloning its upstream), keeps it running in the
 // role the topology asks for, and removes it when the instance is
 // deleted. Only the actor touches its process.
+//
+// Fencing is by construction: a data directory that would start as a
+// primary is never started when the topology says the node is a replica;
+// it is rewound (or re-cloned) from the current writer first. A node is
+// promoted only once no other node of its scope runs as a primary.
 type actor struct {
 	c    *Controller
 	log  *slog.Logger
@@ -26,10 +31,12 @@ type actor struct {
 	mu   sync.Mutex
 	spec rds.Node
 
-	proc     *engine.Process
-	upstream string // host:port the server streams from, "" for a writer
-	sync     []string
-	reported bool
+	proc        *engine.Process
+	upstream    string // host:port the server streams from, "" for a writer
+	sync        []string
+	reported    bool
+	role        string    // role last reported to the model
+	notStreaming time.Time // since when a replica has had no WAL receiver
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
@@ -40,6 +47,10 @@ func (a *actor) update(n rds.Node) {
 	a.mu.Lock()
 	a.spec = n
 	a.mu.Unlock()
+	a.poke()
+}
+
+func (a *actor) poke() {
 	select {
 	case a.wake <- struct{}{}:
 	default:
@@ -64,17 +75,24 @@ func (a *actor) run(ctx context.Context) {
 	var exited <-chan struct{}
 	for {
 		spec := a.current()
-		if spec.Deleting {
+		switch {
+		case spec.Deleting:
 			if err := a.delete(ctx, spec); err == nil {
 				return
 			} else if ctx.Err() == nil {
 				a.log.Error("delete instance", "err", err)
 			}
-		} else if err := a.step(ctx, spec); errors.As(err, new(waitingError)) {
-			a.log.Debug("converge instance", "waiting", err)
-		} else if err != nil && ctx.Err() == nil {
-			a.log.Warn("converge instance", "err", err)
+		case a.c.held(spec):
+			a.holdDown(spec)
+		default:
+			err := a.step(ctx, spec)
+			if errors.As(err, new(waitingError)) {
+				a.log.Debug("converge instance", "waiting", err)
+			} else if err != nil && ctx.Err() == nil {
+				a.log.Warn("converge instance", "err", err)
+			}
 		}
+		exited = nil
 		if a.proc != nil {
 			exited = a.proc.Done()
 		}
@@ -86,8 +104,38 @@ func (a *actor) run(ctx context.Context) {
 		case <-tick.C:
 		case <-exited:
 			a.log.Warn("postgres exited", "err", a.proc.ExitErr())
-			a.setRunning(spec, false)
-			a.proc, exited = nil, nil
+			a.proc = nil
+			a.down(spec)
+		}
+	}
+}
+
+// holdDown keeps the server down while a fault (instance failure, region
+// outage) holds it: a crash, as the fault intends.
+func (a *actor) holdDown(spec rds.Node) {
+	if a.proc != nil {
+		a.log.Info("fault: killing postgres")
+		if err := a.proc.Kill(); err != nil {
+			a.log.Warn("kill postgres", "err", err)
+		}
+		a.proc = nil
+		a.down(spec)
+	}
+	if a.reported {
+		a.c.cfg.Model.ObserveInstanceFailed(spec.Key)
+		a.reported = false
+	}
+}
+
+// down handles the server having stopped unexpectedly: a writer's death
+// lets the model fail over to the most up-to-date running replica.
+func (a *actor) down(spec rds.Node) {
+	a.c.setRunning(spec.Key, engine.Node{}, false, false)
+	a.report(spec, "")
+	if spec.Writer {
+		cands := a.c.failoverCandidates(spec)
+		if a.c.cfg.Model.ObserveWriterDown(spec.Key, cands) {
+			a.log.Info("writer died: the model failed over", "to", cands[0])
 		}
 	}
 }
@@ -101,35 +149,46 @@ func (a *actor) step(ctx context.Context, spec rds.Node) error {
 		}
 	}
 	if a.proc == nil {
+		if !spec.Writer && !a.c.cfg.Engine.IsStandby(n) {
+			if err := a.rejoin(ctx, spec, n); err != nil {
+				return err
+			}
+		}
 		p, err := a.c.cfg.Engine.Start(ctx, n)
 		if err != nil {
 			a.c.cfg.Model.ObserveInstanceFailed(spec.Key)
 			return fmt.Errorf("start: %w", err)
 		}
-		a.proc = p
-		a.sync = nil
-		a.upstream = ""
+		a.proc, a.sync, a.upstream, a.notStreaming = p, nil, "", time.Time{}
 	}
 	if err := a.ensureRole(ctx, spec, n); err != nil {
 		return err
 	}
-	a.setRunning(spec, true)
 	if !spec.Ready || !a.reported {
 		a.c.cfg.Model.ObserveInstanceReady(spec.Key)
 		a.reported = true
 	}
-	if spec.Writer && spec.Promoting {
-		a.c.cfg.Model.ObservePromoted(spec.Cluster)
-	}
 	if spec.Writer {
+		a.report(spec, "writer")
+		if spec.Promoting {
+			a.c.cfg.Model.ObservePromoted(spec.Cluster)
+		}
 		return a.syncStandbys(ctx, spec, n)
 	}
-	return nil
+	return a.checkStreaming(ctx, spec, n)
+}
+
+func (a *actor) report(spec rds.Node, role string) {
+	if a.role == role {
+		return
+	}
+	a.role = role
+	a.c.cfg.Model.ObserveInstanceRole(spec.Key, role)
 }
 
 // provision creates the node's data directory: a writer of a primary or
 // standalone cluster adopts the cluster volume; a replica clones its
-// upstream (through the WAN link when it crosses regions).
+// upstream.
 func (a *actor) provision(ctx context.Context, spec rds.Node, n engine.Node) error {
 	if spec.Writer {
 		vol := a.c.volumeDir(spec.Cluster)
@@ -142,6 +201,13 @@ func (a *actor) provision(ctx context.Context, spec rds.Node, n engine.Node) err
 		_ = os.Rename(vol+".log", n.Dir+".log")
 		return nil
 	}
+	return a.clone(ctx, spec, n)
+}
+
+// clone copies the upstream server. The initial copy is taken from the
+// upstream server directly, as AWS seeds a secondary's storage out of
+// band; the replication stream then runs through the WAN link.
+func (a *actor) clone(ctx context.Context, spec rds.Node, n engine.Node) error {
 	if spec.Upstream == nil {
 		return waiting("a writer to stream from")
 	}
@@ -149,9 +215,6 @@ func (a *actor) provision(ctx context.Context, spec rds.Node, n engine.Node) err
 	if !ok {
 		return waiting("the upstream server")
 	}
-	// The initial copy is taken from the upstream server directly, as AWS
-	// seeds a secondary's storage out of band; the replication stream then
-	// runs through the WAN link.
 	src, _ := a.c.runningNode(spec.Upstream.Node)
 	if err := a.c.cfg.Engine.Clone(ctx, n, engine.Upstream{Host: src.Host, Port: src.Port}); err != nil {
 		return fmt.Errorf("clone from %s: %w", src.Addr(), err)
@@ -161,12 +224,43 @@ func (a *actor) provision(ctx context.Context, spec rds.Node, n engine.Node) err
 			return err
 		}
 	}
-	a.upstream = fmt.Sprintf("%s:%d", host, port)
 	return nil
 }
 
-// ensureRole promotes a replica that should write and re-points a
-// replica whose upstream moved.
+// rejoin turns a stopped data directory that would start as a primary
+// (an old writer) into a standby of the current writer: pg_rewind, or a
+// fresh clone when rewinding fails.
+func (a *actor) rejoin(ctx context.Context, spec rds.Node, n engine.Node) error {
+	if spec.Upstream == nil {
+		return waiting("a writer to rejoin")
+	}
+	src, ok := a.c.runningNode(spec.Upstream.Node)
+	if !ok || !a.c.isPrimary(spec.Upstream.Node) && spec.Upstream.Link != nil {
+		return waiting("the new writer to rejoin")
+	}
+	if !ok {
+		return waiting("the upstream server to rejoin")
+	}
+	a.log.Info("rejoining as a replica", "source", src.Addr())
+	err := a.c.cfg.Engine.Rewind(ctx, n, engine.Upstream{Host: src.Host, Port: src.Port})
+	if err != nil {
+		a.log.Warn("pg_rewind failed; taking a fresh copy", "err", err)
+		if err := a.c.cfg.Engine.Remove(ctx, n); err != nil {
+			return fmt.Errorf("remove diverged data: %w", err)
+		}
+		return a.clone(ctx, spec, n)
+	}
+	host, port, ok := a.c.upstreamAddr(spec.Upstream)
+	if ok && (host != src.Host || port != src.Port) {
+		return a.c.cfg.Engine.SetUpstream(n, engine.Upstream{Host: host, Port: port})
+	}
+	return nil
+}
+
+// ensureRole promotes a replica that should write (once every other
+// server of its scope is fenced and, for a planned change, once it has
+// all their WAL), fences a primary that should not write, and re-points
+// a replica whose upstream moved.
 func (a *actor) ensureRole(ctx context.Context, spec rds.Node, n engine.Node) error {
 	inRecovery, err := a.c.cfg.Engine.InRecovery(ctx, n)
 	if err != nil {
@@ -174,16 +268,22 @@ func (a *actor) ensureRole(ctx context.Context, spec rds.Node, n engine.Node) er
 	}
 	if spec.Writer {
 		if inRecovery {
+			if err := a.c.readyToPromote(ctx, spec, n); err != nil {
+				return err
+			}
 			a.log.Info("promoting")
 			if err := a.c.cfg.Engine.Promote(ctx, n); err != nil {
 				return fmt.Errorf("promote: %w", err)
 			}
 		}
+		a.c.setRunning(spec.Key, n, true, true)
 		return nil
 	}
 	if !inRecovery {
-		return errors.New("server is a primary but should stream from another; rejoin (pg_rewind) is not implemented yet")
+		return a.fence(ctx, spec, n)
 	}
+	a.c.setRunning(spec.Key, n, true, false)
+	a.report(spec, "reader")
 	if spec.Upstream == nil {
 		return nil
 	}
@@ -199,10 +299,73 @@ func (a *actor) ensureRole(ctx context.Context, spec rds.Node, n engine.Node) er
 		if err := a.c.cfg.Engine.Repoint(ctx, n, engine.Upstream{Host: host, Port: port}); err != nil {
 			return fmt.Errorf("repoint to %s: %w", addr, err)
 		}
-		a.upstream = addr
+		a.upstream, a.notStreaming = addr, time.Time{}
 	}
 	return nil
 }
+
+// fence hands over from a server that runs as a primary although the
+// topology says it is a replica (the old writer of a switchover or
+// failover): it stops client writes (pg_hba admits only replication and
+// the admin; client sessions are terminated), waits briefly until its
+// standbys have all of its WAL, and stops. The last client WAL position
+// is recorded so the new writer is promoted only once it has it. The next
+// step rejoins this server as a replica.
+func (a *actor) fence(ctx context.Context, spec rds.Node, n engine.Node) error {
+	a.log.Info("fencing the old writer")
+	lsn, err := a.c.cfg.Engine.Fence(ctx, n)
+	if err != nil {
+		a.log.Warn("fence old writer", "err", err)
+	} else {
+		wctx, cancel := context.WithTimeout(ctx, fenceDrain)
+		if ok, _ := a.c.cfg.Engine.WaitReplicated(wctx, n, lsn); !ok {
+			a.log.Warn("standbys did not confirm the old writer's last WAL in time", "lsn", lsn)
+		}
+		cancel()
+		a.c.recordFinal(spec.Scope, spec.Key, lsn)
+	}
+	a.stop(engine.StopFast)
+	a.c.setRunning(spec.Key, n, false, false)
+	a.report(spec, "")
+	return waiting("the new writer after fencing")
+}
+
+// fenceDrain bounds how long an old writer waits for its standbys to
+// confirm its last WAL before it stops.
+const fenceDrain = 10 * time.Second
+
+// checkStreaming re-clones a replica that cannot follow its upstream (for
+// instance one that replayed past the point where a failover forked the
+// history) after it has had no WAL receiver for a while.
+func (a *actor) checkStreaming(ctx context.Context, spec rds.Node, n engine.Node) error {
+	if spec.Upstream == nil || !a.c.isRunning(spec.Upstream.Node) {
+		a.notStreaming = time.Time{}
+		return nil
+	}
+	ok, err := a.c.streaming(ctx, n)
+	if err != nil || ok {
+		a.notStreaming = time.Time{}
+		return err
+	}
+	if a.notStreaming.IsZero() {
+		a.notStreaming = time.Now()
+		return nil
+	}
+	if time.Since(a.notStreaming) < reCloneAfter {
+		return nil
+	}
+	a.log.Warn("replica does not stream from its upstream; taking a fresh copy")
+	a.stop(engine.StopFast)
+	a.c.setRunning(spec.Key, n, false, false)
+	if err := a.c.cfg.Engine.Remove(ctx, n); err != nil {
+		return fmt.Errorf("remove stuck replica: %w", err)
+	}
+	return a.clone(ctx, spec, n)
+}
+
+// reCloneAfter is how long a replica may go without streaming from a
+// running upstream before it is rebuilt.
+const reCloneAfter = 8 * time.Second
 
 // syncStandbys keeps synchronous_standby_names to the in-region replicas
 // that are streaming now: quorum commit while one is up, asynchronous
@@ -229,16 +392,6 @@ func (a *actor) syncStandbys(ctx context.Context, spec rds.Node, n engine.Node) 
 	return nil
 }
 
-func (a *actor) setRunning(spec rds.Node, up bool) {
-	a.c.mu.Lock()
-	defer a.c.mu.Unlock()
-	if up {
-		a.c.running[spec.Key] = a.node(spec)
-	} else {
-		delete(a.c.running, spec.Key)
-	}
-}
-
 func (a *actor) stop(mode engine.StopMode) {
 	if a.proc == nil {
 		return
@@ -254,7 +407,7 @@ func (a *actor) stop(mode engine.StopMode) {
 // delete stops the server and removes its data, or hands it back as the
 // cluster volume when it was the last copy of a cluster's data.
 func (a *actor) delete(ctx context.Context, spec rds.Node) error {
-	a.setRunning(spec, false)
+	a.c.setRunning(spec.Key, engine.Node{}, false, false)
 	a.stop(engine.StopFast)
 	n := a.node(spec)
 	if spec.KeepAsVolume && exists(n.Dir) && !exists(a.c.volumeDir(spec.Cluster)) {
@@ -275,14 +428,12 @@ func (a *actor) delete(ctx context.Context, spec rds.Node) error {
 // dropSlot removes the node's replication slot from its upstream so the
 // upstream does not retain WAL for it (best effort).
 func (a *actor) dropSlot(ctx context.Context, spec rds.Node) {
-	a.c.mu.Lock()
-	up, ok := a.c.running[spec.Upstream.Node]
-	a.c.mu.Unlock()
+	up, ok := a.c.runningNode(spec.Upstream.Node)
 	if !ok {
 		return
 	}
 	if err := a.c.cfg.Engine.DropSlot(ctx, up, spec.Name); err != nil {
-		a.log.Warn("drop replication slot", "err", err)
+		a.log.Debug("drop replication slot", "err", err)
 	}
 }
 

@@ -42,6 +42,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Interval is how often actors re-check their servers (default 250ms).
 	Interval time.Duration
+	// DefaultDelay is the one-way delay a link returns to when a link
+	// fault is cleared.
+	DefaultDelay func(a, b string) time.Duration
 }
 
 // Controller converges the real world to the model's topology.
@@ -52,6 +55,10 @@ type Controller struct {
 	mu      sync.Mutex
 	actors  map[string]*actor // by instance key
 	running map[string]engine.Node
+	primary map[string]bool            // running nodes that run as primaries
+	finals  map[string]map[string]engine.LSN // scope → fenced node → last WAL it wrote
+	specs   map[string]rds.Node         // last desired spec per instance key
+	faults  faultState
 	links   map[string]*linkState // by secondary cluster key
 	records map[string]bool
 	volumes map[string]bool // volume inits in flight
@@ -74,7 +81,9 @@ func New(cfg Config) *Controller {
 	}
 	return &Controller{
 		cfg: cfg, log: cfg.Logger,
-		actors: map[string]*actor{}, running: map[string]engine.Node{},
+		actors: map[string]*actor{}, running: map[string]engine.Node{}, primary: map[string]bool{},
+		finals: map[string]map[string]engine.LSN{}, specs: map[string]rds.Node{},
+		faults: newFaultState(),
 		links: map[string]*linkState{}, records: map[string]bool{},
 		volumes: map[string]bool{}, deletes: map[string]bool{},
 	}
@@ -112,6 +121,13 @@ func (c *Controller) reconcile(ctx context.Context) {
 		return
 	}
 	t := c.cfg.Model.Topology()
+	for _, g := range t.PendingFailovers {
+		c.log.Info("beginning global role change", "global", g)
+		c.cfg.Model.BeginGlobalFailover(g)
+	}
+	if len(t.PendingFailovers) > 0 {
+		t = c.cfg.Model.Topology()
+	}
 	c.syncRecords(t.Records)
 	c.syncLinks(ctx, t.Links)
 	c.syncVolumes(ctx, t.Volumes)

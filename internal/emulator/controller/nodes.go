@@ -13,7 +13,9 @@ import (
 func (c *Controller) syncNodes(ctx context.Context, t rds.Topology) {
 	byCluster := map[string]int{}
 	c.mu.Lock()
+	c.specs = map[string]rds.Node{}
 	for _, n := range t.Nodes {
+		c.specs[n.Key] = n
 		byCluster[n.Cluster]++
 		a := c.actors[n.Key]
 		if a == nil {
@@ -28,6 +30,7 @@ func (c *Controller) syncNodes(ctx context.Context, t rds.Topology) {
 					delete(c.actors, n.Key)
 				}
 				delete(c.running, n.Key)
+				delete(c.primary, n.Key)
 				c.mu.Unlock()
 			}()
 		}

@@ -44,6 +44,9 @@ func StartIn(t testing.TB, dataDir string) *emulator.Emulator {
 	if testing.Verbose() {
 		level = slog.LevelInfo
 	}
+	if os.Getenv("GLOBALDB_TEST_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
 	e, err := emulator.New(emulator.Config{
 		Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", DataDir: dataDir,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),

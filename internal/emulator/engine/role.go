@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -76,4 +77,78 @@ func (s *Supervisor) ReceivedLSN(ctx context.Context, n Node) (LSN, error) {
 		return 0, fmt.Errorf("read received lsn of %s: %w", n.Name, err)
 	}
 	return ParseLSN(v)
+}
+
+// fencedHBA admits only the admin user and replication: clients can
+// neither connect nor keep a session while an old writer hands over.
+const fencedHBA = `# globaldb: fenced (handing over the writer role)
+host    all             %s      127.0.0.0/8     scram-sha-256
+host    replication     all     127.0.0.0/8     scram-sha-256
+host    all             all     0.0.0.0/0       reject
+`
+
+// Fence stops a running primary from accepting writes while it keeps
+// streaming WAL: pg_hba admits only the admin user and replication, and
+// every client session is terminated (a session waiting for a synchronous
+// standby has committed locally; its WAL is included). It returns the WAL
+// position after the last client transaction. Start restores the normal
+// pg_hba.
+func (s *Supervisor) Fence(ctx context.Context, n Node) (LSN, error) {
+	hba := fmt.Sprintf(fencedHBA, pgx.Identifier{s.admin.User}.Sanitize())
+	if err := s.writeFile(filepath.Join(n.Dir, "pg_hba.conf"), []byte(hba)); err != nil {
+		return 0, fmt.Errorf("fence %s: %w", n.Name, err)
+	}
+	var lsn string
+	err := s.withConn(ctx, n, "postgres", func(c *pgx.Conn) error {
+		if _, err := c.Exec(ctx, `SELECT pg_reload_conf()`); err != nil {
+			return err
+		}
+		const clients = `FROM pg_stat_activity WHERE backend_type = 'client backend'
+			AND pid <> pg_backend_pid() AND usename <> current_user`
+		for {
+			if _, err := c.Exec(ctx, `SELECT pg_terminate_backend(pid, 1000) `+clients); err != nil {
+				return err
+			}
+			var active int
+			if err := c.QueryRow(ctx, `SELECT count(*) `+clients).Scan(&active); err != nil {
+				return err
+			}
+			if active == 0 {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return c.QueryRow(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&lsn)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fence %s: %w", n.Name, err)
+	}
+	return ParseLSN(lsn)
+}
+
+// WaitReplicated waits until every streaming standby of n has flushed WAL
+// up to lsn, and reports whether they did before ctx ended.
+func (s *Supervisor) WaitReplicated(ctx context.Context, n Node, lsn LSN) (bool, error) {
+	for {
+		reps, err := s.Replication(ctx, n)
+		if err != nil {
+			return false, err
+		}
+		behind := 0
+		for _, r := range reps {
+			if f, err := ParseLSN(r.FlushLSN); r.State == "streaming" && (err != nil || f < lsn) {
+				behind++
+			}
+		}
+		if behind == 0 {
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

@@ -89,13 +89,21 @@ func (c *conn) run(ctx context.Context, target string) {
 // direction copies src to dst with the link delay: a reader goroutine stamps
 // chunks with their read time, a writer delivers each at its due time, in
 // order. Delay does not accumulate: chunks in the queue wait concurrently.
-// EOF on src is passed on as a half-close of dst after the queued bytes.
+// Bytes already read are in flight: they are delivered even when src
+// ends, as a network delivers packets sent before a peer went away. EOF on
+// src is passed on as a half-close of dst after the queued bytes; a reset
+// or other read error closes the whole connection after them.
 func (c *conn) direction(src, dst net.Conn) {
 	queue := make(chan chunk, queueChunks)
 	reading := make(chan struct{})
-	go func() { defer close(reading); c.read(src, queue) }()
+	var end error
+	go func() { defer close(reading); end = c.read(src, queue) }()
 	defer func() { <-reading }() // no goroutine outlives the conn
-	if c.write(dst, queue) {
+	if !c.write(dst, queue) {
+		return // dst is gone or the conn was cut; the other direction ends the conn
+	}
+	<-reading
+	if end == nil {
 		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
 			_ = cw.CloseWrite()
 			return
@@ -104,8 +112,10 @@ func (c *conn) direction(src, dst net.Conn) {
 	c.close()
 }
 
-// read fills queue from src and closes it at EOF. Other errors close the conn.
-func (c *conn) read(src net.Conn, queue chan<- chunk) {
+// read fills queue from src until EOF (nil) or another error (returned),
+// then closes queue. It stops early when the conn is closed.
+func (c *conn) read(src net.Conn, queue chan<- chunk) error {
+	defer close(queue)
 	buf := make([]byte, readSize)
 	for {
 		n, err := src.Read(buf)
@@ -114,26 +124,28 @@ func (c *conn) read(src net.Conn, queue chan<- chunk) {
 			select {
 			case queue <- ck:
 			case <-c.done:
-				return
+				return net.ErrClosed
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			close(queue)
-			return
+			return nil
 		}
 		if err != nil {
-			c.close()
-			return
+			return err
 		}
 	}
 }
 
 // write delivers queued chunks to dst at their due times. It returns true
-// when the queue was drained after EOF, false when the conn was closed or a
-// write failed.
+// when the queue was drained, false when the conn was closed or a write
+// failed (the rest of the queue is then discarded so the reader ends).
 func (c *conn) write(dst net.Conn, queue <-chan chunk) bool {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	discard := func() {
+		for range queue {
+		}
+	}
 	for {
 		var ck chunk
 		var ok bool
@@ -143,12 +155,15 @@ func (c *conn) write(dst net.Conn, queue <-chan chunk) bool {
 				return true
 			}
 		case <-c.done:
+			go discard()
 			return false
 		}
 		if !c.wait(timer, ck.at) {
+			go discard()
 			return false
 		}
 		if _, err := dst.Write(ck.data); err != nil {
+			go discard()
 			return false
 		}
 	}

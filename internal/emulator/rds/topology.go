@@ -18,6 +18,9 @@ type Topology struct {
 	// Creating lists clusters without a volume of their own (secondaries)
 	// that are still creating; Promoting, detached clusters being promoted.
 	Creating, Promoting []string
+	// PendingFailovers lists global clusters whose switchover or failover
+	// waits for the runtime to begin it (BeginGlobalFailover).
+	PendingFailovers []string
 }
 
 // Volume is the storage of a primary or standalone cluster: an
@@ -34,10 +37,14 @@ type Volume struct {
 
 // Node is one instance's PostgreSQL server.
 type Node struct {
-	Key      string // instance key region/id
-	Name     string // engine node name (application_name, slot name)
-	Region   string
-	Cluster  string // cluster key
+	Key     string // instance key region/id
+	Name    string // engine node name (application_name, slot name)
+	Region  string
+	Cluster string // cluster key
+	// Scope groups the nodes of one replication topology (the global
+	// cluster, or the cluster when standalone): at most one of them may
+	// write, so a node is promoted only once the others are fenced.
+	Scope    string
 	Host     string
 	Port     int
 	Writer   bool
@@ -118,6 +125,9 @@ func (s *Service) Topology() Topology {
 	}
 	for _, id := range sortedKeys(s.st.Globals) {
 		g := s.st.Globals[id]
+		if g.Failover != nil && g.Failover.Status == FailoverPending {
+			t.PendingFailovers = append(t.PendingFailovers, id)
+		}
 		if w := s.st.Clusters[g.Writer]; w != nil {
 			t.Records = append(t.Records, Record{Name: s.globalEndpoint(g), CNAME: s.clusterEndpoint(w), TTL: endpointTTL})
 		}
@@ -127,6 +137,9 @@ func (s *Service) Topology() Topology {
 
 // linkFor returns the WAN link into secondary cluster c, or nil.
 func (s *Service) linkFor(c *Cluster) *Link {
+	if l := s.handoverLink(c); l != nil {
+		return l
+	}
 	if !s.isSecondary(c) || c.Status == StatusPromoting {
 		return nil
 	}
@@ -137,6 +150,22 @@ func (s *Service) linkFor(c *Cluster) *Link {
 	}
 	return &Link{Cluster: key(c.Region, c.ID), From: primary.Region, To: c.Region, Host: c.LinkHost,
 		Port: primary.Port, TargetNode: key(primary.Region, primary.Writer)}
+}
+
+// handoverLink keeps the link from the old primary into the target of a
+// role change until the target has been promoted, so the target receives
+// the old writer's last WAL.
+func (s *Service) handoverLink(c *Cluster) *Link {
+	g := s.st.Globals[c.GlobalClusterID]
+	k := key(c.Region, c.ID)
+	if g == nil || g.Failover == nil || g.Failover.Status == FailoverPending || g.Failover.To != k {
+		return nil
+	}
+	old := s.st.Clusters[g.Failover.From]
+	if old == nil || old.Writer == "" || s.role(c.Region, c.Writer) == roleWriter || c.LinkHost == "" {
+		return nil
+	}
+	return &Link{Cluster: k, From: old.Region, To: c.Region, Host: c.LinkHost, Port: old.Port, TargetNode: key(old.Region, old.Writer)}
 }
 
 func (s *Service) clusterNodes(c *Cluster, link *Link) []Node {
@@ -154,7 +183,7 @@ func (s *Service) clusterNodes(c *Cluster, link *Link) []Node {
 	for _, inst := range insts {
 		n := Node{Key: key(inst.Region, inst.ID), Name: inst.Node, Region: inst.Region, Cluster: ck,
 			Host: inst.Host, Port: inst.Port, Deleting: inst.Status == StatusDeleting, Ready: inst.Status == StatusAvailable,
-			Promoting: c.Status == StatusPromoting, VolumeReady: c.VolumeReady}
+			Promoting: c.Status == StatusPromoting, VolumeReady: c.VolumeReady, Scope: s.scope(c)}
 		switch {
 		case inst.ID == c.Writer && !secondary:
 			n.Writer = true
@@ -186,6 +215,19 @@ func (s *Service) clusterNodes(c *Cluster, link *Link) []Node {
 	return nodes
 }
 
+// scope names the replication topology c belongs to.
+func (s *Service) scope(c *Cluster) string {
+	if c.GlobalClusterID != "" {
+		return "global/" + c.GlobalClusterID
+	}
+	for _, g := range s.st.Globals { // detached, still promoting
+		if contains(g.Leaving, key(c.Region, c.ID)) {
+			return "cluster/" + key(c.Region, c.ID)
+		}
+	}
+	return "cluster/" + key(c.Region, c.ID)
+}
+
 // clusterRecords are the DNS records of c's endpoints.
 func (s *Service) clusterRecords(c *Cluster) []Record {
 	var recs []Record
@@ -193,7 +235,9 @@ func (s *Service) clusterRecords(c *Cluster) []Record {
 	var readers []string
 	writerHost := ""
 	for _, inst := range s.clusterInstances(c) {
-		if inst.Status != StatusAvailable {
+		// An instance that failed keeps its endpoint, which then refuses
+		// connections; it leaves the reader endpoint.
+		if inst.Status == StatusCreating || inst.Status == StatusDeleting {
 			continue
 		}
 		recs = append(recs, Record{Name: s.instanceEndpoint(inst), A: []string{inst.Host}, TTL: endpointTTL})
@@ -202,7 +246,9 @@ func (s *Service) clusterRecords(c *Cluster) []Record {
 			recs = append(recs, Record{Name: s.clusterEndpoint(c), CNAME: s.instanceEndpoint(inst), TTL: endpointTTL})
 			continue
 		}
-		readers = append(readers, inst.Host)
+		if inst.Status == StatusAvailable {
+			readers = append(readers, inst.Host)
+		}
 	}
 	if len(readers) == 0 && writerHost != "" {
 		readers = []string{writerHost} // Aurora: no replicas, the reader endpoint reaches the writer

@@ -12,6 +12,7 @@
 //	CreateDBSubnetGroup  DescribeDBSubnetGroups  DeleteDBSubnetGroup
 //	AddTagsToResource  ListTagsForResource  RemoveTagsFromResource
 //	DescribeDBEngineVersions
+//	FailoverDBCluster  SwitchoverGlobalCluster  FailoverGlobalCluster
 package rdsapi
 
 import (
@@ -55,6 +56,9 @@ func New(m *rds.Service) *Handler {
 		"ListTagsForResource":      op(m.ListTagsForResource),
 		"RemoveTagsFromResource":   op(m.RemoveTagsFromResource),
 		"DescribeDBEngineVersions": op(m.DescribeDBEngineVersions),
+		"FailoverDBCluster":        op(m.FailoverDBCluster),
+		"SwitchoverGlobalCluster":  op(m.SwitchoverGlobalCluster),
+		"FailoverGlobalCluster":    op(m.FailoverGlobalCluster),
 	}}
 }
 

@@ -1,0 +1,214 @@
+package workload
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// running is a workload whose Run executes in the background.
+type running struct {
+	t      *testing.T
+	w      *Workload
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// launch sets up and runs a workload against s, dialing with DialWith. It
+// is stopped at cleanup, before the server.
+func launch(t *testing.T, ctx context.Context, s *server, cfg Config) *running {
+	t.Helper()
+	cfg.Dial = DialWith(s.connConfig())
+	cfg.Logger = testLogger()
+	w, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := w.Setup(ctx); err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	return start(t, w)
+}
+
+func start(t *testing.T, w *Workload) *running {
+	rctx, cancel := context.WithCancel(context.Background())
+	r := &running{t: t, w: w, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- w.Run(rctx) }()
+	t.Cleanup(func() { r.stop() })
+	return r
+}
+
+// stop cancels Run, waits for it and returns the history.
+func (r *running) stop() []Op {
+	r.t.Helper()
+	r.cancel()
+	if err := <-r.done; err != nil {
+		r.t.Errorf("Run: %v", err)
+	}
+	r.done <- nil // later stops return at once
+	return r.w.History()
+}
+
+// waitCount waits until the outcome counter chosen by pick reaches n.
+func (r *running) waitCount(ctx context.Context, what string, n int, pick func(ok, fail, info int) int) {
+	r.t.Helper()
+	waitFor(r.t, ctx, what, func() bool { return pick(r.w.Counts()) >= n })
+}
+
+func oks(ok, _, _ int) int     { return ok }
+func fails(_, fail, _ int) int { return fail }
+func infos(_, _, info int) int { return info }
+
+func TestWorkload_Run(t *testing.T) {
+	t.Run("steady load: everything acknowledged and present", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		s := startServer(t)
+		r := launch(t, ctx, s, Config{Writers: 4, Rate: 400})
+		r.waitCount(ctx, "200 acknowledged writes", 200, oks)
+		history := r.stop()
+
+		rep := Check(history, s.rows(ctx))
+		if !rep.OK || rep.Failed != 0 || rep.Ambiguous != 0 || rep.Acknowledged != len(history) {
+			t.Fatalf("report:\n%v", rep)
+		}
+		for _, op := range history {
+			if op.Server != s.addr() || op.Writer < 0 || op.Writer >= 4 || op.Complete.Before(op.Invoke) {
+				t.Fatalf("bad op %+v (server want %s)", op, s.addr())
+			}
+		}
+		ids := make([]int64, len(history))
+		for i, op := range history {
+			ids[i] = op.ID
+		}
+		slices.Sort(ids)
+		if len(slices.Compact(ids)) != len(history) {
+			t.Error("ids are not unique")
+		}
+	})
+
+	t.Run("server turned read-only: writes fail, none lost", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		s := startServer(t)
+		r := launch(t, ctx, s, Config{Writers: 4, Rate: 400})
+		r.waitCount(ctx, "20 acknowledged writes", 20, oks)
+		s.setAndWait(ctx, "default_transaction_read_only", "on")
+		_, failed, _ := r.w.Counts()
+		r.waitCount(ctx, "20 more failed writes", failed+20, fails)
+		history := r.stop()
+
+		rep := Check(history, s.rows(ctx))
+		if !rep.OK || rep.Acknowledged < 20 || rep.Failed < 20 || len(rep.Lost) != 0 {
+			t.Fatalf("report:\n%v", rep)
+		}
+		for _, op := range history {
+			if op.Outcome == Fail && op.Code != "25006" {
+				t.Errorf("failed op %d: code %q (%s), want 25006", op.ID, op.Code, op.Err)
+			}
+		}
+		for _, op := range history[len(history)-20:] {
+			if op.Outcome != Fail {
+				t.Errorf("op %d after read-only: %v, want fail", op.ID, op.Outcome)
+			}
+		}
+	})
+
+	t.Run("server killed and restarted: outage covers the gap, none lost", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		s := startServer(t)
+		r := launch(t, ctx, s, Config{Writers: 4, Rate: 400, OpTimeout: time.Second})
+		r.waitCount(ctx, "50 acknowledged writes", 50, oks)
+		s.kill()
+		down := time.Now()
+		_, failed, _ := r.w.Counts()
+		r.waitCount(ctx, "10 failed writes while down", failed+10, fails)
+		up := time.Now()
+		s.start(ctx)
+		acked, _, _ := r.w.Counts()
+		r.waitCount(ctx, "50 acknowledged writes after restart", acked+50, oks)
+		history := r.stop()
+
+		rep := Check(history, s.rows(ctx))
+		if !rep.OK || len(rep.Lost) != 0 || len(rep.Unexpected) != 0 {
+			t.Fatalf("report:\n%v", rep)
+		}
+		if gap := up.Sub(down); rep.MaxOutage < gap {
+			t.Errorf("MaxOutage = %v, want ≥ the %v the server was down", rep.MaxOutage, gap)
+		}
+		if rep.OutageStart.After(down) {
+			t.Errorf("OutageStart %v is after the kill at %v", rep.OutageStart, down)
+		}
+		t.Logf("report:\n%v", rep)
+	})
+
+	t.Run("sync standby never connects: timed-out writes are ambiguous, then recovered", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		s := startServer(t)
+		cfg := Config{Writers: 2, OpTimeout: 300 * time.Millisecond, Dial: DialWith(s.connConfig()), Logger: testLogger()}
+		w, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Setup(ctx); err != nil { // before sync rep: CREATE TABLE would wait too
+			t.Fatalf("Setup: %v", err)
+		}
+		s.setAndWait(ctx, "synchronous_standby_names", "ghost")
+		r := start(t, w)
+		r.waitCount(ctx, "6 ambiguous writes", 6, infos)
+		history := r.stop()
+		s.setAndWait(ctx, "synchronous_standby_names", "") // release any waiter
+
+		var ambiguous []int64
+		for _, op := range history {
+			if op.Outcome == Info {
+				ambiguous = append(ambiguous, op.ID)
+				if !strings.Contains(op.Notice, "synchronous replication") {
+					t.Errorf("ambiguous op %d: notice %q, err %q; want the sync-rep cancel warning", op.ID, op.Notice, op.Err)
+				}
+			}
+		}
+		var present []Row
+		waitFor(t, ctx, "ambiguous writes to become visible", func() bool {
+			present = s.rows(ctx)
+			return len(Check(history, present).Recovered) == len(ambiguous)
+		})
+		rep := Check(history, present)
+		if !rep.OK || rep.Acknowledged != 0 || rep.Ambiguous < 6 || len(rep.Lost) != 0 || len(rep.Unexpected) != 0 {
+			t.Fatalf("report:\n%v", rep)
+		}
+	})
+}
+
+func TestNew(t *testing.T) {
+	dial := Dialer(func(context.Context) (*pgx.Conn, error) { return nil, errors.New("unused") })
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr bool
+	}{
+		{name: "defaults", cfg: Config{Dial: dial}},
+		{name: "no dialer", cfg: Config{}, wantErr: true},
+		{name: "negative writers", cfg: Config{Dial: dial, Writers: -1}, wantErr: true},
+		{name: "bad table", cfg: Config{Dial: dial, Table: "a..b"}, wantErr: true},
+		{name: "schema-qualified table", cfg: Config{Dial: dial, Table: "drill.writes"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := New(tt.cfg)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("New() error = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err == nil && (w.cfg.Writers == 0 || w.cfg.OpTimeout == 0 || w.cfg.Table == "") {
+				t.Errorf("defaults not applied: %+v", w.cfg)
+			}
+		})
+	}
+}
