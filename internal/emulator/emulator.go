@@ -22,11 +22,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
 	"github.com/globaldb/globaldb/internal/emulator/controller"
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
+	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
@@ -66,6 +68,7 @@ type Emulator struct {
 	engine  *engine.Supervisor
 	rds     *rds.Service
 	ctrl    *controller.Controller
+	faults  *faults.Registry
 	router  *router
 
 	cancel context.CancelFunc
@@ -131,6 +134,9 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	e.ctrl = controller.New(controller.Config{Model: e.rds, Engine: e.engine, Net: e.net, DNS: e.table,
 		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
 		DefaultDelay: e.cfg.LinkDelay})
+	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
+	e.router.admin = admin.Handler(e.faults)
+	e.router.regionDown = e.faults.RegionDown
 	e.done.Add(1)
 	go func() {
 		defer e.done.Done()
@@ -207,6 +213,7 @@ func (e *Emulator) startModels() error {
 		},
 		fallback: query.NewCodec(rdsModel),
 		health:   e.health,
+		rootKey:  e.cfg.AccessKeyID,
 	}
 	return nil
 }
@@ -258,9 +265,9 @@ func (e *Emulator) DNSAddr() string {
 	return e.dns.Addr()
 }
 
-// Faults is the injector of the running emulator (tests and the admin
-// API use it).
-func (e *Emulator) Faults() *controller.Controller { return e.ctrl }
+// Faults is the fault registry of the running emulator, as the admin API
+// and `globaldb fault` use it.
+func (e *Emulator) Faults() *faults.Registry { return e.faults }
 
 // DataDir is the directory holding state and database files.
 func (e *Emulator) DataDir() string { return e.cfg.DataDir }

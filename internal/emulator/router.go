@@ -1,12 +1,14 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -34,6 +36,12 @@ type router struct {
 	services map[string]service
 	fallback *query.Codec // renders errors before a service is known
 	health   func() map[string]any
+	rootKey  string
+	// admin serves /_globaldb/ (faults) to the root principal.
+	admin http.Handler
+	// regionDown reports a region in an outage: its API endpoint is
+	// unreachable.
+	regionDown func(region string) bool
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,6 +61,14 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		rt.log.Info("request refused", "err", err, "request_id", reqID)
 		rt.fallback.WriteError(w, err, reqID)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/_globaldb/") {
+		rt.serveAdmin(w, r, id, body, reqID)
+		return
+	}
+	if rt.regionDown != nil && rt.regionDown(id.Region) {
+		rt.unreachable(w, id.Region)
 		return
 	}
 	svc, ok := rt.services[id.Service]
@@ -113,4 +129,31 @@ func adminCredentials(path string) (engine.Credentials, error) {
 		return engine.Credentials{}, fmt.Errorf("write admin secret: %w", err)
 	}
 	return engine.Credentials{User: "rdsadmin", Password: pw}, nil
+}
+
+// serveAdmin hands an admin request to the admin API; only the root
+// principal may inject faults.
+func (rt *router) serveAdmin(w http.ResponseWriter, r *http.Request, id *sigv4.Identity, body []byte, reqID string) {
+	if rt.admin == nil || id.AccessKeyID != rt.rootKey {
+		rt.fallback.WriteError(w, awserr.New(awserr.AccessDenied, "Only the emulator's root credentials may use the admin API."), reqID)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rt.admin.ServeHTTP(w, r)
+}
+
+// unreachable answers a call to a region in an outage as an unreachable
+// regional endpoint would: the connection closes without a response.
+func (rt *router) unreachable(w http.ResponseWriter, region string) {
+	rt.log.Info("region outage: dropping API request", "region", region)
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // reset, like a host that is gone
+			}
+			conn.Close()
+			return
+		}
+	}
+	http.Error(w, "region unreachable", http.StatusServiceUnavailable)
 }

@@ -31,12 +31,13 @@ type actor struct {
 	mu   sync.Mutex
 	spec rds.Node
 
-	proc        *engine.Process
-	upstream    string // host:port the server streams from, "" for a writer
-	sync        []string
-	reported    bool
-	role        string    // role last reported to the model
+	proc         *engine.Process
+	upstream     string // host:port the server streams from, "" for a writer
+	sync         []string
+	reported     bool
+	role         string    // role last reported to the model
 	notStreaming time.Time // since when a replica has had no WAL receiver
+	slotOn       string    // instance key of the server that holds our slot
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
@@ -219,6 +220,7 @@ func (a *actor) clone(ctx context.Context, spec rds.Node, n engine.Node) error {
 	if err := a.c.cfg.Engine.Clone(ctx, n, engine.Upstream{Host: src.Host, Port: src.Port}); err != nil {
 		return fmt.Errorf("clone from %s: %w", src.Addr(), err)
 	}
+	a.slotOn = spec.Upstream.Node
 	if spec.Upstream.Link != nil {
 		if err := a.c.cfg.Engine.SetUpstream(n, engine.Upstream{Host: host, Port: port}); err != nil {
 			return err
@@ -287,6 +289,9 @@ func (a *actor) ensureRole(ctx context.Context, spec rds.Node, n engine.Node) er
 	if spec.Upstream == nil {
 		return nil
 	}
+	if err := a.ensureSlot(ctx, spec); err != nil {
+		return err
+	}
 	host, port, ok := a.c.upstreamAddr(spec.Upstream)
 	if !ok {
 		return nil // keep streaming from where we are until the upstream is known
@@ -301,6 +306,24 @@ func (a *actor) ensureRole(ctx context.Context, spec rds.Node, n engine.Node) er
 		}
 		a.upstream, a.notStreaming = addr, time.Time{}
 	}
+	return nil
+}
+
+// ensureSlot makes sure the server our stream reaches holds our
+// replication slot: behind a WAN link the upstream can change (the
+// primary's writer moved) without our connection settings changing.
+func (a *actor) ensureSlot(ctx context.Context, spec rds.Node) error {
+	if a.slotOn == spec.Upstream.Node {
+		return nil
+	}
+	up, ok := a.c.runningNode(spec.Upstream.Node)
+	if !ok {
+		return nil
+	}
+	if err := a.c.cfg.Engine.EnsureSlot(ctx, engine.Upstream{Host: up.Host, Port: up.Port}, spec.Name); err != nil {
+		return fmt.Errorf("ensure replication slot on the upstream: %w", err)
+	}
+	a.slotOn = spec.Upstream.Node
 	return nil
 }
 

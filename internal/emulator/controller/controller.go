@@ -55,9 +55,9 @@ type Controller struct {
 	mu      sync.Mutex
 	actors  map[string]*actor // by instance key
 	running map[string]engine.Node
-	primary map[string]bool            // running nodes that run as primaries
+	primary map[string]bool                  // running nodes that run as primaries
 	finals  map[string]map[string]engine.LSN // scope → fenced node → last WAL it wrote
-	specs   map[string]rds.Node         // last desired spec per instance key
+	specs   map[string]rds.Node              // last desired spec per instance key
 	faults  faultState
 	links   map[string]*linkState // by secondary cluster key
 	records map[string]bool
@@ -84,7 +84,7 @@ func New(cfg Config) *Controller {
 		actors: map[string]*actor{}, running: map[string]engine.Node{}, primary: map[string]bool{},
 		finals: map[string]map[string]engine.LSN{}, specs: map[string]rds.Node{},
 		faults: newFaultState(),
-		links: map[string]*linkState{}, records: map[string]bool{},
+		links:  map[string]*linkState{}, records: map[string]bool{},
 		volumes: map[string]bool{}, deletes: map[string]bool{},
 	}
 }

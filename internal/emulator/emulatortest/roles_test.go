@@ -16,6 +16,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator"
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/runbook"
 	"github.com/globaldb/globaldb/internal/workload"
 )
@@ -133,7 +134,8 @@ func TestRoles_WriterCrash(t *testing.T) {
 	ep, _ := runbook.ClusterEndpoints(ctx, p)
 	l := startLoad(t, e, s, ep.Writer, ep.Port)
 	l.waitAcks(ctx, t, 100)
-	if err := e.Faults().InstanceFailure(ctx, p.Name, "wc-apse1-1", true); err != nil {
+	f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.InstanceFailure, Region: p.Name, Instance: "wc-apse1-1"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(ctx, t, "in-region failover to wc-apse1-2", func() bool {
@@ -141,7 +143,7 @@ func TestRoles_WriterCrash(t *testing.T) {
 		return w == "wc-apse1-2" && st == "available"
 	})
 	l.waitAcks(ctx, t, 100)
-	if err := e.Faults().InstanceFailure(ctx, p.Name, "wc-apse1-1", false); err != nil {
+	if err := e.Faults().Clear(ctx, f.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(ctx, t, "the dead writer to return as a reader", func() bool {

@@ -35,6 +35,7 @@ var baseSettings = [][2]string{
 	{"max_wal_senders", "16"},
 	{"max_replication_slots", "16"},
 	{"max_slot_wal_keep_size", "1GB"},
+	{"wal_keep_size", "64MB"},
 	{"wal_sender_timeout", "5s"},
 	{"wal_receiver_timeout", "5s"},
 	{"wal_receiver_status_interval", "1s"},

@@ -339,3 +339,11 @@ func isObjectInUse(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "55006"
 }
+
+// EnsureSlot creates the physical replication slot a standby named slot
+// needs on up, if it is missing (for instance after the standby's
+// upstream changed behind a WAN link). WAL is reserved from up's current
+// position; wal_keep_size covers a standby that is a little behind.
+func (s *Supervisor) EnsureSlot(ctx context.Context, up Upstream, slot string) error {
+	return s.ensureSlot(ctx, up, slot)
+}

@@ -31,6 +31,9 @@ func (s *Service) FailoverDBCluster(_ context.Context, region string, in *sdk.Fa
 	if c.Status != StatusAvailable {
 		return nil, errorf(errClusterState, "DB cluster %s is not in available state (current state: %s).", c.ID, c.Status)
 	}
+	if g := s.st.Globals[c.GlobalClusterID]; g != nil && g.Failover != nil {
+		return nil, errorf(errClusterState, "DB cluster %s can't fail over while global cluster %s is %s.", c.ID, g.ID, g.Status)
+	}
 	target, err := s.failoverTarget(c, in.TargetDBInstanceIdentifier)
 	if err != nil {
 		return nil, err
@@ -176,6 +179,9 @@ func (s *Service) checkRoleChange(globalID, targetRef string) (*GlobalCluster, *
 	}
 	if target.Status != StatusAvailable {
 		return nil, nil, errorf(errClusterState, "DB cluster %s is not in available state (current state: %s).", target.ID, target.Status)
+	}
+	if p := s.st.Clusters[g.Writer]; p != nil && p.Status != StatusAvailable {
+		return nil, nil, errorf(errClusterState, "The primary cluster %s is not in available state (current state: %s).", p.ID, p.Status)
 	}
 	if p := s.st.Clusters[g.Writer]; p != nil && p.EngineVersion != target.EngineVersion {
 		return nil, nil, errorf(errClusterState, "The engine version %s of DB cluster %s doesn't match %s of the primary cluster %s.", target.EngineVersion, target.ID, p.EngineVersion, p.ID)

@@ -416,7 +416,7 @@ var (
 func script() []step {
 	return slices.Concat(subnetGroupSteps(), createSteps(), describeGlobalSteps(), describeClusterSteps(),
 		describeInstanceAndVersionSteps(), modifyAndTagSteps(),
-		refusedDeleteSteps(), teardownSteps(), pagingSteps(), rawSteps())
+		refusedDeleteSteps(), teardownSteps(), pagingSteps(), failoverSteps(), rawSteps())
 }
 
 // key is the model's key of a cluster or instance.
@@ -875,6 +875,305 @@ func pagingSteps() []step {
 		{op: "DescribeDBClusters", name: "page-2", region: pagingRegion, call: page(aws.String("20"), 1, nil)},
 		{op: "DescribeDBClusters", name: "bad-marker", region: pagingRegion, code: "InvalidParameterValue", message: "Marker",
 			call: page(aws.String("not-a-marker"), 0, nil)},
+	}
+}
+
+// The role-change steps use a global cluster of their own, dr-global:
+// primary dr-usw2 (two instances) in us-west-2, secondary dr-euc1 (one
+// instance) in eu-central-1, and secondary dr-apne1 without an instance in
+// ap-northeast-1.
+const (
+	drGlobalID      = "dr-global"
+	drPrimaryRegion = "us-west-2"
+	drSecRegion     = "eu-central-1"
+	drSpareRegion   = "ap-northeast-1"
+	drPrimaryID     = "dr-usw2"
+	drSecID         = "dr-euc1"
+	drSpareID       = "dr-apne1"
+)
+
+var (
+	drPrimaryARN = "arn:aws:rds:" + drPrimaryRegion + ":000000000000:cluster:" + drPrimaryID
+	drSecARN     = "arn:aws:rds:" + drSecRegion + ":000000000000:cluster:" + drSecID
+	drSpareARN   = "arn:aws:rds:" + drSpareRegion + ":000000000000:cluster:" + drSpareID
+)
+
+// setupDRGlobal creates dr-global straight in the model (its creation is
+// not what is being tested) and plays the runtime until every cluster and
+// instance is available and every server runs in its role.
+func setupDRGlobal(t *testing.T, m *rds.Service) {
+	ctx := context.Background()
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("set up %s: %v", drGlobalID, err)
+		}
+	}
+	cluster := func(region, id string, edit func(in *sdk.CreateDBClusterInput)) {
+		t.Helper()
+		in := &sdk.CreateDBClusterInput{DBClusterIdentifier: aws.String(id), Engine: aws.String(engine),
+			GlobalClusterIdentifier: aws.String(drGlobalID)}
+		if edit != nil {
+			edit(in)
+		}
+		must(m.CreateDBCluster(ctx, region, in))
+	}
+	instance := func(region, id, cluster string) {
+		t.Helper()
+		must(m.CreateDBInstance(ctx, region, &sdk.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id),
+			DBClusterIdentifier: aws.String(cluster), DBInstanceClass: aws.String("db.r6g.large"), Engine: aws.String(engine)}))
+		m.ObserveInstanceReady(key(region, id))
+	}
+	must(m.CreateGlobalCluster(ctx, drPrimaryRegion, &sdk.CreateGlobalClusterInput{
+		GlobalClusterIdentifier: aws.String(drGlobalID), Engine: aws.String(engine), EngineVersion: aws.String("15.10"),
+	}))
+	cluster(drPrimaryRegion, drPrimaryID, func(in *sdk.CreateDBClusterInput) {
+		in.MasterUsername, in.MasterUserPassword = aws.String("dr_admin"), aws.String("correct-horse-battery")
+	})
+	instance(drPrimaryRegion, "dr-usw2-1", drPrimaryID)
+	instance(drPrimaryRegion, "dr-usw2-2", drPrimaryID)
+	m.ObserveVolumeReady(key(drPrimaryRegion, drPrimaryID))
+	m.ObserveInstanceRole(key(drPrimaryRegion, "dr-usw2-1"), "writer")
+	m.ObserveInstanceRole(key(drPrimaryRegion, "dr-usw2-2"), "reader")
+	cluster(drSecRegion, drSecID, nil)
+	instance(drSecRegion, "dr-euc1-1", drSecID)
+	m.ObserveClusterReady(key(drSecRegion, drSecID))
+	m.ObserveInstanceRole(key(drSecRegion, "dr-euc1-1"), "reader")
+	cluster(drSpareRegion, drSpareID, nil)
+	m.ObserveClusterReady(key(drSpareRegion, drSpareID))
+}
+
+// instanceRole reports the role a server runs in (ObserveInstanceRole).
+func instanceRole(region, id, role string) runtimeFunc {
+	return func(t *testing.T, m *rds.Service) { m.ObserveInstanceRole(key(region, id), role) }
+}
+
+// beginGlobalFailover plays the runtime starting a pending role change.
+func beginGlobalFailover(id string) runtimeFunc {
+	return func(t *testing.T, m *rds.Service) { m.BeginGlobalFailover(id) }
+}
+
+func failoverDBCluster(cluster, target string) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		_, err := c.FailoverDBCluster(ctx, &sdk.FailoverDBClusterInput{
+			DBClusterIdentifier: aws.String(cluster), TargetDBInstanceIdentifier: aws.String(target),
+		})
+		return err
+	}
+}
+
+func switchoverGlobal(global, target string) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		_, err := c.SwitchoverGlobalCluster(ctx, &sdk.SwitchoverGlobalClusterInput{
+			GlobalClusterIdentifier: aws.String(global), TargetDbClusterIdentifier: aws.String(target),
+		})
+		return err
+	}
+}
+
+func failoverGlobal(target string, allowDataLoss, switchover *bool) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		_, err := c.FailoverGlobalCluster(ctx, &sdk.FailoverGlobalClusterInput{
+			GlobalClusterIdentifier: aws.String(drGlobalID), TargetDbClusterIdentifier: aws.String(target),
+			AllowDataLoss: allowDataLoss, Switchover: switchover,
+		})
+		return err
+	}
+}
+
+// wantGlobal is what checkGlobal expects of dr-global.
+type wantGlobal struct {
+	status string
+	writer string // ARN of the member with IsWriter
+	// failover is the FailoverState status, "" for none; dataLoss its
+	// IsDataLossAllowed; from and to its cluster ARNs.
+	failover, from, to string
+	dataLoss           bool
+	resync             []string // ARNs of members pending-resync
+}
+
+// checkGlobal checks the role-change view of a rendered dr-global.
+func checkGlobal(t *testing.T, g *types.GlobalCluster, want wantGlobal) {
+	t.Helper()
+	if aws.ToString(g.Status) != want.status {
+		t.Errorf("Status = %q, want %q", aws.ToString(g.Status), want.status)
+	}
+	f := g.FailoverState
+	switch {
+	case want.failover == "" && f != nil:
+		t.Errorf("FailoverState = %+v, want none", *f)
+	case want.failover != "" && f == nil:
+		t.Errorf("FailoverState = nil, want %s", want.failover)
+	case want.failover != "":
+		if string(f.Status) != want.failover || aws.ToBool(f.IsDataLossAllowed) != want.dataLoss ||
+			aws.ToString(f.FromDbClusterArn) != want.from || aws.ToString(f.ToDbClusterArn) != want.to {
+			t.Errorf("FailoverState = {%s dataLoss=%v %s -> %s}, want {%s dataLoss=%v %s -> %s}",
+				f.Status, aws.ToBool(f.IsDataLossAllowed), aws.ToString(f.FromDbClusterArn), aws.ToString(f.ToDbClusterArn),
+				want.failover, want.dataLoss, want.from, want.to)
+		}
+	}
+	if len(g.GlobalClusterMembers) != 3 {
+		t.Fatalf("GlobalClusterMembers = %+v, want 3", g.GlobalClusterMembers)
+	}
+	for _, m := range g.GlobalClusterMembers {
+		arn := aws.ToString(m.DBClusterArn)
+		if aws.ToBool(m.IsWriter) != (arn == want.writer) {
+			t.Errorf("member %s IsWriter = %v, want writer %s", arn, aws.ToBool(m.IsWriter), want.writer)
+		}
+		if arn == want.writer && len(m.Readers) != 2 {
+			t.Errorf("writer %s Readers = %v, want the 2 other members", arn, m.Readers)
+		}
+		sync := types.GlobalClusterMemberSynchronizationStatusConnected
+		if slices.Contains(want.resync, arn) {
+			sync = types.GlobalClusterMemberSynchronizationStatusPendingResync
+		}
+		if m.SynchronizationStatus != sync {
+			t.Errorf("member %s SynchronizationStatus = %q, want %q", arn, m.SynchronizationStatus, sync)
+		}
+	}
+}
+
+func describeDRGlobal(want wantGlobal) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		out, err := c.DescribeGlobalClusters(ctx, &sdk.DescribeGlobalClustersInput{GlobalClusterIdentifier: aws.String(drGlobalID)})
+		if err != nil {
+			return err
+		}
+		if len(out.GlobalClusters) != 1 {
+			t.Fatalf("GlobalClusters = %+v, want %s", out.GlobalClusters, drGlobalID)
+		}
+		checkGlobal(t, &out.GlobalClusters[0], want)
+		return nil
+	}
+}
+
+// clusterWriter returns the identifier of the member with IsClusterWriter.
+func clusterWriter(c *types.DBCluster) string {
+	for _, m := range c.DBClusterMembers {
+		if aws.ToBool(m.IsClusterWriter) {
+			return aws.ToString(m.DBInstanceIdentifier)
+		}
+	}
+	return ""
+}
+
+// failoverSteps move writers: in a region (FailoverDBCluster), then the
+// primary role of dr-global (SwitchoverGlobalCluster, then
+// FailoverGlobalCluster with data loss and without), playing the runtime
+// through BeginGlobalFailover and ObserveInstanceRole.
+func failoverSteps() []step {
+	const (
+		pr, sr = drPrimaryRegion, drSecRegion
+	)
+	return []step{
+		{op: "FailoverDBCluster", name: "ok", region: pr, before: setupDRGlobal,
+			call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				out, err := c.FailoverDBCluster(ctx, &sdk.FailoverDBClusterInput{
+					DBClusterIdentifier: aws.String(drPrimaryID), TargetDBInstanceIdentifier: aws.String("dr-usw2-2"),
+				})
+				if err == nil && (aws.ToString(out.DBCluster.Status) != "failing-over" || clusterWriter(out.DBCluster) != "dr-usw2-2") {
+					t.Errorf("DBCluster status %q writer %q, want failing-over to dr-usw2-2",
+						aws.ToString(out.DBCluster.Status), clusterWriter(out.DBCluster))
+				}
+				return err
+			}},
+		{op: "DescribeDBClusters", name: "failed-over", region: pr,
+			before: observe(instanceRole(pr, "dr-usw2-2", "writer"), instanceRole(pr, "dr-usw2-1", "reader")),
+			call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				out, err := c.DescribeDBClusters(ctx, &sdk.DescribeDBClustersInput{DBClusterIdentifier: aws.String(drPrimaryID)})
+				if err != nil {
+					return err
+				}
+				if len(out.DBClusters) != 1 || aws.ToString(out.DBClusters[0].Status) != "available" ||
+					clusterWriter(&out.DBClusters[0]) != "dr-usw2-2" || len(out.DBClusters[0].DBClusterMembers) != 2 {
+					t.Errorf("DBClusters = %+v, want %s available with writer dr-usw2-2", out.DBClusters, drPrimaryID)
+				}
+				return nil
+			}},
+		{op: "FailoverDBCluster", name: "secondary", region: sr, code: "InvalidDBClusterStateFault",
+			errAs: new(*types.InvalidDBClusterStateFault), message: "is a secondary cluster",
+			call: failoverDBCluster(drSecID, "dr-euc1-1")},
+		{op: "FailoverDBCluster", name: "target-not-member", region: pr, code: "InvalidParameterValue",
+			message: "is not a member of DB cluster",
+			call:    failoverDBCluster(drPrimaryID, "arn:aws:rds:"+sr+":000000000000:db:dr-euc1-1")},
+		{op: "FailoverDBCluster", name: "target-is-writer", region: pr, code: "InvalidDBInstanceState",
+			errAs: new(*types.InvalidDBInstanceStateFault), message: "already the writer",
+			call: failoverDBCluster(drPrimaryID, "dr-usw2-2")},
+		{op: "FailoverDBCluster", name: "not-found", region: pr, status: http.StatusNotFound, code: "DBClusterNotFoundFault",
+			errAs: new(*types.DBClusterNotFoundFault), call: failoverDBCluster("nope", "dr-usw2-1")},
+
+		// Switchover dr-usw2 -> dr-euc1.
+		{op: "SwitchoverGlobalCluster", name: "wrong-region", region: sr, code: "InvalidParameterValue",
+			message: "region of the current primary cluster (" + pr + ")", call: switchoverGlobal(drGlobalID, drSecARN)},
+		{op: "SwitchoverGlobalCluster", name: "not-member", region: pr, status: http.StatusNotFound, code: "DBClusterNotFoundFault",
+			errAs: new(*types.DBClusterNotFoundFault), message: "is not a member of global cluster",
+			call: switchoverGlobal(drGlobalID, primaryARN)},
+		{op: "SwitchoverGlobalCluster", name: "already-primary", region: pr, code: "InvalidGlobalClusterStateFault",
+			errAs: new(*types.InvalidGlobalClusterStateFault), message: "already the primary cluster",
+			call: switchoverGlobal(drGlobalID, drPrimaryARN)},
+		{op: "SwitchoverGlobalCluster", name: "no-available-instance", region: pr, code: "InvalidDBClusterStateFault",
+			errAs: new(*types.InvalidDBClusterStateFault), message: "has no available DB instance",
+			call: switchoverGlobal(drGlobalID, drSpareARN)},
+		{op: "SwitchoverGlobalCluster", name: "not-found", region: pr, status: http.StatusNotFound, code: "GlobalClusterNotFoundFault",
+			errAs: new(*types.GlobalClusterNotFoundFault), call: switchoverGlobal("nope", drSecARN)},
+		{op: "SwitchoverGlobalCluster", name: "ok", region: pr, call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.SwitchoverGlobalCluster(ctx, &sdk.SwitchoverGlobalClusterInput{
+				GlobalClusterIdentifier: aws.String(drGlobalID), TargetDbClusterIdentifier: aws.String(drSecARN),
+			})
+			if err == nil {
+				// Requested: the old primary still writes.
+				checkGlobal(t, out.GlobalCluster, wantGlobal{status: "switching-over", writer: drPrimaryARN,
+					failover: "pending", from: drPrimaryARN, to: drSecARN})
+			}
+			return err
+		}},
+		{op: "SwitchoverGlobalCluster", name: "pending", region: pr, code: "InvalidGlobalClusterStateFault",
+			errAs: new(*types.InvalidGlobalClusterStateFault), message: "not in available state",
+			call: switchoverGlobal(drGlobalID, drSecARN)},
+		{op: "DescribeGlobalClusters", name: "switching-over", before: beginGlobalFailover(drGlobalID),
+			call: describeDRGlobal(wantGlobal{status: "switching-over", writer: drSecARN,
+				failover: "switching-over", from: drPrimaryARN, to: drSecARN})},
+		{op: "DescribeGlobalClusters", name: "switched-over",
+			before: observe(instanceRole(sr, "dr-euc1-1", "writer"), instanceRole(pr, "dr-usw2-2", "reader")),
+			call:   describeDRGlobal(wantGlobal{status: "available", writer: drSecARN})},
+
+		// Failover with data loss dr-euc1 -> dr-usw2.
+		{op: "FailoverGlobalCluster", name: "data-loss-and-switchover", region: pr, code: "InvalidParameterCombination",
+			message: "mutually exclusive", call: failoverGlobal(drPrimaryARN, aws.Bool(true), aws.Bool(true))},
+		{op: "FailoverGlobalCluster", name: "data-loss-wrong-region", region: sr, code: "InvalidParameterValue",
+			message: "region of the target cluster (" + pr + ")", call: failoverGlobal(drPrimaryARN, aws.Bool(true), nil)},
+		{op: "FailoverGlobalCluster", name: "data-loss", region: pr, call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.FailoverGlobalCluster(ctx, &sdk.FailoverGlobalClusterInput{
+				GlobalClusterIdentifier: aws.String(drGlobalID), TargetDbClusterIdentifier: aws.String(drPrimaryARN),
+				AllowDataLoss: aws.Bool(true),
+			})
+			if err == nil {
+				checkGlobal(t, out.GlobalCluster, wantGlobal{status: "failing-over", writer: drSecARN,
+					failover: "pending", from: drSecARN, to: drPrimaryARN, dataLoss: true})
+			}
+			return err
+		}},
+		{op: "DescribeGlobalClusters", name: "failing-over", before: beginGlobalFailover(drGlobalID),
+			call: describeDRGlobal(wantGlobal{status: "failing-over", writer: drPrimaryARN,
+				failover: "failing-over", from: drSecARN, to: drPrimaryARN, dataLoss: true, resync: []string{drSecARN}})},
+		// The new primary writes: the failover is over, but the old primary
+		// must still be rebuilt from it.
+		{op: "DescribeGlobalClusters", name: "failed-over", before: instanceRole(pr, "dr-usw2-2", "writer"),
+			call: describeDRGlobal(wantGlobal{status: "available", writer: drPrimaryARN, resync: []string{drSecARN}})},
+		{op: "DescribeGlobalClusters", name: "resynced", before: instanceRole(sr, "dr-euc1-1", "reader"),
+			call: describeDRGlobal(wantGlobal{status: "available", writer: drPrimaryARN})},
+
+		// Without AllowDataLoss, FailoverGlobalCluster is a switchover.
+		{op: "FailoverGlobalCluster", name: "switchover", region: pr, call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.FailoverGlobalCluster(ctx, &sdk.FailoverGlobalClusterInput{
+				GlobalClusterIdentifier: aws.String(drGlobalID), TargetDbClusterIdentifier: aws.String(drSecARN),
+			})
+			if err == nil {
+				checkGlobal(t, out.GlobalCluster, wantGlobal{status: "switching-over", writer: drPrimaryARN,
+					failover: "pending", from: drPrimaryARN, to: drSecARN})
+			}
+			return err
+		}},
 	}
 }
 
