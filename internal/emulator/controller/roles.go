@@ -95,7 +95,6 @@ func (c *Controller) failoverCandidates(dead rds.Node) []string {
 	type cand struct {
 		key  string
 		node engine.Node
-		tier int
 	}
 	var cands []cand
 	for k, n := range c.running {
