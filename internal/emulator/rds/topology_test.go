@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/rds"
@@ -163,3 +164,56 @@ func TestService_TopologyAfterChanges(t *testing.T) {
 		}
 	})
 }
+
+func TestService_ObserveWriterDown(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := &fixedClock{t: now}
+	s, err := New(Config{Addresses: &seqAddrs{}, Clock: clk, AutoFailoverBlock: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r := "eu-west-1"
+	if _, err := s.CreateDBCluster(ctx, r, &sdk.CreateDBClusterInput{DBClusterIdentifier: aws.String("c"), Engine: aws.String("aurora-postgresql"),
+		MasterUsername: aws.String("admin1"), MasterUserPassword: aws.String("password1")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"i1", "i2", "i3"} {
+		if _, err := s.CreateDBInstance(ctx, r, &sdk.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(id), DBClusterIdentifier: aws.String("c"),
+			DBInstanceClass: aws.String("db.r6g.large"), Engine: aws.String("aurora-postgresql")}); err != nil {
+			t.Fatal(err)
+		}
+		s.ObserveInstanceReady(r + "/" + id)
+	}
+	s.ObserveVolumeReady(r + "/c")
+	steps := []struct {
+		name      string
+		dead      string
+		cands     []string
+		advance   time.Duration
+		moved     bool
+		newWriter string
+	}{
+		{"not the writer", "eu-west-1/i2", []string{"eu-west-1/i3"}, 0, false, "i1"},
+		{"no candidates", "eu-west-1/i1", nil, 0, false, "i1"},
+		{"fails over to the first candidate", "eu-west-1/i1", []string{"eu-west-1/i3", "eu-west-1/i2"}, 0, true, "i3"},
+		{"blocked within the recovery period", "eu-west-1/i3", []string{"eu-west-1/i2"}, 30 * time.Second, false, "i3"},
+		{"allowed after it", "eu-west-1/i3", []string{"eu-west-1/i2"}, 31 * time.Second, true, "i2"},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			clk.t = clk.t.Add(st.advance)
+			if got := s.ObserveWriterDown(st.dead, st.cands); got != st.moved {
+				t.Errorf("ObserveWriterDown = %v, want %v", got, st.moved)
+			}
+			if w := s.st.Clusters[r+"/c"].Writer; w != st.newWriter {
+				t.Errorf("writer = %s, want %s", w, st.newWriter)
+			}
+		})
+	}
+}
+
+type fixedClock struct{ t time.Time }
+
+func (c *fixedClock) Now() time.Time                       { return c.t }
+func (c *fixedClock) After(time.Duration) <-chan time.Time { return nil }
