@@ -20,6 +20,9 @@ type Error struct {
 	// or a common error code (e.g. "InvalidParameterValue").
 	Code    string
 	Message string
+	// Messages carries the list some errors have instead of one message
+	// (Route 53's InvalidChangeBatch).
+	Messages []string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

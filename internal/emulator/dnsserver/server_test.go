@@ -130,7 +130,7 @@ func TestServer_Reply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := srv.reply(tt.build(), true)
+			m := srv.reply(tt.build(), true, nil)
 			if _, err := m.Pack(); err != nil {
 				t.Fatalf("Pack: %v", err)
 			}

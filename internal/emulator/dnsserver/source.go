@@ -10,7 +10,11 @@
 //	client ──UDP/TCP──▶ Server ──Question──▶ Source.Answer ──Result──▶ Server ──reply──▶ client
 package dnsserver
 
-import "github.com/miekg/dns"
+import (
+	"net"
+
+	"github.com/miekg/dns"
+)
 
 // Source answers questions for the zones it is authoritative for.
 //
@@ -20,6 +24,14 @@ import "github.com/miekg/dns"
 // Source is authoritative. A true answer is sent with the AA flag set.
 type Source interface {
 	Answer(q dns.Question) (Result, bool)
+}
+
+// ClientSource is a Source whose answers depend on who asks (Route 53
+// latency routing picks by the client's region). The Server calls
+// AnswerFrom instead of Answer when a Source implements it.
+type ClientSource interface {
+	Source
+	AnswerFrom(q dns.Question, client net.IP) (Result, bool)
 }
 
 // Result is an authoritative answer to one question.
