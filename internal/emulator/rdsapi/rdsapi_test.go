@@ -122,8 +122,10 @@ func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
 		h.codec.Serve(r.Context(), rec, r, body, meta, h.handler)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.got = append(h.got, exchange{action: form.Get("Action"), status: rec.status, body: rec.body.Bytes(), header: w.Header().Clone()})
+	h.mu.Unlock()
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(rec.body.Bytes())
 }
 
 // begin sets the request id of the next request and forgets earlier
@@ -179,15 +181,11 @@ type recorder struct {
 	body   bytes.Buffer
 }
 
-func (r *recorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
+// WriteHeader and Write buffer the response: serve records it before the
+// client can see it, so a test never reads the capture before it exists.
+func (r *recorder) WriteHeader(code int) { r.status = code }
 
-func (r *recorder) Write(b []byte) (int, error) {
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
-}
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 
 // step is one request of the script and what its response must be.
 type step struct {
