@@ -12,6 +12,10 @@ list wrapper and member element names; scalars parse as their type
 
 Exit 0 when valid; otherwise print one problem per line and exit 1.
 Exit 2 on usage errors (unknown service or operation, unreadable file).
+
+validate_shapes.py --serve reads "SERVICE OPERATION FILE" lines on stdin
+and answers each with its problem lines followed by a line "END <code>",
+so a test run pays botocore's start-up once.
 """
 import re
 import sys
@@ -190,7 +194,34 @@ def validate(model, op_name, root):
     return v.problems
 
 
+def check(service, op_name, path, out):
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+        model.operation_model(op_name)
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        print(f"{path}: not well-formed XML: {e}", file=out)
+        return 1
+    except Exception as e:  # unknown service/operation, unreadable file
+        print(f"validate_shapes: {e}", file=out)
+        return 2
+    problems = validate(model, op_name, root)
+    for p in problems:
+        print(p, file=out)
+    return 1 if problems else 0
+
+
+def serve():
+    for line in sys.stdin:
+        parts = line.split()
+        code = check(*parts, sys.stdout) if len(parts) == 3 else 2
+        print(f"END {code}", flush=True)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] == "--serve":
+        return serve()
     if len(argv) != 4:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
