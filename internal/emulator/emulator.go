@@ -209,7 +209,7 @@ func (e *Emulator) startModels() error {
 		log:      e.log.With("component", "http"),
 		verifier: &sigv4.Verifier{Secrets: sigv4.StaticSecrets{e.cfg.AccessKeyID: e.cfg.SecretAccessKey}},
 		services: map[string]service{
-			"rds": {codec: query.NewCodec(rdsModel).WithLogger(e.log), handler: rdsapi.New(svc)},
+			"rds": queryService{codec: query.NewCodec(rdsModel).WithLogger(e.log), handler: rdsapi.New(svc)},
 		},
 		fallback: query.NewCodec(rdsModel),
 		health:   e.health,

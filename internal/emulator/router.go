@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -17,15 +18,37 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/query"
+	"github.com/globaldb/globaldb/internal/emulator/restxml"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
 )
 
 // maxBody bounds request bodies; AWS Query requests are small.
 const maxBody = 8 << 20
 
-type service struct {
+// service serves one AWS service's requests once they are verified; one
+// implementation per wire protocol.
+type service interface {
+	serve(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, id *sigv4.Identity, reqID string)
+}
+
+// queryService speaks the Query protocol (RDS, IAM, STS).
+type queryService struct {
 	codec   *query.Codec
 	handler query.Handler
+}
+
+func (s queryService) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, id *sigv4.Identity, reqID string) {
+	s.codec.Serve(ctx, w, r, body, query.CallMeta{Region: id.Region, RequestID: reqID, AccessKeyID: id.AccessKeyID}, s.handler)
+}
+
+// restService speaks REST-XML (Route 53).
+type restService struct {
+	codec   *restxml.Codec
+	handler restxml.Handler
+}
+
+func (s restService) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, id *sigv4.Identity, reqID string) {
+	s.codec.Serve(ctx, w, r, body, restxml.CallMeta{Region: id.Region, RequestID: reqID, AccessKeyID: id.AccessKeyID}, s.handler)
 }
 
 // router verifies every request's SigV4 signature and hands it to the
@@ -67,7 +90,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.serveAdmin(w, r, id, body, reqID)
 		return
 	}
-	if rt.regionDown != nil && rt.regionDown(id.Region) {
+	if rt.regionDown != nil && id.Service == "rds" && rt.regionDown(id.Region) {
 		rt.unreachable(w, id.Region)
 		return
 	}
@@ -77,7 +100,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	svc.codec.Serve(r.Context(), rec, r, body, query.CallMeta{Region: id.Region, RequestID: reqID, AccessKeyID: id.AccessKeyID}, svc.handler)
+	svc.serve(r.Context(), rec, r, body, id, reqID)
 	rt.log.Debug("request", "service", id.Service, "region", id.Region, "action", actionOf(r, body),
 		"status", rec.status, "duration", time.Since(start), "request_id", reqID)
 }

@@ -1,6 +1,10 @@
 package rds
 
-import "sort"
+import (
+	"fmt"
+	"net"
+	"sort"
+)
 
 // Topology is the desired shape of the real work behind the model: which
 // PostgreSQL servers exist, who writes, who streams from whom, which WAN
@@ -350,4 +354,19 @@ func (s *Service) UsedHosts() []string {
 		}
 	}
 	return hosts
+}
+
+// Reachable tells whether Route 53's health checkers, which run on the
+// internet, can reach ip: not when it is the address of a DB instance
+// that is not PubliclyAccessible (its endpoint resolves to a private VPC
+// address on AWS). Other addresses are reachable.
+func (s *Service) Reachable(ip net.IP) (bool, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, inst := range s.st.Instances {
+		if net.ParseIP(inst.Host).Equal(ip) && !inst.PubliclyAccessible {
+			return false, fmt.Sprintf("Failure: Resolved IP address %s is the private address of DB instance %s, which is not PubliclyAccessible. Route 53 health checkers can only reach public endpoints.", ip, inst.ID)
+		}
+	}
+	return true, ""
 }
