@@ -34,6 +34,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/rds"
 	"github.com/globaldb/globaldb/internal/emulator/rdsapi"
 	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/emulator/route53"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
 )
 
@@ -52,6 +53,9 @@ type Config struct {
 	// LinkDelay overrides the one-way delay between two regions
 	// (default: half the measured RTT from the regions table).
 	LinkDelay func(a, b string) time.Duration
+	// DNSClientRegion is the region Route 53 latency routing assumes for a
+	// DNS client (default us-east-1); see ClientRegion.
+	DNSClientRegion string
 }
 
 // Emulator is a running emulator. Start it, then Close it.
@@ -67,6 +71,7 @@ type Emulator struct {
 	net     *netsim.Network
 	engine  *engine.Supervisor
 	rds     *rds.Service
+	r53     *route53.Service
 	ctrl    *controller.Controller
 	faults  *faults.Registry
 	router  *router
@@ -99,6 +104,9 @@ func New(cfg Config) (*Emulator, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.DNSClientRegion == "" {
+		cfg.DNSClientRegion = "us-east-1"
+	}
 	if cfg.LinkDelay == nil {
 		cfg.LinkDelay = regions.OneWayDelay
 	}
@@ -122,14 +130,19 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	if err := e.startModels(); err != nil {
 		return err
 	}
+	clk := clock.Scaled{Base: clock.Real{}, Scale: e.cfg.TimeScale}
+	if err := e.startRoute53(clk); err != nil {
+		return err
+	}
 	// Long-lived parts run until Close, not until the start context ends.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.cancel = cancel
 	e.table = dnsserver.NewTable("rds.amazonaws.com.")
-	e.dns = dnsserver.New(e.cfg.DNSListen, e.log.With("component", "dns"), e.table)
+	e.dns = dnsserver.New(e.cfg.DNSListen, e.log.With("component", "dns"), e.table, e.r53)
 	if err := e.dns.Start(runCtx); err != nil {
 		return fmt.Errorf("start dns server: %w", err)
 	}
+	e.startHealthChecks(runCtx, clk)
 	e.net = netsim.NewNetwork(e.log.With("component", "netsim"), e.cfg.LinkDelay)
 	e.ctrl = controller.New(controller.Config{Model: e.rds, Engine: e.engine, Net: e.net, DNS: e.table,
 		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
@@ -246,7 +259,7 @@ func (e *Emulator) startHTTP() error {
 }
 
 func (e *Emulator) health() map[string]any {
-	return map[string]any{"status": "ready", "endpoint": e.Endpoint(), "dns": e.DNSAddr(), "services": []string{"rds"}}
+	return map[string]any{"status": "ready", "endpoint": e.Endpoint(), "dns": e.DNSAddr(), "services": []string{"rds", "route53"}}
 }
 
 // Endpoint is the emulator's base URL, for AWS_ENDPOINT_URL.

@@ -44,8 +44,12 @@ type Region struct {
 	Instances []Instance
 }
 
-// Instance is a DB instance and the AZ it goes in.
-type Instance struct{ ID, AZ string }
+// Instance is a DB instance and the AZ it goes in. Public instances are
+// reachable from outside the VPC (and by Route 53 health checkers).
+type Instance struct {
+	ID, AZ string
+	Public bool
+}
 
 // Spec is the topology the runbook builds.
 type Spec struct {
@@ -118,6 +122,7 @@ func (s *Spec) createInstances(ctx context.Context, r Region) error {
 		if _, err := r.Client.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
 			DBInstanceIdentifier: aws.String(inst.ID), DBClusterIdentifier: &r.Cluster,
 			DBInstanceClass: &s.InstanceClass, Engine: &s.Engine, AvailabilityZone: aws.String(inst.AZ),
+			PubliclyAccessible: aws.Bool(inst.Public),
 		}); err != nil {
 			return fmt.Errorf("create instance %s in %s: %w", inst.ID, r.Name, err)
 		}

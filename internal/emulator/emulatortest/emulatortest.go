@@ -40,6 +40,24 @@ func Start(t testing.TB) *emulator.Emulator {
 // StartIn runs an emulator on dataDir (to test restarts).
 func StartIn(t testing.TB, dataDir string) *emulator.Emulator {
 	t.Helper()
+	return StartWith(t, emulator.Config{DataDir: dataDir})
+}
+
+// StartScaled runs an emulator whose emulated delays (health-check
+// intervals, change propagation) are multiplied by scale.
+func StartScaled(t testing.TB, scale float64) *emulator.Emulator {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "globaldb-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return StartWith(t, emulator.Config{DataDir: dir, TimeScale: scale})
+}
+
+// StartWith runs an emulator with cfg on free ports.
+func StartWith(t testing.TB, cfg emulator.Config) *emulator.Emulator {
+	t.Helper()
 	level := slog.LevelWarn
 	if testing.Verbose() {
 		level = slog.LevelInfo
@@ -47,10 +65,9 @@ func StartIn(t testing.TB, dataDir string) *emulator.Emulator {
 	if os.Getenv("GLOBALDB_TEST_DEBUG") != "" {
 		level = slog.LevelDebug
 	}
-	e, err := emulator.New(emulator.Config{
-		Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", DataDir: dataDir,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-	})
+	cfg.Listen, cfg.DNSListen = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	e, err := emulator.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

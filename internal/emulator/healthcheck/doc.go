@@ -1,0 +1,39 @@
+// Package healthcheck simulates Route 53's health checkers: one prober per
+// (health check, checker Region) that probes the endpoint over real sockets
+// every RequestInterval of emulated time, and the rules that turn those
+// probes into one status per check.
+//
+// Supported health check types:
+//
+//	| Type                              | probe                                                       |
+//	|-----------------------------------|-------------------------------------------------------------|
+//	| TCP                               | connect (real timeout tcpConnectTimeout)                    |
+//	| HTTP, HTTPS                       | GET ResourcePath, Host header, 2xx/3xx within 2 s of connect |
+//	| HTTP_STR_MATCH, HTTPS_STR_MATCH   | as HTTP(S), plus SearchString in the first 5,120 body bytes |
+//	| CALCULATED                        | ≥ HealthThreshold healthy ChildHealthChecks, no probing     |
+//	| CLOUDWATCH_METRIC, RECOVERY_CONTROL | not evaluated: always healthy (then Inverted applies)     |
+//
+// Rules (aws-semantics.md §3.1 and the HealthCheckConfig API docs):
+//   - Per checker Region, a status changes after FailureThreshold
+//     consecutive probes that contradict it: healthy → unhealthy after
+//     FailureThreshold consecutive failures, unhealthy → healthy after
+//     FailureThreshold consecutive successes (the API reference: "the number
+//     of consecutive health checks that an endpoint must pass or fail … to
+//     change the current status"). Every checker starts healthy, so a new
+//     check "counts as healthy until there is data" (§3.1).
+//   - A check is healthy when MORE than 18 % of its checker Regions consider
+//     it healthy (§3.1), see Overall.
+//   - Disabled: no probing, the check is healthy; Inverted then flips the
+//     status, so Disabled+Inverted is a check forced unhealthy (the API
+//     reference for Disabled: "If you want to stop routing traffic to a
+//     resource, change the value of Inverted").
+//   - Targets: IPAddress if set, else FullyQualifiedDomainName resolved to
+//     IPv4 with Config.Resolver. Before probing, Config.Reach decides whether
+//     the checkers (which are on the internet) can reach the address: a DB
+//     endpoint that is not PubliclyAccessible resolves to a private address
+//     Route 53 cannot check (§3.1 "Private endpoints").
+//
+// Deviations: timeouts are real time (the clock only paces intervals);
+// checkers don't spread their probes over the interval; status strings
+// imitate AWS's wording but the format isn't specified (§3.1).
+package healthcheck

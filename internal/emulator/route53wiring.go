@@ -1,0 +1,72 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
+	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
+	"github.com/globaldb/globaldb/internal/emulator/healthcheck"
+	"github.com/globaldb/globaldb/internal/emulator/restxml"
+	"github.com/globaldb/globaldb/internal/emulator/route53"
+	"github.com/globaldb/globaldb/internal/emulator/route53api"
+)
+
+// changeDelay is how long a Route 53 change stays PENDING before INSYNC
+// (AWS: usually within 60 s); scaled by --time-scale.
+const changeDelay = 2 * time.Second
+
+// startRoute53 creates the Route 53 model and its REST-XML service; the
+// health-check runner starts once the DNS server is up (startHealthChecks).
+func (e *Emulator) startRoute53(clk clock.Scaled) error {
+	m, err := route53.New(route53.Config{
+		Clock: clk, Store: route53.FileStore{Path: filepath.Join(e.cfg.DataDir, "route53.json")},
+		ChangeDelay:   clk.Duration(changeDelay),
+		ClientRegion:  func(ip net.IP) string { return ClientRegion(ip, "") },
+		DefaultRegion: e.cfg.DNSClientRegion, Logger: e.log.With("service", "route53"),
+	})
+	if err != nil {
+		return fmt.Errorf("start route53 model: %w", err)
+	}
+	model, err := awsmodel.Load("route53")
+	if err != nil {
+		return fmt.Errorf("load route53 service model: %w", err)
+	}
+	e.r53 = m
+	e.router.services["route53"] = restService{codec: restxml.NewCodec(model).WithLogger(e.log), handler: route53api.New(m)}
+	return nil
+}
+
+// startHealthChecks runs the simulated Route 53 checkers against the
+// emulator's own DNS names until ctx ends.
+func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
+	runner := healthcheck.NewRunner(healthcheck.Config{
+		Checks: func() []healthcheck.Check {
+			var out []healthcheck.Check
+			for _, hc := range e.r53.HealthChecks() {
+				if hc.HealthCheckConfig != nil {
+					out = append(out, healthcheck.Check{ID: aws.ToString(hc.Id), Config: *hc.HealthCheckConfig})
+				}
+			}
+			return out
+		},
+		Resolver: dnsserver.Resolver(e.dns.Addr()),
+		Reach:    e.rds,
+		Clock:    clk,
+		Logger:   e.log.With("component", "healthcheck"),
+	})
+	e.r53.SetHealth(runner)
+	e.done.Add(1)
+	go func() {
+		defer e.done.Done()
+		if err := runner.Run(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("health checks stopped", "err", err)
+		}
+	}()
+}
