@@ -19,13 +19,18 @@ import (
 // (which every CLI version honours).
 type awsCLI struct {
 	t        *testing.T
+	service  string // default "rds"
 	bin      string
 	endpoint string
 	env      []string
 }
 
 func (c *awsCLI) run(region string, args ...string) (string, string, error) {
-	full := append([]string{"rds"}, args...)
+	svc := c.service
+	if svc == "" {
+		svc = "rds"
+	}
+	full := append([]string{svc}, args...)
 	full = append(full, "--region", region, "--endpoint-url", c.endpoint, "--output", "json")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -41,12 +46,12 @@ func (c *awsCLI) must(region string, args ...string) map[string]any {
 	c.t.Helper()
 	out, stderr, err := c.run(region, args...)
 	if err != nil {
-		c.t.Fatalf("aws rds %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		c.t.Fatalf("aws %s %s: %v\n%s", c.service, strings.Join(args, " "), err, stderr)
 	}
 	var doc map[string]any
 	if strings.TrimSpace(out) != "" {
 		if err := json.Unmarshal([]byte(out), &doc); err != nil {
-			c.t.Fatalf("aws rds %s: output is not JSON: %v\n%s", args[0], err, out)
+			c.t.Fatalf("aws %s %s: output is not JSON: %v\n%s", c.service, args[0], err, out)
 		}
 	}
 	return doc
@@ -90,6 +95,22 @@ func fastWaiters(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return []string{"AWS_DATA_PATH=" + dir}
+}
+
+// awsCLIs lists every aws CLI on the machine (v1 on PATH, Debian's v2 at
+// /usr/bin/aws).
+func awsCLIs(t *testing.T) []string {
+	var bins []string
+	if p, err := exec.LookPath("aws"); err == nil {
+		bins = append(bins, p)
+	}
+	if _, err := os.Stat("/usr/bin/aws"); err == nil && (len(bins) == 0 || bins[0] != "/usr/bin/aws") {
+		bins = append(bins, "/usr/bin/aws")
+	}
+	if len(bins) == 0 {
+		t.Skip("no aws CLI installed")
+	}
+	return bins
 }
 
 // TestAWSCLI_Runbook runs the seed runbook with every aws CLI on the

@@ -280,6 +280,12 @@ func formatScalar(shape *awsmodel.Shape, v reflect.Value) (string, error) {
 		if v.Kind() == reflect.String {
 			return v.String(), nil
 		}
+		// aws-sdk-go-v2 customises a few string shapes into integers
+		// (Route 53's PageMaxItems is *int32 in the SDK): render them as
+		// the decimal string the model expects.
+		if v.CanInt() {
+			return strconv.FormatInt(v.Int(), 10), nil
+		}
 	case "boolean":
 		if v.Kind() == reflect.Bool {
 			return strconv.FormatBool(v.Bool()), nil

@@ -136,7 +136,7 @@ func TestCodec_EncodeResult_errors(t *testing.T) {
 		{"unknown nested key", "GetChange", map[string]any{"ChangeInfo": map[string]any{"Id": "x", "Bogus": 1}}, `"Bogus" is not a member of ChangeInfo`},
 		{"wrong scalar type", "ListResourceRecordSets", map[string]any{"IsTruncated": "yes"}, "does not fit boolean"},
 		{"list is not a slice", "GetHealthCheckStatus", map[string]any{"HealthCheckObservations": "x"}, "want a slice"},
-		{"wrong header type", "CreateHostedZone", map[string]any{"Location": 3}, "does not fit string"},
+		{"wrong header type", "CreateHostedZone", map[string]any{"Location": true}, "does not fit string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
