@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/globaldb/globaldb/internal/cli"
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
@@ -98,6 +100,19 @@ func TestEmulator_RestartAfterKill9(t *testing.T) {
 	if _, err := runbook.VerifyReplication(ctx, s, dnsserver.Resolver(c.dns)); err != nil {
 		t.Fatalf("verify before kill: %v", err)
 	}
+	// Route 53 state survives too.
+	r53 := route53.New(route53.Options{Region: "us-east-1", BaseEndpoint: aws.String(c.endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	zone, err := r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{Name: aws.String("restart.example"), CallerReference: aws.String("rs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{HostedZoneId: zone.HostedZone.Id,
+		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{{Action: r53types.ChangeActionCreate, ResourceRecordSet: &r53types.ResourceRecordSet{
+			Name: aws.String("db.restart.example"), Type: r53types.RRTypeA, TTL: aws.Int64(5),
+			ResourceRecords: []r53types.ResourceRecord{{Value: aws.String("192.0.2.7")}}}}}}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +145,9 @@ func TestEmulator_RestartAfterKill9(t *testing.T) {
 		t.Errorf("canary rows after restart = %d (%v), want 2 (one from before the kill)", n, err)
 	}
 	t.Logf("replication after restart: %v", reps[0].Lag)
+	if got := dnsA(t, c.dns, "db.restart.example"); got != "192.0.2.7" {
+		t.Errorf("Route 53 record after restart answers %q, want 192.0.2.7", got)
+	}
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
