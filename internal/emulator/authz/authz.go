@@ -1,0 +1,198 @@
+// Package authz maps an API call to what IAM authorizes: the action name
+// and the resource ARNs, as AWS's Service Authorization Reference defines
+// them for the operations the emulator serves, and the condition keys the
+// emulator can supply. Evaluation itself is iampolicy's.
+package authz
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Target is what one call asks to be allowed: every resource must be
+// allowed for the action.
+type Target struct {
+	Action    string
+	Resources []string
+	Context   map[string][]string
+}
+
+// Call is a decoded API call.
+type Call struct {
+	Service   string // "rds", "route53", "iam", "sts"
+	Operation string
+	Params    map[string]any
+	Region    string
+	Account   string
+	Principal string // caller ARN (aws:PrincipalArn)
+}
+
+// Resolve returns the authorization target of c.
+func Resolve(c Call) Target {
+	t := Target{Action: c.Service + ":" + c.Operation, Context: map[string][]string{
+		"aws:principalarn": {c.Principal},
+	}}
+	switch c.Service {
+	case "rds":
+		t.Resources = rdsResources(c)
+		t.Context["aws:requestedregion"] = []string{c.Region}
+	case "route53":
+		t.Resources = route53Resources(c)
+		t.Context["aws:requestedregion"] = []string{"us-east-1"}
+	case "iam":
+		t.Resources = iamResources(c)
+		t.Context["aws:requestedregion"] = []string{"us-east-1"}
+	case "sts":
+		t.Resources = stsResources(c)
+		t.Context["aws:requestedregion"] = []string{c.Region}
+	}
+	if len(t.Resources) == 0 {
+		t.Resources = []string{"*"}
+	}
+	addRequestTags(t.Context, c.Params)
+	return t
+}
+
+func str(p map[string]any, k string) string {
+	v, _ := p[k].(string)
+	return v
+}
+
+func arnOr(v, build string) string {
+	if strings.HasPrefix(v, "arn:") {
+		return v
+	}
+	return build
+}
+
+func rdsResources(c Call) []string {
+	p := c.Params
+	rds := func(kind, id string) string {
+		if id == "" {
+			id = "*"
+		}
+		return arnOr(id, fmt.Sprintf("arn:aws:rds:%s:%s:%s:%s", c.Region, c.Account, kind, strings.ToLower(id)))
+	}
+	global := func(id string) string {
+		if id == "" {
+			id = "*"
+		}
+		return arnOr(id, fmt.Sprintf("arn:aws:rds::%s:global-cluster:%s", c.Account, strings.ToLower(id)))
+	}
+	switch c.Operation {
+	case "CreateGlobalCluster", "DescribeGlobalClusters", "ModifyGlobalCluster", "DeleteGlobalCluster":
+		out := []string{global(str(p, "GlobalClusterIdentifier"))}
+		if src := str(p, "SourceDBClusterIdentifier"); src != "" {
+			out = append(out, rds("cluster", src))
+		}
+		return out
+	case "RemoveFromGlobalCluster":
+		return []string{global(str(p, "GlobalClusterIdentifier")), rds("cluster", str(p, "DbClusterIdentifier"))}
+	case "SwitchoverGlobalCluster", "FailoverGlobalCluster":
+		return []string{global(str(p, "GlobalClusterIdentifier")), rds("cluster", str(p, "TargetDbClusterIdentifier"))}
+	case "CreateDBCluster":
+		out := []string{rds("cluster", str(p, "DBClusterIdentifier"))}
+		if g := str(p, "GlobalClusterIdentifier"); g != "" {
+			out = append(out, global(g))
+		}
+		if sg := str(p, "DBSubnetGroupName"); sg != "" {
+			out = append(out, rds("subgrp", sg))
+		}
+		return out
+	case "DescribeDBClusters", "ModifyDBCluster", "DeleteDBCluster", "FailoverDBCluster":
+		return []string{rds("cluster", str(p, "DBClusterIdentifier"))}
+	case "CreateDBInstance":
+		return []string{rds("db", str(p, "DBInstanceIdentifier")), rds("cluster", str(p, "DBClusterIdentifier"))}
+	case "DescribeDBInstances", "DeleteDBInstance":
+		return []string{rds("db", str(p, "DBInstanceIdentifier"))}
+	case "CreateDBSubnetGroup", "DescribeDBSubnetGroups", "DeleteDBSubnetGroup":
+		return []string{rds("subgrp", str(p, "DBSubnetGroupName"))}
+	case "AddTagsToResource", "ListTagsForResource", "RemoveTagsFromResource":
+		return []string{str(p, "ResourceName")}
+	}
+	return []string{"*"}
+}
+
+func route53Resources(c Call) []string {
+	id := func(k, kind string) string {
+		v := str(c.Params, k)
+		v = strings.TrimPrefix(strings.TrimPrefix(v, "/"+kind+"/"), kind+"/")
+		if v == "" {
+			v = "*"
+		}
+		return "arn:aws:route53:::" + kind + "/" + v
+	}
+	switch c.Operation {
+	case "GetHostedZone", "DeleteHostedZone", "ChangeResourceRecordSets", "ListResourceRecordSets":
+		if c.Operation == "GetHostedZone" || c.Operation == "DeleteHostedZone" {
+			return []string{id("Id", "hostedzone")}
+		}
+		return []string{id("HostedZoneId", "hostedzone")}
+	case "GetChange":
+		return []string{id("Id", "change")}
+	case "GetHealthCheck", "UpdateHealthCheck", "DeleteHealthCheck", "GetHealthCheckStatus":
+		return []string{id("HealthCheckId", "healthcheck")}
+	case "ChangeTagsForResource", "ListTagsForResource":
+		kind := str(c.Params, "ResourceType")
+		return []string{"arn:aws:route53:::" + kind + "/" + str(c.Params, "ResourceId")}
+	}
+	return []string{"*"}
+}
+
+func iamResources(c Call) []string {
+	p := c.Params
+	user := fmt.Sprintf("arn:aws:iam::%s:user/%s", c.Account, orStar(str(p, "UserName")))
+	role := fmt.Sprintf("arn:aws:iam::%s:role/%s", c.Account, orStar(str(p, "RoleName")))
+	op := c.Operation
+	switch {
+	case strings.Contains(op, "Role") || op == "UpdateAssumeRolePolicy":
+		if op == "CreateServiceLinkedRole" {
+			return []string{fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/*", c.Account)}
+		}
+		return []string{role}
+	case strings.Contains(op, "User") || strings.Contains(op, "AccessKey"):
+		return []string{user}
+	case strings.Contains(op, "Policy") || strings.Contains(op, "Policies"):
+		if a := str(p, "PolicyArn"); a != "" {
+			return []string{a}
+		}
+		return []string{fmt.Sprintf("arn:aws:iam::%s:policy/%s", c.Account, orStar(str(p, "PolicyName")))}
+	}
+	return []string{"*"}
+}
+
+func orStar(s string) string {
+	if s == "" {
+		return "*"
+	}
+	return s
+}
+
+func stsResources(c Call) []string {
+	if c.Operation == "AssumeRole" {
+		return []string{str(c.Params, "RoleArn")}
+	}
+	return []string{"*"}
+}
+
+// addRequestTags sets aws:RequestTag/<key> and aws:TagKeys from the
+// call's Tags parameter (RDS, IAM: a list of {Key, Value}).
+func addRequestTags(ctx map[string][]string, p map[string]any) {
+	tags, _ := p["Tags"].([]any)
+	var keys []string
+	for _, t := range tags {
+		m, _ := t.(map[string]any)
+		k, _ := m["Key"].(string)
+		v, _ := m["Value"].(string)
+		if k == "" {
+			continue
+		}
+		ctx["aws:requesttag/"+strings.ToLower(k)] = []string{v}
+		keys = append(keys, k)
+	}
+	if len(keys) > 0 {
+		sort.Strings(keys)
+		ctx["aws:tagkeys"] = keys
+	}
+}

@@ -1,0 +1,57 @@
+package authz
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestResolve(t *testing.T) {
+	const acct, region = "123456789012", "ap-southeast-1"
+	cases := []struct {
+		name      string
+		call      Call
+		action    string
+		resources []string
+	}{
+		{"create cluster in a global cluster", Call{Service: "rds", Operation: "CreateDBCluster", Params: map[string]any{"DBClusterIdentifier": "App", "GlobalClusterIdentifier": "g"}},
+			"rds:CreateDBCluster", []string{"arn:aws:rds:ap-southeast-1:123456789012:cluster:app", "arn:aws:rds::123456789012:global-cluster:g"}},
+		{"describe all clusters", Call{Service: "rds", Operation: "DescribeDBClusters", Params: map[string]any{}},
+			"rds:DescribeDBClusters", []string{"arn:aws:rds:ap-southeast-1:123456789012:cluster:*"}},
+		{"switchover by ARN", Call{Service: "rds", Operation: "SwitchoverGlobalCluster", Params: map[string]any{"GlobalClusterIdentifier": "g",
+			"TargetDbClusterIdentifier": "arn:aws:rds:ap-southeast-2:123456789012:cluster:b"}},
+			"rds:SwitchoverGlobalCluster", []string{"arn:aws:rds::123456789012:global-cluster:g", "arn:aws:rds:ap-southeast-2:123456789012:cluster:b"}},
+		{"create instance", Call{Service: "rds", Operation: "CreateDBInstance", Params: map[string]any{"DBInstanceIdentifier": "i1", "DBClusterIdentifier": "c"}},
+			"rds:CreateDBInstance", []string{"arn:aws:rds:ap-southeast-1:123456789012:db:i1", "arn:aws:rds:ap-southeast-1:123456789012:cluster:c"}},
+		{"engine versions", Call{Service: "rds", Operation: "DescribeDBEngineVersions", Params: map[string]any{}}, "rds:DescribeDBEngineVersions", []string{"*"}},
+		{"change records", Call{Service: "route53", Operation: "ChangeResourceRecordSets", Params: map[string]any{"HostedZoneId": "/hostedzone/Z1"}},
+			"route53:ChangeResourceRecordSets", []string{"arn:aws:route53:::hostedzone/Z1"}},
+		{"health check status", Call{Service: "route53", Operation: "GetHealthCheckStatus", Params: map[string]any{"HealthCheckId": "abc"}},
+			"route53:GetHealthCheckStatus", []string{"arn:aws:route53:::healthcheck/abc"}},
+		{"create hosted zone", Call{Service: "route53", Operation: "CreateHostedZone", Params: map[string]any{}}, "route53:CreateHostedZone", []string{"*"}},
+		{"attach role policy", Call{Service: "iam", Operation: "AttachRolePolicy", Params: map[string]any{"RoleName": "ops"}},
+			"iam:AttachRolePolicy", []string{"arn:aws:iam::123456789012:role/ops"}},
+		{"access key", Call{Service: "iam", Operation: "CreateAccessKey", Params: map[string]any{"UserName": "alice"}},
+			"iam:CreateAccessKey", []string{"arn:aws:iam::123456789012:user/alice"}},
+		{"policy version", Call{Service: "iam", Operation: "GetPolicyVersion", Params: map[string]any{"PolicyArn": "arn:aws:iam::aws:policy/AmazonRDSFullAccess"}},
+			"iam:GetPolicyVersion", []string{"arn:aws:iam::aws:policy/AmazonRDSFullAccess"}},
+		{"assume role", Call{Service: "sts", Operation: "AssumeRole", Params: map[string]any{"RoleArn": "arn:aws:iam::123456789012:role/r"}},
+			"sts:AssumeRole", []string{"arn:aws:iam::123456789012:role/r"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.call.Account, tc.call.Region, tc.call.Principal = acct, region, "arn:aws:iam::123456789012:user/alice"
+			got := Resolve(tc.call)
+			if got.Action != tc.action || !reflect.DeepEqual(got.Resources, tc.resources) {
+				t.Errorf("Resolve = %s %v, want %s %v", got.Action, got.Resources, tc.action, tc.resources)
+			}
+		})
+	}
+	t.Run("request tags", func(t *testing.T) {
+		got := Resolve(Call{Service: "rds", Operation: "CreateDBCluster", Region: region, Account: acct,
+			Params: map[string]any{"Tags": []any{map[string]any{"Key": "env", "Value": "prod"}, map[string]any{"Key": "team", "Value": "db"}}}})
+		if !reflect.DeepEqual(got.Context["aws:tagkeys"], []string{"env", "team"}) || got.Context["aws:requesttag/env"][0] != "prod" ||
+			got.Context["aws:requestedregion"][0] != region {
+			t.Errorf("context = %v", got.Context)
+		}
+	})
+}
