@@ -46,5 +46,7 @@ every database server it started.`,
 	f.StringVar(&cfg.AccessKeyID, "access-key-id", "test", "root access key id")
 	f.StringVar(&cfg.SecretAccessKey, "secret-access-key", "test", "root secret access key")
 	f.StringVar(&cfg.AccountID, "account-id", "000000000000", "AWS account id the emulator reports")
+	f.BoolVar(&cfg.EnforceIAM, "enforce-iam", false, "authorise requests by principals other than root with their IAM policies (without it every authenticated principal may do everything)")
+	f.StringVar(&cfg.DNSClientRegion, "dns-client-region", "us-east-1", "region Route 53 latency routing assumes for DNS clients (see docs/emulator.md)")
 	return cmd
 }

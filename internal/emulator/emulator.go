@@ -29,6 +29,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
+	"github.com/globaldb/globaldb/internal/emulator/iam"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
@@ -36,6 +37,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/regions"
 	"github.com/globaldb/globaldb/internal/emulator/route53"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
+	"github.com/globaldb/globaldb/internal/emulator/sts"
 )
 
 // Config configures an Emulator. Zero values take the documented defaults.
@@ -56,6 +58,10 @@ type Config struct {
 	// DNSClientRegion is the region Route 53 latency routing assumes for a
 	// DNS client (default us-east-1); see ClientRegion.
 	DNSClientRegion string
+	// EnforceIAM authorises requests by principals other than root with
+	// their IAM policies; without it every authenticated principal may do
+	// everything.
+	EnforceIAM bool
 }
 
 // Emulator is a running emulator. Start it, then Close it.
@@ -72,6 +78,8 @@ type Emulator struct {
 	engine  *engine.Supervisor
 	rds     *rds.Service
 	r53     *route53.Service
+	iam     *iam.Service
+	sts     *sts.Service
 	ctrl    *controller.Controller
 	faults  *faults.Registry
 	router  *router
@@ -132,6 +140,9 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	}
 	clk := clock.Scaled{Base: clock.Real{}, Scale: e.cfg.TimeScale}
 	if err := e.startRoute53(clk); err != nil {
+		return err
+	}
+	if err := e.startIAM(clk); err != nil {
 		return err
 	}
 	// Long-lived parts run until Close, not until the start context ends.
@@ -220,9 +231,10 @@ func (e *Emulator) startModels() error {
 	}
 	e.router = &router{
 		log:      e.log.With("component", "http"),
-		verifier: &sigv4.Verifier{Secrets: sigv4.StaticSecrets{e.cfg.AccessKeyID: e.cfg.SecretAccessKey}},
+		verifier: &sigv4.Verifier{Secrets: e},
+		principal: e.principal,
 		services: map[string]service{
-			"rds": queryService{codec: query.NewCodec(rdsModel).WithLogger(e.log), handler: rdsapi.New(svc)},
+			"rds": queryService{codec: query.NewCodec(rdsModel).WithLogger(e.log), handler: e.authorizeQuery("rds", rdsapi.New(svc))},
 		},
 		fallback: query.NewCodec(rdsModel),
 		health:   e.health,
@@ -259,7 +271,7 @@ func (e *Emulator) startHTTP() error {
 }
 
 func (e *Emulator) health() map[string]any {
-	return map[string]any{"status": "ready", "endpoint": e.Endpoint(), "dns": e.DNSAddr(), "services": []string{"rds", "route53"}}
+	return map[string]any{"status": "ready", "endpoint": e.Endpoint(), "dns": e.DNSAddr(), "services": []string{"rds", "route53", "iam", "sts"}}
 }
 
 // Endpoint is the emulator's base URL, for AWS_ENDPOINT_URL.

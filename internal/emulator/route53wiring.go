@@ -39,7 +39,7 @@ func (e *Emulator) startRoute53(clk clock.Scaled) error {
 		return fmt.Errorf("load route53 service model: %w", err)
 	}
 	e.r53 = m
-	e.router.services["route53"] = restService{codec: restxml.NewCodec(model).WithLogger(e.log), handler: route53api.New(m)}
+	e.router.services["route53"] = restService{codec: restxml.NewCodec(model).WithLogger(e.log), handler: e.authorizeREST("route53", route53api.New(m))}
 	return nil
 }
 

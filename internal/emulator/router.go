@@ -17,6 +17,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
+	"github.com/globaldb/globaldb/internal/emulator/iam"
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/restxml"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
@@ -60,6 +61,8 @@ type router struct {
 	fallback *query.Codec // renders errors before a service is known
 	health   func() map[string]any
 	rootKey  string
+	// principal resolves who signed a request.
+	principal func(accessKeyID string) (iam.Principal, error)
 	// admin serves /_globaldb/ (faults) to the root principal.
 	admin http.Handler
 	// regionDown reports a region in an outage: its API endpoint is
@@ -86,6 +89,12 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.fallback.WriteError(w, err, reqID)
 		return
 	}
+	p, err := rt.principal(id.AccessKeyID)
+	if err != nil {
+		rt.fallback.WriteError(w, err, reqID)
+		return
+	}
+	r = r.WithContext(withAccessKey(iam.WithCaller(r.Context(), p), id.AccessKeyID))
 	if strings.HasPrefix(r.URL.Path, "/_globaldb/") {
 		rt.serveAdmin(w, r, id, body, reqID)
 		return

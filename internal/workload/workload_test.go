@@ -142,8 +142,8 @@ func TestWorkload_Run(t *testing.T) {
 		if gap := up.Sub(down); rep.MaxOutage < gap {
 			t.Errorf("MaxOutage = %v, want ≥ the %v the server was down", rep.MaxOutage, gap)
 		}
-		if rep.OutageStart.After(down) {
-			t.Errorf("OutageStart %v is after the kill at %v", rep.OutageStart, down)
+		if rep.OutageStart.After(up) {
+			t.Errorf("OutageStart %v is after the server came back at %v", rep.OutageStart, up)
 		}
 		t.Logf("report:\n%v", rep)
 	})

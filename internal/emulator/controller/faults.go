@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -22,7 +23,10 @@ func newFaultState() faultState {
 }
 
 // held reports whether a fault keeps n's server down.
-func (c *Controller) held(n rds.Node) bool {
+func (c *Controller) held(n rds.Node) bool { return c.heldLocked(n) }
+
+// heldLocked is held for callers holding c.mu (faults have their own lock).
+func (c *Controller) heldLocked(n rds.Node) bool {
 	c.faults.mu.Lock()
 	defer c.faults.mu.Unlock()
 	return c.faults.regions[n.Region] || c.faults.instances[n.Key]
@@ -43,7 +47,37 @@ func (c *Controller) RegionOutage(ctx context.Context, region string, on bool) e
 	c.faults.mu.Unlock()
 	c.setLinks(region, on || isolated)
 	c.pokeRegion(region)
+	if on {
+		return c.waitDown(ctx, func(n rds.Node) bool { return n.Region == region })
+	}
 	return nil
+}
+
+// waitDown returns once no server matching sel runs: a fault takes effect
+// before its injection returns, so a drill can act right after it.
+func (c *Controller) waitDown(ctx context.Context, sel func(rds.Node) bool) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c.mu.Lock()
+		up := 0
+		for k := range c.running {
+			if sel(c.specs[k]) {
+				up++
+			}
+		}
+		c.mu.Unlock()
+		if up == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("fault: %d servers still running after 15s", up)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // RegionIsolation cuts every WAN link of a region; its servers keep
@@ -77,6 +111,9 @@ func (c *Controller) InstanceFailure(ctx context.Context, region, instance strin
 	c.mu.Unlock()
 	if a != nil {
 		a.poke()
+	}
+	if on {
+		return c.waitDown(ctx, func(n rds.Node) bool { return n.Key == k })
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func (c *Controller) failoverCandidates(dead rds.Node) []string {
 	}
 	var cands []cand
 	for k, n := range c.running {
-		if k != dead.Key && c.specs[k].Cluster == dead.Cluster {
+		if k != dead.Key && c.specs[k].Cluster == dead.Cluster && !c.heldLocked(c.specs[k]) {
 			cands = append(cands, cand{key: k, node: n})
 		}
 	}

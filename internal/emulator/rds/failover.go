@@ -125,7 +125,7 @@ func (s *Service) autoFailoverBlock() time.Duration {
 func (s *Service) SwitchoverGlobalCluster(_ context.Context, region string, in *sdk.SwitchoverGlobalClusterInput) (*sdk.SwitchoverGlobalClusterOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, target, err := s.checkRoleChange(deref(in.GlobalClusterIdentifier), deref(in.TargetDbClusterIdentifier))
+	g, target, err := s.checkRoleChange(deref(in.GlobalClusterIdentifier), deref(in.TargetDbClusterIdentifier), false)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *Service) FailoverGlobalCluster(_ context.Context, region string, in *sd
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, target, err := s.checkRoleChange(deref(in.GlobalClusterIdentifier), deref(in.TargetDbClusterIdentifier))
+	g, target, err := s.checkRoleChange(deref(in.GlobalClusterIdentifier), deref(in.TargetDbClusterIdentifier), allow)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Service) FailoverGlobalCluster(_ context.Context, region string, in *sd
 }
 
 // checkRoleChange applies AWS's rules common to switchover and failover.
-func (s *Service) checkRoleChange(globalID, targetRef string) (*GlobalCluster, *Cluster, error) {
+func (s *Service) checkRoleChange(globalID, targetRef string, allowDataLoss bool) (*GlobalCluster, *Cluster, error) {
 	g, err := s.global(idFromARNOrName(globalID, "global-cluster"))
 	if err != nil {
 		return nil, nil, err
@@ -180,7 +180,7 @@ func (s *Service) checkRoleChange(globalID, targetRef string) (*GlobalCluster, *
 	if target.Status != StatusAvailable {
 		return nil, nil, errorf(errClusterState, "DB cluster %s is not in available state (current state: %s).", target.ID, target.Status)
 	}
-	if p := s.st.Clusters[g.Writer]; p != nil && p.Status != StatusAvailable {
+	if p := s.st.Clusters[g.Writer]; p != nil && p.Status != StatusAvailable && !allowDataLoss {
 		return nil, nil, errorf(errClusterState, "The primary cluster %s is not in available state (current state: %s).", p.ID, p.Status)
 	}
 	if p := s.st.Clusters[g.Writer]; p != nil && p.EngineVersion != target.EngineVersion {

@@ -1,0 +1,150 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/globaldb/globaldb/internal/emulator/authz"
+	"github.com/globaldb/globaldb/internal/emulator/awserr"
+	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
+	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/iam"
+	"github.com/globaldb/globaldb/internal/emulator/iampolicy"
+	"github.com/globaldb/globaldb/internal/emulator/opadapter"
+	"github.com/globaldb/globaldb/internal/emulator/query"
+	"github.com/globaldb/globaldb/internal/emulator/restxml"
+	"github.com/globaldb/globaldb/internal/emulator/sts"
+)
+
+// startIAM creates the IAM and STS models and their Query services.
+func (e *Emulator) startIAM(clk clock.Clock) error {
+	im, err := iam.New(iam.Config{AccountID: e.cfg.AccountID, Clock: clk,
+		Store: iam.FileStore{Path: filepath.Join(e.cfg.DataDir, "iam.json")}, Logger: e.log.With("service", "iam")})
+	if err != nil {
+		return fmt.Errorf("start iam model: %w", err)
+	}
+	sm, err := sts.New(sts.Config{IAM: im, Clock: clk, Store: sts.FileStore{Path: filepath.Join(e.cfg.DataDir, "sts.json")}})
+	if err != nil {
+		return fmt.Errorf("start sts model: %w", err)
+	}
+	e.iam, e.sts = im, sm
+	for _, svc := range []struct {
+		name  string
+		model any
+	}{{"iam", im}, {"sts", sm}} {
+		m, err := awsmodel.Load(svc.name)
+		if err != nil {
+			return fmt.Errorf("load %s service model: %w", svc.name, err)
+		}
+		names := make([]string, 0, len(m.Operations))
+		for n := range m.Operations {
+			names = append(names, n)
+		}
+		ops := opadapter.Methods(svc.model, names)
+		h := query.HandlerFunc(func(ctx context.Context, call *query.Call) (map[string]any, error) {
+			f, ok := ops[call.Action]
+			if !ok {
+				return nil, awserr.New(awserr.InvalidAction, "Operation %s is not supported by the globaldb emulator (docs/emulator.md lists what is).", call.Action)
+			}
+			return f(ctx, call.Region, call.Params)
+		})
+		e.router.services[svc.name] = queryService{codec: query.NewCodec(m).WithLogger(e.log), handler: e.authorizeQuery(svc.name, h)}
+	}
+	return nil
+}
+
+// Secret implements sigv4.Secrets over the root key, IAM access keys and
+// STS temporary credentials.
+func (e *Emulator) Secret(_ context.Context, accessKeyID string) (secret, token string, ok bool) {
+	if accessKeyID == e.cfg.AccessKeyID {
+		return e.cfg.SecretAccessKey, "", true
+	}
+	if s, _, ok := e.iam.AccessKey(accessKeyID); ok {
+		return s, "", true
+	}
+	if s, tok, _, _, ok := e.sts.Session(accessKeyID); ok {
+		return s, tok, true
+	}
+	return "", "", false
+}
+
+// principal returns who signed with accessKeyID; expired temporary
+// credentials get ExpiredToken.
+func (e *Emulator) principal(accessKeyID string) (iam.Principal, error) {
+	if accessKeyID == e.cfg.AccessKeyID {
+		return iam.RootPrincipal(e.cfg.AccountID), nil
+	}
+	if _, p, ok := e.iam.AccessKey(accessKeyID); ok {
+		return p, nil
+	}
+	if _, _, p, expired, ok := e.sts.Session(accessKeyID); ok {
+		if expired {
+			return iam.Principal{}, awserr.New("ExpiredToken", "The security token included in the request is expired")
+		}
+		return p, nil
+	}
+	return iam.Principal{}, awserr.New(awserr.InvalidClientTokenID, "The security token included in the request is invalid.")
+}
+
+// authorize decides a call of a non-root principal when --enforce-iam is
+// on: every resource the call touches must be allowed by the caller's
+// identity policies (and its session's policies), explicit deny winning.
+// Without the flag every authenticated principal may do everything.
+func (e *Emulator) authorize(ctx context.Context, service, op, region string, params map[string]any) error {
+	if !e.cfg.EnforceIAM {
+		return nil
+	}
+	p, ok := iam.CallerFrom(ctx)
+	if !ok || p.IsRoot || (service == "sts" && op == "GetCallerIdentity") {
+		return nil
+	}
+	t := authz.Resolve(authz.Call{Service: service, Operation: op, Params: params, Region: region, Account: e.cfg.AccountID, Principal: p.ARN})
+	policies := e.iam.IdentityPolicies(p.ARN)
+	session := e.sts.SessionPolicies(accessKeyFrom(ctx))
+	for _, res := range t.Resources {
+		req := iampolicy.Request{Principal: p.ARN, Action: t.Action, Resource: res, Context: t.Context}
+		d := iampolicy.Evaluate(policies, req)
+		if d == iampolicy.Allow && len(session) > 0 {
+			d = iampolicy.Evaluate(session, req)
+		}
+		if d != iampolicy.Allow {
+			why := "because no identity-based policy allows the " + t.Action + " action"
+			if d == iampolicy.ExplicitDeny {
+				why = "with an explicit deny in an identity-based policy"
+			}
+			return awserr.New(awserr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s %s", p.ARN, t.Action, res, why)
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) authorizeQuery(service string, h query.Handler) query.Handler {
+	return query.HandlerFunc(func(ctx context.Context, call *query.Call) (map[string]any, error) {
+		if err := e.authorize(ctx, service, call.Action, call.Region, call.Params); err != nil {
+			return nil, err
+		}
+		return h.Handle(ctx, call)
+	})
+}
+
+func (e *Emulator) authorizeREST(service string, h restxml.Handler) restxml.Handler {
+	return restxml.HandlerFunc(func(ctx context.Context, call *restxml.Call) (map[string]any, error) {
+		if err := e.authorize(ctx, service, call.Operation, call.Region, call.Params); err != nil {
+			return nil, err
+		}
+		return h.Handle(ctx, call)
+	})
+}
+
+type accessKeyCtx struct{}
+
+func withAccessKey(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, accessKeyCtx{}, id)
+}
+
+func accessKeyFrom(ctx context.Context) string {
+	id, _ := ctx.Value(accessKeyCtx{}).(string)
+	return id
+}
+
