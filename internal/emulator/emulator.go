@@ -230,8 +230,8 @@ func (e *Emulator) startModels() error {
 		return fmt.Errorf("load rds service model: %w", err)
 	}
 	e.router = &router{
-		log:      e.log.With("component", "http"),
-		verifier: &sigv4.Verifier{Secrets: e},
+		log:       e.log.With("component", "http"),
+		verifier:  &sigv4.Verifier{Secrets: e},
 		principal: e.principal,
 		services: map[string]service{
 			"rds": queryService{codec: query.NewCodec(rdsModel).WithLogger(e.log), handler: e.authorizeQuery("rds", rdsapi.New(svc))},

@@ -147,4 +147,3 @@ func accessKeyFrom(ctx context.Context) string {
 	id, _ := ctx.Value(accessKeyCtx{}).(string)
 	return id
 }
-
