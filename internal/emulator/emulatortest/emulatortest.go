@@ -55,9 +55,18 @@ func StartScaled(t testing.TB, scale float64) *emulator.Emulator {
 	return StartWith(t, emulator.Config{DataDir: dir, TimeScale: scale})
 }
 
-// StartWith runs an emulator with cfg on free ports.
+// StartWith runs an emulator with cfg on free ports (and a fresh data
+// directory when cfg has none).
 func StartWith(t testing.TB, cfg emulator.Config) *emulator.Emulator {
 	t.Helper()
+	if cfg.DataDir == "" {
+		dir, err := os.MkdirTemp("", "globaldb-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		cfg.DataDir = dir
+	}
 	level := slog.LevelWarn
 	if testing.Verbose() {
 		level = slog.LevelInfo
