@@ -2,15 +2,14 @@ package rds
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/globaldb/globaldb/internal/emulator/statefile"
 
 	"github.com/globaldb/globaldb/internal/emulator/clock"
 )
@@ -158,32 +157,13 @@ type FileStore struct{ Path string }
 
 // Load implements Store.
 func (f FileStore) Load() (*State, error) {
-	b, err := os.ReadFile(f.Path)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", f.Path, err)
-	}
 	st := newState()
-	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", f.Path, err)
+	found, err := statefile.Read(f.Path, st)
+	if !found || err != nil {
+		return nil, err
 	}
 	return st, nil
 }
 
 // Save implements Store.
-func (f FileStore) Save(st *State) error {
-	b, err := json.MarshalIndent(st, "", " ")
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
-	tmp := f.Path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, f.Path); err != nil {
-		return fmt.Errorf("rename %s: %w", filepath.Base(tmp), err)
-	}
-	return nil
-}
+func (f FileStore) Save(st *State) error { return statefile.Write(f.Path, st) }
