@@ -235,6 +235,7 @@ func (s *Service) AssumeRole(ctx context.Context, region string, in *sdk.AssumeR
 			AccessKeyId: aws.String(sess.AccessKeyID), SecretAccessKey: aws.String(sess.Secret),
 			SessionToken: aws.String(sess.Token), Expiration: aws.Time(sess.Expiration),
 		},
+		//lint:ignore SA1019 STS still sends PackedPolicySize (botocore's model has it); the SDK merely deprecates the field.
 		PackedPolicySize: packed,
 	}
 	if in.SourceIdentity != nil {
