@@ -2,8 +2,9 @@ package query
 
 import (
 	"bytes"
-	"encoding/xml"
 	"net/http"
+
+	"github.com/globaldb/globaldb/internal/emulator/xmlbody"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 )
@@ -41,28 +42,15 @@ func (c *Codec) EncodeError(err error, requestID string) ([]byte, int) {
 	}
 	var b bytes.Buffer
 	b.WriteString("<ErrorResponse")
-	writeNamespace(&b, c.svc.Metadata.XMLNamespace)
+	xmlbody.WriteNamespace(&b, c.svc.Metadata.XMLNamespace)
 	b.WriteString("><Error><Type>")
 	b.WriteString(kind)
 	b.WriteString("</Type><Code>")
-	escape(&b, wire)
+	xmlbody.Escape(&b, wire)
 	b.WriteString("</Code><Message>")
-	escape(&b, message)
+	xmlbody.Escape(&b, message)
 	b.WriteString("</Message></Error><RequestId>")
-	escape(&b, requestID)
+	xmlbody.Escape(&b, requestID)
 	b.WriteString("</RequestId></ErrorResponse>")
 	return b.Bytes(), status
-}
-
-func writeNamespace(b *bytes.Buffer, ns string) {
-	if ns == "" {
-		return
-	}
-	b.WriteString(` xmlns="`)
-	escape(b, ns)
-	b.WriteByte('"')
-}
-
-func escape(b *bytes.Buffer, s string) {
-	_ = xml.EscapeText(b, []byte(s)) // bytes.Buffer writes never fail
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/globaldb/globaldb/internal/emulator/xmlbody"
+
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 )
 
@@ -84,13 +86,13 @@ func (c *Codec) EncodeError(err error, requestID string) ([]byte, int) {
 		}
 	}
 	b.WriteString("<" + root)
-	writeNamespace(&b, c.ns)
+	xmlbody.WriteNamespace(&b, c.ns)
 	b.WriteString(">")
 	if root == invalidChangeBatch {
 		b.WriteString("<Messages>")
 		for _, m := range messages {
 			b.WriteString("<Message>")
-			escape(&b, m)
+			xmlbody.Escape(&b, m)
 			b.WriteString("</Message>")
 		}
 		b.WriteString("</Messages>")
@@ -98,11 +100,11 @@ func (c *Codec) EncodeError(err error, requestID string) ([]byte, int) {
 	b.WriteString("<Error><Type>")
 	b.WriteString(kind)
 	b.WriteString("</Type><Code>")
-	escape(&b, wire)
+	xmlbody.Escape(&b, wire)
 	b.WriteString("</Code><Message>")
-	escape(&b, message)
+	xmlbody.Escape(&b, message)
 	b.WriteString("</Message></Error><RequestId>")
-	escape(&b, requestID)
+	xmlbody.Escape(&b, requestID)
 	b.WriteString("</RequestId></" + root + ">")
 	return b.Bytes(), status
 }
