@@ -50,6 +50,5 @@ func (c *Codec) EncodeResult(op string, doc map[string]any, requestID string) ([
 	return b.Bytes(), nil
 }
 
-
 // body renders XML bodies for this codec's service model.
 func (c *Codec) body() xmlbody.Encoder { return xmlbody.Encoder{Svc: c.svc} }
