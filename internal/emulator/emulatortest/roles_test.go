@@ -2,8 +2,6 @@ package emulatortest_test
 
 import (
 	"context"
-	"errors"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/globaldb/globaldb/internal/emulator"
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
@@ -234,7 +231,3 @@ func switchover(ctx context.Context, t *testing.T, s *runbook.Spec, from, to run
 		return true
 	})
 }
-
-var _ = errors.New
-var _ = net.Dial
-var _ = pgconn.Timeout

@@ -1,7 +1,6 @@
 package rds
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -247,5 +246,3 @@ func deref(s *string) string {
 func errorf(code, format string, args ...any) error {
 	return awserr.New(code, format, args...)
 }
-
-var _ = fmt.Sprintf
