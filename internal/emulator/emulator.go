@@ -26,6 +26,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
 	"github.com/globaldb/globaldb/internal/emulator/controller"
+	"github.com/globaldb/globaldb/internal/emulator/dbauth"
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
@@ -79,6 +80,7 @@ type Emulator struct {
 	rds     *rds.Service
 	r53     *route53.Service
 	iam     *iam.Service
+	dbauth  *dbauth.Server
 	sts     *sts.Service
 	ctrl    *controller.Controller
 	faults  *faults.Registry
@@ -155,6 +157,9 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	}
 	e.startHealthChecks(runCtx, clk)
 	e.net = netsim.NewNetwork(e.log.With("component", "netsim"), e.cfg.LinkDelay)
+	if err := e.startDBAuth(runCtx); err != nil {
+		return err
+	}
 	e.ctrl = controller.New(controller.Config{Model: e.rds, Engine: e.engine, Net: e.net, DNS: e.table,
 		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
 		DefaultDelay: e.cfg.LinkDelay})
@@ -313,8 +318,12 @@ func (e *Emulator) Close() error {
 	}
 	e.done.Wait()
 	if e.engine != nil {
-		errs = append(errs, e.engine.Close())
+		errs = append(errs, e.engine.Close(), e.engine.SetIAMAuth(nil))
 		e.engine = nil
+	}
+	if e.dbauth != nil {
+		errs = append(errs, e.dbauth.Close())
+		e.dbauth = nil
 	}
 	if e.net != nil {
 		errs = append(errs, e.net.Close())

@@ -63,6 +63,10 @@ func (c *Controller) initVolume(ctx context.Context, v rds.Volume) error {
 			return fmt.Errorf("create master user: %w", err)
 		}
 	}
+	// RDS always has rds_iam; its members log in with IAM tokens.
+	if err := c.cfg.Engine.EnsureIAMRole(ctx, n); err != nil {
+		return fmt.Errorf("create rds_iam role: %w", err)
+	}
 	return p.Stop(ctx, engine.StopFast)
 }
 

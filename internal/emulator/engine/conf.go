@@ -90,7 +90,7 @@ func (s *Supervisor) writeNodeConf(n Node) error {
 	if err := s.writeFile(filepath.Join(n.Dir, confFile), conf); err != nil {
 		return fmt.Errorf("write node config: %w", err)
 	}
-	if err := s.writeFile(filepath.Join(n.Dir, "pg_hba.conf"), []byte(hbaConf)); err != nil {
+	if err := s.writeFile(filepath.Join(n.Dir, "pg_hba.conf"), s.hbaFile(n)); err != nil {
 		return fmt.Errorf("write node config: %w", err)
 	}
 	main := filepath.Join(n.Dir, "postgresql.conf")

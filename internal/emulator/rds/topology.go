@@ -370,3 +370,28 @@ func (s *Service) Reachable(ip net.IP) (bool, string) {
 	}
 	return true, ""
 }
+
+// DBAuthTarget describes the cluster behind a server address, for IAM
+// database authentication: its region, DbClusterResourceId and whether
+// EnableIAMDatabaseAuthentication is on.
+type DBAuthTarget struct {
+	Region, ClusterResourceID string
+	IAMAuth                   bool
+}
+
+// DBAuthTargetAt finds the instance listening on host.
+func (s *Service) DBAuthTargetAt(host string) (DBAuthTarget, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, inst := range s.st.Instances {
+		if inst.Host != host {
+			continue
+		}
+		c := s.st.Clusters[key(inst.Region, inst.ClusterID)]
+		if c == nil {
+			return DBAuthTarget{}, false
+		}
+		return DBAuthTarget{Region: inst.Region, ClusterResourceID: c.ResourceID, IAMAuth: c.IAMAuth}, true
+	}
+	return DBAuthTarget{}, false
+}

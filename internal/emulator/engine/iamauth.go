@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/globaldb/globaldb/internal/emulator/dbauth"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// IAMRole is the role whose members authenticate with IAM database
+// authentication tokens instead of passwords, as on RDS.
+const IAMRole = "rds_iam"
+
+// IAMAuth points pg_hba.conf at the IAM database-authentication server
+// (a dbauth.Server): PostgreSQL's "ldap" method in simple bind mode, over
+// TCP. (RADIUS cannot carry an RDS token: PostgreSQL caps RADIUS passwords
+// at 128 bytes.)
+type IAMAuth struct {
+	// Addr is the dbauth.Server's listening address: an IPv4 address (or
+	// host name) and port, e.g. "127.0.0.1:41234".
+	Addr string
+}
+
+// iamAuths holds each Supervisor's IAMAuth (*Supervisor -> IAMAuth).
+var iamAuths sync.Map
+
+// SetIAMAuth makes every node this Supervisor writes configuration for from
+// now on (Init, Clone, Start) send members of IAMRole to a; nil removes the
+// IAM line. Running nodes keep their pg_hba.conf until restarted or
+// ReloadHBA.
+func (s *Supervisor) SetIAMAuth(a *IAMAuth) error {
+	if a == nil {
+		iamAuths.Delete(s)
+		return nil
+	}
+	if err := checkIAMAuth(*a); err != nil {
+		return fmt.Errorf("set IAM auth: %w", err)
+	}
+	iamAuths.Store(s, *a)
+	return nil
+}
+
+func checkIAMAuth(a IAMAuth) error {
+	host, port, err := net.SplitHostPort(a.Addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", a.Addr, err)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p <= 0 || p > 65535 {
+		return fmt.Errorf("address %q: bad port", a.Addr)
+	}
+	// PostgreSQL builds "ldap://HOST:PORT" without brackets, and pg_hba
+	// values must not need quoting.
+	if host == "" || strings.ContainsAny(host, ":\" \t\r\n#,") {
+		return fmt.Errorf("address %q: host must be an IPv4 address or a host name", a.Addr)
+	}
+	return nil
+}
+
+func (s *Supervisor) iamAuth() (IAMAuth, bool) {
+	v, ok := iamAuths.Load(s)
+	if !ok {
+		return IAMAuth{}, false
+	}
+	return v.(IAMAuth), true
+}
+
+// hbaFile renders n's pg_hba.conf: with IAM auth configured, members of
+// IAMRole are sent to the LDAP server (bind DN naming the node's address)
+// before the SCRAM lines; superusers are not members for pg_hba's purposes.
+func (s *Supervisor) hbaFile(n Node) []byte {
+	a, ok := s.iamAuth()
+	if !ok {
+		return []byte(hbaConf)
+	}
+	host, port, _ := net.SplitHostPort(a.Addr)
+	line := fmt.Sprintf("host all +%s 127.0.0.0/8 ldap ldapserver=%s ldapport=%s ldapprefix=\"%s\" ldapsuffix=\"%s\"\n",
+		IAMRole, host, port, dbauth.DNPrefix, dbauth.DNSuffix(n.Addr()))
+	return []byte("# globaldb: IAM database authentication for members of " + IAMRole + "\n" + line + hbaConf)
+}
+
+// EnsureIAMRole creates the NOLOGIN role IAMRole on primary n if missing
+// (standbys get it by replication). Idempotent.
+func (s *Supervisor) EnsureIAMRole(ctx context.Context, n Node) error {
+	err := s.withConn(ctx, n, "postgres", func(c *pgx.Conn) error {
+		var exists bool
+		if err := c.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", IAMRole).Scan(&exists); err != nil {
+			return fmt.Errorf("look up role: %w", err)
+		}
+		if exists {
+			return nil
+		}
+		err := execFormatted(ctx, c, "CREATE ROLE %I NOLOGIN", IAMRole)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42710" { // duplicate_object: lost a race
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ensure role %s on %s: %w", IAMRole, n.Name, err)
+	}
+	return nil
+}
+
+// ReloadHBA rewrites running node n's pg_hba.conf (after SetIAMAuth) and
+// returns once new sessions use it.
+func (s *Supervisor) ReloadHBA(ctx context.Context, n Node) error {
+	if err := s.validate(n); err != nil {
+		return fmt.Errorf("reload pg_hba of %s: %w", n.Name, err)
+	}
+	err := s.withConn(ctx, n, "postgres", func(c *pgx.Conn) error {
+		var before time.Time
+		if err := c.QueryRow(ctx, "SELECT pg_conf_load_time()").Scan(&before); err != nil {
+			return err
+		}
+		if err := s.writeFile(filepath.Join(n.Dir, "pg_hba.conf"), s.hbaFile(n)); err != nil {
+			return err
+		}
+		if _, err := c.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+			return err
+		}
+		// A new backend inherits the postmaster's load time, which moves
+		// once the postmaster has re-read its files.
+		var lastErr error
+		err := poll(ctx, 10*time.Millisecond, func() bool {
+			var t time.Time
+			lastErr = s.withConn(ctx, n, "postgres", func(c2 *pgx.Conn) error {
+				return c2.QueryRow(ctx, "SELECT pg_conf_load_time()").Scan(&t)
+			})
+			return lastErr == nil && t.After(before)
+		}, "wait for pg_hba reload")
+		if err != nil && lastErr != nil {
+			return errors.Join(err, lastErr)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reload pg_hba of %s: %w", n.Name, err)
+	}
+	return nil
+}
