@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"fmt"
+	"strings"
 	"path/filepath"
 
 	"github.com/globaldb/globaldb/internal/emulator/authz"
@@ -103,7 +104,7 @@ func (e *Emulator) authorize(ctx context.Context, service, op, region string, pa
 	policies := e.iam.IdentityPolicies(p.ARN)
 	session := e.sts.SessionPolicies(accessKeyFrom(ctx))
 	for _, res := range t.Resources {
-		req := iampolicy.Request{Principal: p.ARN, Action: t.Action, Resource: res, Context: t.Context}
+		req := iampolicy.Request{Principal: p.ARN, Action: t.Action, Resource: res, Context: e.withResourceTags(service, res, t.Context)}
 		d := iampolicy.Evaluate(policies, req)
 		if d == iampolicy.Allow && len(session) > 0 {
 			d = iampolicy.Evaluate(session, req)
@@ -117,6 +118,26 @@ func (e *Emulator) authorize(ctx context.Context, service, op, region string, pa
 		}
 	}
 	return nil
+}
+
+// withResourceTags adds aws:ResourceTag/<key> for the existing tags of an
+// RDS resource.
+func (e *Emulator) withResourceTags(service, arn string, ctx map[string][]string) map[string][]string {
+	if service != "rds" || !strings.HasPrefix(arn, "arn:") {
+		return ctx
+	}
+	tags := e.rds.ResourceTags(arn)
+	if len(tags) == 0 {
+		return ctx
+	}
+	out := make(map[string][]string, len(ctx)+len(tags))
+	for k, v := range ctx {
+		out[k] = v
+	}
+	for k, v := range tags {
+		out["aws:resourcetag/"+strings.ToLower(k)] = []string{v}
+	}
+	return out
 }
 
 func (e *Emulator) authorizeQuery(service string, h query.Handler) query.Handler {

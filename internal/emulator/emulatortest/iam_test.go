@@ -92,6 +92,21 @@ func TestIAM_Enforcement(t *testing.T) {
 		t.Fatal(err)
 	}
 	zid := strings.TrimPrefix(aws.ToString(zone.HostedZone.Id), "/hostedzone/")
+	for _, sg := range []struct{ name, env string }{{"tagged", "prod"}, {"untagged", ""}} {
+		in := &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String(sg.name), DBSubnetGroupDescription: aws.String("d"), SubnetIds: []string{"subnet-1", "subnet-2"}}
+		if sg.env != "" {
+			in.Tags = []rdstypes.Tag{{Key: aws.String("env"), Value: aws.String(sg.env)}}
+		}
+		if _, err := rdsAs(e, root, "ap-southeast-1").CreateDBSubnetGroup(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	descSubnetGroup := func(name string) func(context.Context, creds) error {
+		return func(ctx context.Context, c creds) error {
+			_, err := rdsAs(e, c, "ap-southeast-1").DescribeDBSubnetGroups(ctx, &rds.DescribeDBSubnetGroupsInput{DBSubnetGroupName: &name})
+			return err
+		}
+	}
 	descClusters := func(region string) func(context.Context, creds) error {
 		return func(ctx context.Context, c creds) error {
 			_, err := rdsAs(e, c, region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{})
@@ -192,6 +207,9 @@ func TestIAM_Enforcement(t *testing.T) {
 		{"Bool aws:SecureTransport absent fails", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"Bool":{"aws:SecureTransport":"true"}}`)), descClusters("ap-southeast-1"), false},
 		{"Null condition on a missing tag", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"Null":{"aws:RequestTag/team":"true"}}`)), descClusters("ap-southeast-1"), true},
 		{"NumericLessThan on a missing key fails", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}`)), descClusters("ap-southeast-1"), false},
+		{"aws:ResourceTag matches the resource's tag", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"StringEquals":{"aws:ResourceTag/env":"prod"}}`)), descSubnetGroup("tagged"), true},
+		{"aws:ResourceTag absent on an untagged resource", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"StringEquals":{"aws:ResourceTag/env":"prod"}}`)), descSubnetGroup("untagged"), false},
+		{"deny by aws:ResourceTag", doc(stmt("Allow", rdsAll, anyRes), stmt("Deny", rdsAll, anyRes, `"Condition":{"StringEquals":{"aws:ResourceTag/env":"prod"}}`)), descSubnetGroup("tagged"), false},
 		{"NumericLessThanIfExists on a missing key", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"NumericLessThanIfExists":{"aws:MultiFactorAuthAge":"3600"}}`)), descClusters("ap-southeast-1"), true},
 	}
 	for i, tc := range cases {

@@ -85,3 +85,19 @@ func (s *Service) RemoveTagsFromResource(_ context.Context, _ string, in *sdk.Re
 	}
 	return &sdk.RemoveTagsFromResourceOutput{}, nil
 }
+
+// ResourceTags returns the tags of the resource an RDS ARN names (for the
+// aws:ResourceTag/… condition keys), or nil when it does not exist.
+func (s *Service) ResourceTags(arn string) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tags, err := s.tagsOf(arn)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]string, len(*tags))
+	for _, t := range *tags {
+		out[t.Key] = t.Value
+	}
+	return out
+}
