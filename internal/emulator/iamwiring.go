@@ -3,8 +3,8 @@ package emulator
 import (
 	"context"
 	"fmt"
-	"strings"
 	"path/filepath"
+	"strings"
 
 	"github.com/globaldb/globaldb/internal/emulator/authz"
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
