@@ -59,6 +59,9 @@ type Config struct {
 	// DNSClientRegion is the region Route 53 latency routing assumes for a
 	// DNS client (default us-east-1); see ClientRegion.
 	DNSClientRegion string
+	// Clock is the emulated time source (default the wall clock); tests
+	// use it to move emulated time, e.g. past a session's expiry.
+	Clock clock.Clock
 	// EnforceIAM authorises requests by principals other than root with
 	// their IAM policies; without it every authenticated principal may do
 	// everything.
@@ -140,7 +143,7 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	if err := e.startModels(); err != nil {
 		return err
 	}
-	clk := clock.Scaled{Base: clock.Real{}, Scale: e.cfg.TimeScale}
+	clk := e.clock()
 	if err := e.startRoute53(clk); err != nil {
 		return err
 	}
@@ -221,7 +224,7 @@ func (e *Emulator) startEngine(ctx context.Context) error {
 func (e *Emulator) startModels() error {
 	alloc := newAddresses(e.cfg.DataDir)
 	svc, err := rds.New(rds.Config{
-		AccountID: e.cfg.AccountID, Clock: clock.Scaled{Base: clock.Real{}, Scale: e.cfg.TimeScale},
+		AccountID: e.cfg.AccountID, Clock: e.clock(),
 		Store: rds.FileStore{Path: filepath.Join(e.cfg.DataDir, "rds.json")}, Addresses: alloc,
 		Logger: e.log.With("service", "rds"), Regions: regionAZs,
 	})
@@ -246,6 +249,15 @@ func (e *Emulator) startModels() error {
 		rootKey:  e.cfg.AccessKeyID,
 	}
 	return nil
+}
+
+// clock is the emulated time source, delays scaled by --time-scale.
+func (e *Emulator) clock() clock.Scaled {
+	base := e.cfg.Clock
+	if base == nil {
+		base = clock.Real{}
+	}
+	return clock.Scaled{Base: base, Scale: e.cfg.TimeScale}
 }
 
 func regionAZs(name string) ([]string, bool) {

@@ -28,6 +28,7 @@ func TestAWSCLI_Route53(t *testing.T) {
 	for i, bin := range bins {
 		cli := &awsCLI{t: t, bin: bin, endpoint: e.Endpoint(), env: env, service: "route53"}
 		t.Run(cliVersion(bin), func(t *testing.T) {
+			t.Parallel()
 			cli.t = t
 			primary, secondary := listen(t), listen(t)
 			zone := fmt.Sprintf("cli%d.example.net", i)

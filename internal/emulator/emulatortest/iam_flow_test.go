@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/globaldb/globaldb/internal/emulator"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 )
 
@@ -147,5 +150,49 @@ func TestSTS_AssumeRole(t *testing.T) {
 	}
 	if _, err := stsClient(e, alice).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("s3"), DurationSeconds: aws.Int32(60)}); apiCode(err) != "ValidationError" {
 		t.Errorf("DurationSeconds 60: %v", err)
+	}
+}
+
+// shiftClock is the wall clock moved by an offset the test controls.
+type shiftClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *shiftClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+func (c *shiftClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (c *shiftClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// TestSTS_ExpiredCredentials: temporary credentials stop working when
+// their session expires, with AWS's ExpiredToken.
+func TestSTS_ExpiredCredentials(t *testing.T) {
+	clk := &shiftClock{}
+	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, Clock: clk})
+	ctx := context.Background()
+	alice := userWithPolicy(ctx, t, e, "alice", doc(stmt("Allow", `"Action":"sts:AssumeRole"`, `"Resource":"*"`)))
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"sts:AssumeRole"}]}`
+	role, err := iamClient(e, root).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("short"), AssumeRolePolicyDocument: &trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := stsClient(e, alice).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("short-session"), DurationSeconds: aws.Int32(900)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := creds{aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken)}
+	if _, err := stsClient(e, tmp).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("fresh session: %v", err)
+	}
+	clk.advance(16 * time.Minute)
+	if _, err := stsClient(e, tmp).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); apiCode(err) != "ExpiredToken" {
+		t.Errorf("after expiry: %v, want ExpiredToken", err)
 	}
 }
