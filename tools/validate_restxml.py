@@ -130,7 +130,35 @@ def validate(model, op_name, status, body):
     return v.problems
 
 
+def check(service, op_name, status, path, out):
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+        model.operation_model(op_name)
+        status = int(status)
+        with open(path, "rb") as f:
+            body = f.read()
+    except Exception as e:  # unknown service/operation, bad status, unreadable file
+        print(f"validate_restxml: {e}", file=out)
+        return 2
+    problems = validate(model, op_name, status, body)
+    for p in problems:
+        print(p, file=out)
+    return 1 if problems else 0
+
+
+def serve():
+    """--serve: read "SERVICE OPERATION STATUS FILE" lines, answer each
+    with its problems and a line "END <code>" (botocore loads once)."""
+    for line in sys.stdin:
+        parts = line.split()
+        code = check(*parts, sys.stdout) if len(parts) == 4 else 2
+        print(f"END {code}", flush=True)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] == "--serve":
+        return serve()
     if len(argv) != 5:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
