@@ -1,0 +1,213 @@
+package topology
+
+// StackTag is the tag key globaldb puts on every resource it creates, with the
+// stack name as its value. It is reserved: a topology may not set it.
+const StackTag = "globaldb:stack"
+
+// Topology is a validated topology file with its defaults filled in.
+// It holds no secret: see MasterPassword.
+type Topology struct {
+	// File is the path the topology was read from (the name given to Parse).
+	File string `json:"file"`
+	// Name is the stack name. Every resource name derives from it and every
+	// resource carries the tag StackTag=Name.
+	Name               string `json:"name"`
+	Engine             string `json:"engine"`
+	EngineVersion      string `json:"engineVersion"`
+	InstanceClass      string `json:"instanceClass"`
+	StorageEncrypted   bool   `json:"storageEncrypted"`
+	DeletionProtection bool   `json:"deletionProtection"`
+	// Regions lists the members in file order; exactly one is the primary.
+	Regions []Region `json:"regions"`
+	// DNS is nil when the topology creates no Route 53 records.
+	DNS *DNS `json:"dns,omitempty"`
+	IAM IAM  `json:"iam"`
+	// Tags go on every resource; they include StackTag.
+	Tags map[string]string `json:"tags"`
+	// Warnings are legal but doubtful settings, in file order.
+	Warnings []Warning `json:"-"`
+}
+
+// Role is a region's part in the global database.
+type Role string
+
+// The roles a region can have.
+const (
+	Primary   Role = "primary"
+	Secondary Role = "secondary"
+)
+
+func (r Role) String() string { return string(r) }
+
+// Region is one member cluster of the global database.
+type Region struct {
+	// Name is the AWS region code, e.g. "ap-southeast-2".
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// Instances has one entry per DB instance (at least one).
+	Instances []Instance `json:"instances"`
+	Network   Network    `json:"network"`
+	// KMSKeyID is a KMS key ARN in this region; set when StorageEncrypted.
+	KMSKeyID string `json:"kmsKeyId,omitempty"`
+	// ClusterParameterGroup is the DB cluster parameter group name; "" means
+	// the engine's default. It is the same on every region.
+	ClusterParameterGroup string `json:"clusterParameterGroup,omitempty"`
+	// MasterUsername, MasterPasswordFrom and DatabaseName are set on the
+	// primary only: AWS refuses them on a secondary.
+	MasterUsername     string        `json:"masterUsername,omitempty"`
+	MasterPasswordFrom *SecretSource `json:"masterPasswordFrom,omitempty"`
+	DatabaseName       string        `json:"databaseName,omitempty"`
+}
+
+// Instance is one DB instance of a region's cluster.
+type Instance struct {
+	// AZ is the Availability Zone name; "" lets AWS choose.
+	AZ string `json:"az,omitempty"`
+}
+
+// Network places a region's cluster in a VPC.
+type Network struct {
+	// SubnetGroup names an existing DB subnet group; SubnetIDs asks globaldb
+	// to create one. Neither means the default VPC.
+	SubnetGroup        string   `json:"subnetGroup,omitempty"`
+	SubnetIDs          []string `json:"subnetIds,omitempty"`
+	SecurityGroups     []string `json:"securityGroups,omitempty"`
+	PubliclyAccessible bool     `json:"publiclyAccessible"`
+}
+
+// DNS describes the Route 53 side: a hosted zone, the writer and reader
+// records, and the health checks behind failover.
+type DNS struct {
+	HostedZone HostedZone `json:"hostedZone"`
+	// Writer is nil when no writer record is wanted; likewise Reader.
+	Writer *WriterRecord `json:"writerRecord,omitempty"`
+	Reader *ReaderRecord `json:"readerRecord,omitempty"`
+	// TTL of every record, in seconds.
+	TTL int `json:"ttl"`
+	// HealthChecks is nil when no health check is created.
+	HealthChecks *HealthChecks `json:"healthChecks,omitempty"`
+}
+
+// HostedZone is an existing zone (ID set) or one globaldb creates.
+type HostedZone struct {
+	Name    string `json:"name"`
+	ID      string `json:"id,omitempty"`
+	Private bool   `json:"private"`
+	// VPC is associated with a private zone that globaldb creates.
+	VPC *VPC `json:"vpc,omitempty"`
+}
+
+// VPC identifies a VPC by ID and region.
+type VPC struct {
+	ID     string `json:"id"`
+	Region string `json:"region"`
+}
+
+// Routing is a Route 53 routing policy.
+type Routing string
+
+// The routing policies a record may use.
+const (
+	Simple   Routing = "simple"
+	Failover Routing = "failover"
+	Latency  Routing = "latency"
+)
+
+func (r Routing) String() string { return string(r) }
+
+// WriterTarget is what the writer record points at.
+type WriterTarget string
+
+// The writer record's possible targets.
+const (
+	// ClusterEndpoints: one failover record per region, each a CNAME to that
+	// region's cluster (writer) endpoint.
+	ClusterEndpoints WriterTarget = "cluster-endpoints"
+	// GlobalWriterEndpoint: a single CNAME to the global cluster's writer
+	// endpoint, which Aurora moves on switchover and failover.
+	GlobalWriterEndpoint WriterTarget = "global-writer-endpoint"
+)
+
+func (t WriterTarget) String() string { return string(t) }
+
+// WriterRecord is the DNS name applications write through.
+type WriterRecord struct {
+	Name    string       `json:"name"`
+	Routing Routing      `json:"routing"`
+	Target  WriterTarget `json:"target"`
+}
+
+// ReaderRecord is the DNS name with latency routing across the regions'
+// reader endpoints.
+type ReaderRecord struct {
+	Name    string  `json:"name"`
+	Routing Routing `json:"routing"`
+}
+
+// HealthCheckType is a Route 53 health-check type.
+type HealthCheckType string
+
+// The health-check types a topology may use.
+const (
+	TCP   HealthCheckType = "TCP"
+	HTTP  HealthCheckType = "HTTP"
+	HTTPS HealthCheckType = "HTTPS"
+)
+
+func (t HealthCheckType) String() string { return string(t) }
+
+// HealthChecks configures one Route 53 health check per region's endpoint.
+type HealthChecks struct {
+	Type HealthCheckType `json:"type"`
+	// Interval is the RequestInterval in seconds: 10 or 30.
+	Interval int `json:"interval"`
+	// Threshold is the FailureThreshold: 1 to 10.
+	Threshold int `json:"threshold"`
+	// Port is the port checked; the engine's port by default.
+	Port int `json:"port"`
+}
+
+// IAM declares the roles globaldb creates. A nil role is not created.
+type IAM struct {
+	// MonitoringRole is trusted by monitoring.rds.amazonaws.com and carries
+	// AmazonRDSEnhancedMonitoringRole.
+	MonitoringRole *RoleDecl `json:"monitoringRole,omitempty"`
+	// AppRole may rds-db:connect as DBUser on every member's
+	// DbClusterResourceId, so logins survive failover.
+	AppRole *AppRole `json:"appRole,omitempty"`
+	// OperatorRole holds the RDS and Route 53 actions for this stack's
+	// resources only (not the FullAccess managed policies).
+	OperatorRole *RoleDecl `json:"operatorRole,omitempty"`
+}
+
+// RoleDecl declares an IAM role by name.
+type RoleDecl struct {
+	Name string `json:"name"`
+}
+
+// AppRole is the application's role for IAM database authentication.
+type AppRole struct {
+	Name   string `json:"name"`
+	DBUser string `json:"dbUser"`
+}
+
+// Primary returns the primary region.
+func (t *Topology) Primary() *Region {
+	for i := range t.Regions {
+		if t.Regions[i].Role == Primary {
+			return &t.Regions[i]
+		}
+	}
+	return nil
+}
+
+// Secondaries returns the secondary regions in file order.
+func (t *Topology) Secondaries() []*Region {
+	var out []*Region
+	for i := range t.Regions {
+		if t.Regions[i].Role == Secondary {
+			out = append(out, &t.Regions[i])
+		}
+	}
+	return out
+}
