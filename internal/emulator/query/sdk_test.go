@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/globaldb/globaldb/internal/emulator/botocheck"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -228,7 +230,10 @@ func TestCodec_Serve_get(t *testing.T) {
 // TestValidateShapes checks that tools/validate_shapes.py rejects what it
 // should, so that passing ValidateWithBotocore means something.
 func TestValidateShapes(t *testing.T) {
-	script := validatorScript(t)
+	script, err := botocheck.Script("validate_shapes.py")
+	if err != nil {
+		t.Skipf("skip: %v", err)
+	}
 	if err := exec.Command("python3", "-c", "import botocore").Run(); err != nil {
 		t.Skipf("python3 with botocore not available: %v", err)
 	}
