@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -12,7 +13,14 @@ import (
 
 func main() {
 	if err := cli.Root().ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "globaldb:", err)
-		os.Exit(1)
+		code := cli.ExitFailure
+		var ee *cli.ExitError
+		if errors.As(err, &ee) {
+			code = ee.Code
+		}
+		if code != cli.ExitChanges {
+			fmt.Fprintln(os.Stderr, "globaldb:", err)
+		}
+		os.Exit(code)
 	}
 }

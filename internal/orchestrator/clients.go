@@ -1,0 +1,178 @@
+package orchestrator
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Target says how to reach AWS (or the emulator): the SDK's default
+// credential chain and shared config, optionally with a profile and an
+// endpoint URL. AWS_ENDPOINT_URL is honoured by the SDK itself; EndpointURL
+// overrides it.
+type Target struct {
+	Profile     string
+	EndpointURL string
+}
+
+// Clients are the aws-sdk-go-v2 clients the orchestrator uses: one RDS
+// client per region, and the global services. Every call goes through
+// Calls, which counts it.
+type Clients struct {
+	rds     map[string]*rds.Client
+	Route53 *route53.Client
+	IAM     *iam.Client
+	STS     *sts.Client
+	Calls   *CallCounter
+	cfg     aws.Config
+	mu      sync.Mutex
+}
+
+// Connect loads the SDK configuration for t and builds clients for the
+// given regions. Route 53 and IAM are global services signed for
+// us-east-1.
+func Connect(ctx context.Context, t Target, regions []string) (*Clients, error) {
+	var opts []func(*config.LoadOptions) error
+	if t.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(t.Profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if t.EndpointURL != "" {
+		cfg.BaseEndpoint = aws.String(t.EndpointURL)
+	}
+	if cfg.Region == "" && len(regions) > 0 {
+		cfg.Region = regions[0]
+	}
+	counter := &CallCounter{}
+	cfg.APIOptions = append(cfg.APIOptions, counter.middleware)
+	c := &Clients{rds: map[string]*rds.Client{}, Calls: counter, cfg: cfg}
+	for _, r := range regions {
+		c.rds[r] = rds.NewFromConfig(cfg, func(o *rds.Options) { o.Region = r })
+	}
+	c.Route53 = route53.NewFromConfig(cfg, func(o *route53.Options) { o.Region = "us-east-1" })
+	c.IAM = iam.NewFromConfig(cfg, func(o *iam.Options) { o.Region = "us-east-1" })
+	c.STS = sts.NewFromConfig(cfg)
+	return c, nil
+}
+
+// RDS returns the RDS client for region, creating it if needed.
+func (c *Clients) RDS(region string) *rds.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl, ok := c.rds[region]
+	if !ok {
+		cl = rds.NewFromConfig(c.cfg, func(o *rds.Options) { o.Region = region })
+		c.rds[region] = cl
+	}
+	return cl
+}
+
+// Account returns the caller's account ID (STS GetCallerIdentity).
+func (c *Clients) Account(ctx context.Context) (string, error) {
+	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("who am I (sts GetCallerIdentity): %w", err)
+	}
+	return aws.ToString(out.Account), nil
+}
+
+// CallCounter counts API calls by service and operation (one per SDK
+// operation call, retries not included).
+type CallCounter struct {
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *CallCounter) middleware(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("globaldbCallCounter",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			c.add(awsmiddleware.GetServiceID(ctx) + ":" + awsmiddleware.GetOperationName(ctx))
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+}
+
+func (c *CallCounter) add(op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.calls == nil {
+		c.calls = map[string]int{}
+	}
+	c.calls[op]++
+}
+
+// Counts is a snapshot of the calls made so far.
+type Counts struct {
+	Total    int            `json:"total"`
+	Mutating int            `json:"mutating"`
+	ByOp     map[string]int `json:"by_operation"`
+}
+
+// Snapshot returns the counts so far.
+func (c *CallCounter) Snapshot() Counts {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := Counts{ByOp: map[string]int{}}
+	for op, n := range c.calls {
+		out.ByOp[op] = n
+		out.Total += n
+		if Mutating(op) {
+			out.Mutating += n
+		}
+	}
+	return out
+}
+
+// Since returns the calls made after the earlier snapshot.
+func (c Counts) Since(earlier Counts) Counts {
+	out := Counts{ByOp: map[string]int{}}
+	for op, n := range c.ByOp {
+		if d := n - earlier.ByOp[op]; d > 0 {
+			out.ByOp[op] = d
+			out.Total += d
+			if Mutating(op) {
+				out.Mutating += d
+			}
+		}
+	}
+	return out
+}
+
+// MutatingOps lists the mutating operations called, sorted.
+func (c Counts) MutatingOps() []string {
+	var out []string
+	for op := range c.ByOp {
+		if Mutating(op) {
+			out = append(out, op)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Mutating reports whether an operation ("Service:Operation" or just the
+// operation name) changes anything: everything but reads.
+func Mutating(op string) bool {
+	if i := strings.LastIndexByte(op, ':'); i >= 0 {
+		op = op[i+1:]
+	}
+	for _, p := range []string{"Describe", "List", "Get", "Test"} {
+		if strings.HasPrefix(op, p) {
+			return false
+		}
+	}
+	return true
+}

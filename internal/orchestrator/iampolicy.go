@@ -1,0 +1,103 @@
+package orchestrator
+
+import (
+	"fmt"
+
+	"github.com/globaldb/globaldb/internal/topology"
+)
+
+// PolicyFor returns the least-privilege identity policy for the operator
+// who runs globaldb (plan, apply, status, verify, failover, destroy) on t
+// in account. Reads are allowed on every resource, as RDS and Route 53
+// list and describe calls with filters are; every change is scoped to the
+// stack's own resources by name.
+func PolicyFor(t *topology.Topology, account string) PolicyDocument { return policyFor(t, account) }
+
+func policyFor(t *topology.Topology, account string) PolicyDocument {
+	n := Names{t.Name}
+	global := fmt.Sprintf("arn:aws:rds::%s:global-cluster:%s", account, n.GlobalCluster())
+	clusters := fmt.Sprintf("arn:aws:rds:*:%s:cluster:%s-*", account, t.Name)
+	instances := fmt.Sprintf("arn:aws:rds:*:%s:db:%s-*", account, t.Name)
+	subnets := fmt.Sprintf("arn:aws:rds:*:%s:subgrp:%s-*", account, t.Name)
+	roles := fmt.Sprintf("arn:aws:iam::%s:role%s*", account, n.RolePath())
+	usesSubnets := false
+	for _, r := range t.Regions {
+		usesSubnets = usesSubnets || len(r.Network.SubnetIDs) > 0
+	}
+	doc := PolicyDocument{Version: "2012-10-17"}
+	add := func(s Statement) { s.Effect = "Allow"; doc.Statement = append(doc.Statement, s) }
+	readActions := []string{"rds:DescribeGlobalClusters", "rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:ListTagsForResource"}
+	if usesSubnets {
+		readActions = append(readActions, "rds:DescribeDBSubnetGroups")
+	}
+	add(Statement{Sid: "RDSRead", Action: readActions, Resource: []string{"*"}})
+	add(Statement{Sid: "RDSGlobalCluster", Action: []string{
+		"rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:DeleteGlobalCluster", "rds:RemoveFromGlobalCluster",
+		"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster",
+	}, Resource: []string{global, clusters}})
+	clusterRes := []string{clusters, global}
+	if usesSubnets {
+		clusterRes = append(clusterRes, subnets)
+	}
+	add(Statement{Sid: "RDSClusters", Action: []string{
+		"rds:CreateDBCluster", "rds:ModifyDBCluster", "rds:DeleteDBCluster", "rds:FailoverDBCluster",
+	}, Resource: clusterRes})
+	add(Statement{Sid: "RDSInstances", Action: []string{
+		"rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:DeleteDBInstance",
+	}, Resource: []string{instances, clusters}})
+	tagRes := []string{global, clusters, instances}
+	if usesSubnets {
+		tagRes = append(tagRes, subnets)
+	}
+	add(Statement{Sid: "RDSTags", Action: []string{"rds:AddTagsToResource"}, Resource: tagRes})
+	if usesSubnets {
+		add(Statement{Sid: "RDSSubnetGroups", Action: []string{"rds:CreateDBSubnetGroup", "rds:DeleteDBSubnetGroup"}, Resource: []string{subnets}})
+	}
+	if t.IAM.MonitoringRole != nil {
+		add(Statement{Sid: "PassMonitoringRole", Action: []string{"iam:PassRole"},
+			Resource: []string{fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, n.RolePath(), t.IAM.MonitoringRole.Name)}})
+	}
+	if d := t.DNS; d != nil {
+		add(Statement{Sid: "Route53Read", Action: []string{
+			"route53:ListHostedZonesByName", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:GetChange",
+			"route53:ListHealthChecks", "route53:GetHealthCheck", "route53:GetHealthCheckStatus", "route53:ListTagsForResource",
+		}, Resource: []string{"*"}})
+		zone := "arn:aws:route53:::hostedzone/*"
+		if d.HostedZone.ID != "" {
+			zone = "arn:aws:route53:::hostedzone/" + zoneID(d.HostedZone.ID)
+		} else {
+			add(Statement{Sid: "Route53CreateZone", Action: []string{"route53:CreateHostedZone", "route53:DeleteHostedZone"}, Resource: []string{"*"}})
+		}
+		add(Statement{Sid: "Route53Records", Action: []string{"route53:ChangeResourceRecordSets", "route53:ChangeTagsForResource"}, Resource: []string{zone}})
+		if d.HealthChecks != nil {
+			add(Statement{Sid: "Route53CreateHealthChecks", Action: []string{"route53:CreateHealthCheck"}, Resource: []string{"*"}})
+			add(Statement{Sid: "Route53HealthChecks", Action: []string{
+				"route53:UpdateHealthCheck", "route53:DeleteHealthCheck", "route53:ChangeTagsForResource",
+			}, Resource: []string{"arn:aws:route53:::healthcheck/*"}})
+		}
+	}
+	if len(declaredRoles(t)) > 0 {
+		add(Statement{Sid: "IAMListStackRoles", Action: []string{"iam:ListRoles"}, Resource: []string{"*"}})
+		add(Statement{Sid: "IAMStackRoles", Action: []string{
+			"iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:TagRole", "iam:UpdateAssumeRolePolicy",
+			"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+			"iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies",
+		}, Resource: []string{roles}})
+	}
+	return doc
+}
+
+// declaredRoles lists the role names the topology declares.
+func declaredRoles(t *topology.Topology) []string {
+	var out []string
+	if r := t.IAM.MonitoringRole; r != nil {
+		out = append(out, r.Name)
+	}
+	if r := t.IAM.AppRole; r != nil {
+		out = append(out, r.Name)
+	}
+	if r := t.IAM.OperatorRole; r != nil {
+		out = append(out, r.Name)
+	}
+	return out
+}
