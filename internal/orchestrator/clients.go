@@ -24,6 +24,10 @@ import (
 type Target struct {
 	Profile     string
 	EndpointURL string
+	// Credentials replaces the default chain when set (the demo, tests).
+	Credentials aws.CredentialsProvider
+	// Region is the default region for calls not tied to one (STS).
+	Region string
 }
 
 // Clients are the aws-sdk-go-v2 clients the orchestrator uses: one RDS
@@ -53,6 +57,12 @@ func Connect(ctx context.Context, t Target, regions []string) (*Clients, error) 
 	}
 	if t.EndpointURL != "" {
 		cfg.BaseEndpoint = aws.String(t.EndpointURL)
+	}
+	if t.Credentials != nil {
+		cfg.Credentials = aws.NewCredentialsCache(t.Credentials)
+	}
+	if t.Region != "" {
+		cfg.Region = t.Region
 	}
 	if cfg.Region == "" && len(regions) > 0 {
 		cfg.Region = regions[0]
@@ -95,12 +105,25 @@ func (c *Clients) Account(ctx context.Context) (string, error) {
 type CallCounter struct {
 	mu    sync.Mutex
 	calls map[string]int
+	// before, when set, sees each call before it is counted and sent
+	// (tests interrupt runs with it).
+	before func(op string)
 }
 
 func (c *CallCounter) middleware(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("globaldbCallCounter",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			c.add(awsmiddleware.GetServiceID(ctx) + ":" + awsmiddleware.GetOperationName(ctx))
+			op := awsmiddleware.GetServiceID(ctx) + ":" + awsmiddleware.GetOperationName(ctx)
+			c.mu.Lock()
+			before := c.before
+			c.mu.Unlock()
+			if before != nil {
+				before(op)
+			}
+			if err := ctx.Err(); err != nil {
+				return middleware.InitializeOutput{}, middleware.Metadata{}, err
+			}
+			c.add(op)
 			return next.HandleInitialize(ctx, in)
 		}), middleware.After)
 }

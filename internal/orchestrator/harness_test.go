@@ -1,0 +1,125 @@
+package orchestrator
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/globaldb/globaldb/internal/emulator"
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/topology"
+)
+
+// testPassword is the master password the tests' topologies read from
+// GLOBALDB_TEST_PASSWORD.
+const testPassword = "test-master-pw-1"
+
+// seedTopology loads examples/global.yaml with the password taken from a
+// file, so tests need no environment variable.
+func seedTopology(t testing.TB) *topology.Topology {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/global.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parseWithPassword(t, "global.yaml", string(b))
+}
+
+// parseWithPassword writes doc (with env GLOBALDB_MASTER_PASSWORD swapped
+// for a password file) into a temporary directory and loads it.
+func parseWithPassword(t testing.TB, name, doc string) *topology.Topology {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "master-password"), []byte(testPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc = replaceOnce(doc, "env: GLOBALDB_MASTER_PASSWORD", "file: master-password")
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	top, err := topology.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
+}
+
+func replaceOnce(s, old, new string) string {
+	for i := 0; i+len(old) <= len(s); i++ {
+		if s[i:i+len(old)] == old {
+			return s[:i] + new + s[i+len(old):]
+		}
+	}
+	return s
+}
+
+// startEmulator starts an emulator with health checks and DNS changes
+// sped up 20×.
+func startEmulator(t testing.TB) *emulator.Emulator {
+	t.Helper()
+	return emulatortest.StartScaled(t, 0.05)
+}
+
+// connect returns clients for the emulator with its root credentials.
+func connect(t testing.TB, e *emulator.Emulator, top *topology.Topology) *Clients {
+	t.Helper()
+	return connectAs(t, e, top, "test", "test", "")
+}
+
+func connectAs(t testing.TB, e *emulator.Emulator, top *topology.Topology, key, secret, token string) *Clients {
+	t.Helper()
+	var regions []string
+	for _, r := range top.Regions {
+		regions = append(regions, r.Name)
+	}
+	c, err := Connect(context.Background(), Target{EndpointURL: e.Endpoint(), Region: top.Primary().Name,
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, token)}, regions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// fast polls every 100 ms: the emulator is quick.
+var fast = Options{PollMin: 100 * time.Millisecond}
+
+// applyT plans and applies, failing the test on error.
+func applyT(t testing.TB, c *Clients, top *topology.Topology) *Plan {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	p, w, err := PlanApply(ctx, c, top)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	if err := Apply(ctx, c, top, p, w, fast); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	return p
+}
+
+// destroyT plans and destroys, failing the test on error.
+func destroyT(t testing.TB, c *Clients, top *topology.Topology) *Plan {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	p, w, err := PlanDestroy(ctx, c, top, false)
+	if err != nil {
+		t.Fatalf("plan destroy: %v", err)
+	}
+	if err := Destroy(ctx, c, top, p, w, fast); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	return p
+}
+
+func rdsModifyProtection(id string, on bool) *rds.ModifyDBClusterInput {
+	return &rds.ModifyDBClusterInput{DBClusterIdentifier: aws.String(id), DeletionProtection: aws.Bool(on), ApplyImmediately: aws.Bool(true)}
+}
