@@ -2,43 +2,72 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/spf13/cobra"
 
+	"github.com/globaldb/globaldb/examples"
 	"github.com/globaldb/globaldb/internal/emulator"
-	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/orchestrator"
+	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/runbook"
+	"github.com/globaldb/globaldb/internal/topology"
 )
 
 func demoCmd() *cobra.Command {
 	var keep bool
+	var file string
+	var scale float64
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run the seed runbook end to end on an in-process emulator",
-		Long: `Starts an emulator in this process and, through aws-sdk-go-v2 exactly as against
-AWS, creates a global cluster with a primary region (ap-southeast-1) and a secondary
-region (ap-southeast-2), two instances each in different AZs; writes a row in the
-primary, reads it back in the secondary with the measured lag; then tears
-everything down in AWS's order.`,
+		Short: "Apply, verify, show and destroy examples/global.yaml on an in-process emulator",
+		Long: `Starts an emulator in this process and runs the seed's runbook against it through
+aws-sdk-go-v2, exactly as against AWS: apply examples/global.yaml (IAM roles, a global
+cluster with its primary in ap-southeast-1 and a secondary in ap-southeast-2, two
+instances each in different AZs, Route 53 failover and latency records with health
+checks), verify replication and every endpoint, show the status, then destroy it all in
+AWS's order and scan for leftovers. The master password comes from
+GLOBALDB_MASTER_PASSWORD, or is generated for the run; it is never printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), cmd, keep)
+			return runDemo(cmd.Context(), cmd, file, scale, keep)
 		},
 	}
-	cmd.Flags().BoolVar(&keep, "keep", false, "leave the topology up and the emulator running until interrupted")
+	cmd.Flags().BoolVar(&keep, "keep", false, "leave the stack up and the emulator running until interrupted, then destroy")
+	cmd.Flags().StringVarP(&file, "file", "f", "", "topology file (default: the embedded examples/global.yaml)")
+	cmd.Flags().Float64Var(&scale, "time-scale", 0.1, "emulator time scale for health checks and DNS propagation")
 	return cmd
 }
 
-func runDemo(ctx context.Context, out io.Writer, cmd *cobra.Command, keep bool) error {
+func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64, keep bool) error {
+	out := cmd.OutOrStdout()
+	// The emulator's own log is for debugging: warnings only, unless asked.
 	log := logger(cmd)
-	e, err := emulator.New(emulator.Config{Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", Logger: log})
+	if lvl, _ := cmd.Flags().GetString("log-level"); lvl == "info" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	top, err := demoTopology(file)
+	if err != nil {
+		return err
+	}
+	if _, set := os.LookupEnv("GLOBALDB_MASTER_PASSWORD"); !set {
+		pw, err := randomPassword()
+		if err != nil {
+			return err
+		}
+		os.Setenv("GLOBALDB_MASTER_PASSWORD", pw)
+	}
+	e, err := emulator.New(emulator.Config{Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", TimeScale: scale, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -46,62 +75,140 @@ func runDemo(ctx context.Context, out io.Writer, cmd *cobra.Command, keep bool) 
 		return err
 	}
 	defer e.Close()
-	fmt.Fprintf(out, "emulator: %s (dns %s)\n", e.Endpoint(), e.DNSAddr())
-	spec := SeedSpec(e.Endpoint(), "test", "test")
-	spec.Logger = log
-	t0 := time.Now()
-	if err := runbook.Up(ctx, spec); err != nil {
+	fmt.Fprintf(out, "emulator: %s (DNS %s); everything below goes through aws-sdk-go-v2 as against AWS\n\n", e.Endpoint(), e.DNSAddr())
+	var regions []string
+	for _, r := range top.Regions {
+		regions = append(regions, r.Name)
+	}
+	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: top.Primary().Name,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, regions)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "up: global cluster %s, %s (writer) + %s, 2 instances each, all waiters satisfied in %.1fs\n",
-		spec.GlobalCluster, spec.Primary.Name, spec.Secondaries[0].Name, time.Since(t0).Seconds())
-	res := dnsserver.Resolver(e.DNSAddr())
+	opts := orchestrator.Options{PollMin: 200 * time.Millisecond, Reporter: reporter(cmd)}
+
+	fmt.Fprintf(out, "== globaldb apply -f %s\n", top.File)
+	t0 := time.Now()
+	p, w, err := orchestrator.PlanApply(ctx, c, top)
+	if err != nil {
+		return err
+	}
+	p.WriteText(out)
+	if err := orchestrator.Apply(ctx, c, top, p, w, opts); err != nil {
+		return err
+	}
+	calls := c.Calls.Snapshot()
+	fmt.Fprintf(out, "applied in %.1fs with %d API calls (%d mutating)\n\n", time.Since(t0).Seconds(), calls.Total, calls.Mutating)
+
+	if err := demoChecks(ctx, out, e, c, top); err != nil {
+		return err
+	}
+	if keep {
+		fmt.Fprintf(out, "keeping the stack up: AWS_ENDPOINT_URL=%s, DNS %s; interrupt to destroy\n", e.Endpoint(), e.DNSAddr())
+		<-ctx.Done()
+	}
+	ctx = context.WithoutCancel(ctx)
+	fmt.Fprintf(out, "== globaldb destroy -f %s\n", top.File)
+	t1 := time.Now()
+	before := c.Calls.Snapshot()
+	p, w, err = orchestrator.PlanDestroy(ctx, c, top, true)
+	if err != nil {
+		return err
+	}
+	p.WriteText(out)
+	if err := orchestrator.Destroy(ctx, c, top, p, w, opts); err != nil {
+		return err
+	}
+	left, err := orchestrator.Orphans(ctx, c, top)
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("left after destroy: %s", strings.Join(left, ", "))
+	}
+	calls = c.Calls.Snapshot().Since(before)
+	fmt.Fprintf(out, "destroyed in %.1fs with %d API calls (%d mutating); the scan by tag %s=%s found nothing left\n",
+		time.Since(t1).Seconds(), calls.Total, calls.Mutating, topology.StackTag, top.Name)
+	return nil
+}
+
+// demoChecks proves replication: a row written in the primary is read in
+// every secondary, and a secondary refuses writes.
+func demoChecks(ctx context.Context, out io.Writer, e *emulator.Emulator, c *orchestrator.Clients, top *topology.Topology) error {
+	spec, err := runbookSpec(c, top)
+	if err != nil {
+		return err
+	}
+	res := resolve.Server(e.DNSAddr())
+	fmt.Fprintln(out, "== replication")
 	reps, err := runbook.VerifyReplication(ctx, spec, res)
 	if err != nil {
 		return err
 	}
 	for _, r := range reps {
-		fmt.Fprintf(out, "replication: row written in %s read in %s after %.1f ms (link one-way delay %s)\n",
-			spec.Primary.Name, r.Region, float64(r.Lag.Microseconds())/1000, emulatorDelay(spec))
+		fmt.Fprintf(out, "row written in %s read in %s %.1f ms after its commit\n", spec.Primary.Name, r.Region, float64(r.Lag.Microseconds())/1000)
 	}
-	refused, err := runbook.WriteRefused(ctx, spec, spec.Secondaries[0], res)
-	if err != nil {
-		return err
+	for _, r := range spec.Secondaries {
+		refused, err := runbook.WriteRefused(ctx, spec, r, res)
+		if err != nil {
+			return err
+		}
+		if !refused {
+			return fmt.Errorf("a write in the secondary %s was accepted", r.Name)
+		}
+		fmt.Fprintf(out, "a write in the secondary %s is refused (read-only)\n", r.Name)
 	}
-	fmt.Fprintf(out, "secondary refuses writes: %v\n", refused)
-	if keep {
-		fmt.Fprintln(out, "keeping the topology up; interrupt to tear down")
-		<-ctx.Done()
-	}
-	t1 := time.Now()
-	if err := runbook.Down(context.WithoutCancel(ctx), spec); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "down: everything deleted in AWS's order in %.1fs\n", time.Since(t1).Seconds())
+	fmt.Fprintln(out)
 	return nil
 }
 
-func emulatorDelay(s *runbook.Spec) time.Duration {
-	return regions.OneWayDelay(s.Primary.Name, s.Secondaries[0].Name)
+// runbookSpec describes the applied stack for the runbook's checks.
+func runbookSpec(c *orchestrator.Clients, top *topology.Topology) (*runbook.Spec, error) {
+	pw, err := top.MasterPassword()
+	if err != nil {
+		return nil, err
+	}
+	n := orchestrator.Names{Stack: top.Name}
+	p := top.Primary()
+	db := p.DatabaseName
+	if db == "" {
+		db = "postgres"
+	}
+	region := func(r *topology.Region) runbook.Region {
+		return runbook.Region{Name: r.Name, Client: c.RDS(r.Name), Cluster: n.Cluster(r.Name)}
+	}
+	spec := &runbook.Spec{GlobalCluster: n.GlobalCluster(), Engine: top.Engine, EngineVersion: top.EngineVersion,
+		MasterUser: p.MasterUsername, Password: pw, Database: db, Primary: region(p)}
+	for _, s := range top.Secondaries() {
+		spec.Secondaries = append(spec.Secondaries, region(s))
+	}
+	return spec, nil
 }
 
-// SeedSpec is the seed scenario: primary ap-southeast-1, secondary
-// ap-southeast-2, aurora-postgresql, two instances in different AZs per
-// region, against the endpoint with the given credentials.
-func SeedSpec(endpoint, key, secret string) *runbook.Spec {
-	client := func(region string) *rds.Client {
-		return rds.New(rds.Options{
-			Region: region, BaseEndpoint: aws.String(endpoint),
-			Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
-		})
+func demoTopology(file string) (*topology.Topology, error) {
+	if file != "" {
+		return topology.Load(file)
 	}
-	return &runbook.Spec{
-		GlobalCluster: "globaldb-demo", Engine: "aurora-postgresql", EngineVersion: "15.10",
-		InstanceClass: "db.r6g.large", Database: "app", MasterUser: "app_admin", Password: "demo-password-1",
-		Primary: runbook.Region{Name: "ap-southeast-1", Client: client("ap-southeast-1"), Cluster: "globaldb-demo-apse1",
-			Instances: []runbook.Instance{{ID: "globaldb-demo-apse1-1", AZ: "ap-southeast-1a"}, {ID: "globaldb-demo-apse1-2", AZ: "ap-southeast-1b"}}},
-		Secondaries: []runbook.Region{{Name: "ap-southeast-2", Client: client("ap-southeast-2"), Cluster: "globaldb-demo-apse2",
-			Instances: []runbook.Instance{{ID: "globaldb-demo-apse2-1", AZ: "ap-southeast-2a"}, {ID: "globaldb-demo-apse2-2", AZ: "ap-southeast-2b"}}}},
-		WaiterDelay: 250 * time.Millisecond,
+	dir, err := os.MkdirTemp("", "globaldb-demo-")
+	if err != nil {
+		return nil, err
 	}
+	path := filepath.Join(dir, "global.yaml")
+	if err := os.WriteFile(path, examples.Global, 0o644); err != nil {
+		return nil, err
+	}
+	t, err := topology.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	t.File = "examples/global.yaml"
+	return t, nil
+}
+
+func randomPassword() (string, error) {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return "", errors.New("generate a password: " + err.Error())
+	}
+	return "gdb" + strings.NewReplacer("/", "x", "+", "y").Replace(base64.StdEncoding.EncodeToString(b)), nil
 }
