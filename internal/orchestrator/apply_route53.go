@@ -204,17 +204,20 @@ func (x *exec) recordInputs(ctx context.Context) (recordInputs, error) {
 		in.checks[k] = v
 	}
 	x.mu.Unlock()
-	g, err := describeGlobal(ctx, x.c.RDS(x.t.Primary().Name), x.n.GlobalCluster())
-	if err != nil {
-		return in, err
-	}
-	w := &World{Global: g, Clusters: in.clusters}
-	in.writer = w.Writer()
+	// The writer is where the run found it (the topology's primary for a
+	// new stack): apply never moves it.
+	in.writer = x.w.Writer()
 	if in.writer == "" {
 		in.writer = x.t.Primary().Name
 	}
-	if g != nil {
-		in.global = aws.ToString(g.Endpoint)
+	if w := x.t.DNS.Writer; w != nil && w.Target == topology.GlobalWriterEndpoint {
+		g, err := describeGlobal(ctx, x.c.RDS(x.t.Primary().Name), x.n.GlobalCluster())
+		if err != nil {
+			return in, err
+		}
+		if g != nil {
+			in.global = aws.ToString(g.Endpoint)
+		}
 	}
 	return in, nil
 }
@@ -438,25 +441,7 @@ func (x *exec) applyRecords(ctx context.Context, s *Step) error {
 	x.mu.Lock()
 	zone := x.zoneID
 	x.mu.Unlock()
-	// Read the records now: another run may have changed them.
-	var have []r53types.ResourceRecordSet
-	names := map[string]bool{}
-	for _, w := range want {
-		names[fqdn(aws.ToString(w.Name))] = true
-	}
-	p := route53.NewListResourceRecordSetsPaginator(x.c.Route53, &route53.ListResourceRecordSetsInput{HostedZoneId: aws.String(zone)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return err
-		}
-		for _, rr := range page.ResourceRecordSets {
-			if names[fqdn(aws.ToString(rr.Name))] {
-				have = append(have, rr)
-			}
-		}
-	}
-	changes := recordChanges(want, have)
+	changes := recordChanges(want, x.w.Records)
 	if len(changes) == 0 {
 		return nil
 	}

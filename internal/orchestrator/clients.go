@@ -105,6 +105,7 @@ func (c *Clients) Account(ctx context.Context) (string, error) {
 type CallCounter struct {
 	mu    sync.Mutex
 	calls map[string]int
+	polls int
 	// before, when set, sees each call before it is counted and sent
 	// (tests interrupt runs with it).
 	before func(op string)
@@ -123,32 +124,40 @@ func (c *CallCounter) middleware(stack *middleware.Stack) error {
 			if err := ctx.Err(); err != nil {
 				return middleware.InitializeOutput{}, middleware.Metadata{}, err
 			}
-			c.add(op)
+			c.add(op, ctx.Value(pollKey{}) != nil)
 			return next.HandleInitialize(ctx, in)
 		}), middleware.After)
 }
 
-func (c *CallCounter) add(op string) {
+// pollKey marks the context of calls made while waiting for a state.
+type pollKey struct{}
+
+func (c *CallCounter) add(op string, poll bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.calls == nil {
 		c.calls = map[string]int{}
 	}
 	c.calls[op]++
+	if poll {
+		c.polls++
+	}
 }
 
 // Counts is a snapshot of the calls made so far.
 type Counts struct {
-	Total    int            `json:"total"`
-	Mutating int            `json:"mutating"`
-	ByOp     map[string]int `json:"by_operation"`
+	Total    int `json:"total"`
+	Mutating int `json:"mutating"`
+	// Polls are the reads made while waiting for a state (the poller's).
+	Polls int            `json:"polls"`
+	ByOp  map[string]int `json:"by_operation"`
 }
 
 // Snapshot returns the counts so far.
 func (c *CallCounter) Snapshot() Counts {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := Counts{ByOp: map[string]int{}}
+	out := Counts{ByOp: map[string]int{}, Polls: c.polls}
 	for op, n := range c.calls {
 		out.ByOp[op] = n
 		out.Total += n
@@ -161,7 +170,7 @@ func (c *CallCounter) Snapshot() Counts {
 
 // Since returns the calls made after the earlier snapshot.
 func (c Counts) Since(earlier Counts) Counts {
-	out := Counts{ByOp: map[string]int{}}
+	out := Counts{ByOp: map[string]int{}, Polls: c.Polls - earlier.Polls}
 	for op, n := range c.ByOp {
 		if d := n - earlier.ByOp[op]; d > 0 {
 			out.ByOp[op] = d

@@ -169,6 +169,7 @@ func (x *exec) run(ctx context.Context, p *Plan) error {
 func (x *exec) waitFor(ctx context.Context, s *Step, what string, check func(ctx context.Context) (done bool, state string, err error)) error {
 	t0 := time.Now()
 	var delay time.Duration
+	ctx = context.WithValue(ctx, pollKey{}, true)
 	for {
 		ok, state, err := check(ctx)
 		if err != nil {

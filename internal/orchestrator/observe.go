@@ -201,6 +201,9 @@ func Observe(ctx context.Context, c *Clients, t *topology.Topology) (*World, err
 					}
 				}
 			}
+			if !usesSubnetIDs(t, r) {
+				return nil
+			}
 			sg, err := describeSubnetGroup(ectx, cl, n.SubnetGroup(r))
 			if err != nil {
 				return err
@@ -235,6 +238,16 @@ func Observe(ctx context.Context, c *Clients, t *topology.Topology) (*World, err
 		}
 	}
 	return w, nil
+}
+
+// usesSubnetIDs reports whether globaldb makes a subnet group in region.
+func usesSubnetIDs(t *topology.Topology, region string) bool {
+	for _, r := range t.Regions {
+		if r.Name == region {
+			return len(r.Network.SubnetIDs) > 0
+		}
+	}
+	return false
 }
 
 func describeGlobal(ctx context.Context, cl *rds.Client, id string) (*rdstypes.GlobalCluster, error) {
@@ -415,10 +428,10 @@ func zoneFrom(z *r53types.HostedZone, ds *r53types.DelegationSet, owned bool) *Z
 
 func observeIAM(ctx context.Context, c *Clients, t *topology.Topology, w *World) error {
 	n := Names{t.Name}
+	// The stack's roles live under its path: one list finds them all. A
+	// declared role that exists elsewhere makes CreateRole fail with
+	// EntityAlreadyExists, and apply then says whose it is.
 	var names []string
-	for _, d := range declaredRoles(t) {
-		names = append(names, d)
-	}
 	p := iam.NewListRolesPaginator(c.IAM, &iam.ListRolesInput{PathPrefix: aws.String(n.RolePath())})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
