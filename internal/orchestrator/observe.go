@@ -312,8 +312,23 @@ func zoneID(id string) string { return strings.TrimPrefix(id, "/hostedzone/") }
 func fqdn(name string) string { return strings.TrimSuffix(strings.ToLower(name), ".") + "." }
 
 func observeRoute53(ctx context.Context, c *Clients, t *topology.Topology, w *World) error {
+	if err := observeChecks(ctx, c, t, w); err != nil {
+		return err
+	}
+	if t.DNS == nil {
+		return nil
+	}
+	z, err := findZone(ctx, c, t)
+	if err != nil || z == nil {
+		return err
+	}
+	w.Zone = z
+	return observeRecords(ctx, c, t, w)
+}
+
+// observeChecks finds the stack's health checks by CallerReference.
+func observeChecks(ctx context.Context, c *Clients, t *topology.Topology, w *World) error {
 	n := Names{t.Name}
-	// Health checks: ours by CallerReference.
 	hp := route53.NewListHealthChecksPaginator(c.Route53, &route53.ListHealthChecksInput{})
 	for hp.HasMorePages() {
 		page, err := hp.NextPage(ctx)
@@ -334,14 +349,12 @@ func observeRoute53(ctx context.Context, c *Clients, t *topology.Topology, w *Wo
 			w.Checks[parts[0]+"/"+parts[1]] = &hc
 		}
 	}
-	if t.DNS == nil {
-		return nil
-	}
-	z, err := findZone(ctx, c, t)
-	if err != nil || z == nil {
-		return err
-	}
-	w.Zone = z
+	return nil
+}
+
+// observeRecords reads the writer and reader record sets of w.Zone.
+func observeRecords(ctx context.Context, c *Clients, t *topology.Topology, w *World) error {
+	z := w.Zone
 	names := map[string]bool{}
 	if t.DNS.Writer != nil {
 		names[fqdn(t.DNS.Writer.Name)] = true

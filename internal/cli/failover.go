@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/globaldb/globaldb/internal/orchestrator"
+	"github.com/globaldb/globaldb/internal/resolve"
+)
+
+func failoverCmd() *cobra.Command {
+	f := &stackFlags{}
+	var mode, to, resolver string
+	var force bool
+	var maxLag time.Duration
+	cmd := &cobra.Command{
+		Use:   "failover -f FILE --mode switchover|failover|detach [--to REGION] [--force]",
+		Short: "Move the global writer to another region (or detach a secondary), and make Route 53 follow",
+		Long: `Moves the writer of the stack's Aurora global database:
+
+  switchover  planned: SwitchoverGlobalCluster, called in the primary's region; Aurora
+              waits until the target has every change (RPO 0). Needs the primary.
+  failover    unplanned: FailoverGlobalCluster with AllowDataLoss, called in the
+              target's region; works while the primary's region is down and loses
+              what had not replicated (the lag at the time).
+  detach      RemoveFromGlobalCluster: the target leaves the global database and
+              becomes a standalone writer (detach-and-promote).
+
+Pre-flight checks first: the target is an available member with an available
+instance, engine versions match, the app role covers the target, and its replication
+lag is under --max-lag (--force overrides the lag check only). Then it calls the API in
+the right region, waits until the target writes, and points the writer record's
+PRIMARY at the new writer (Route 53 alone never restores writes: Aurora does not
+promote a secondary by itself). Prints what happened with timings.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := f.load()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := f.connect(ctx, t)
+			if err != nil {
+				return err
+			}
+			var res resolve.Resolver
+			if resolver != "" {
+				res = resolve.Server(resolver)
+			} else if w, err := orchestrator.Observe(ctx, c, t); err == nil {
+				res = orchestrator.ResolverFor(w, t, "")
+			}
+			rep, err := orchestrator.Failover(ctx, c, t, orchestrator.FailoverOptions{
+				Mode: orchestrator.FailoverMode(mode), To: to, Force: force, MaxLag: maxLag, Resolver: res,
+				Options: orchestrator.Options{PollMin: f.pollMin, Reporter: reporter(cmd)},
+			})
+			if f.output == "json" {
+				if werr := rep.WriteJSON(cmd.OutOrStdout()); werr != nil {
+					return werr
+				}
+			} else {
+				rep.WriteText(cmd.OutOrStdout())
+			}
+			if errors.Is(err, orchestrator.ErrPreflight) {
+				return &ExitError{ExitFailed, err}
+			}
+			if err != nil {
+				return fmt.Errorf("failover: %w", err)
+			}
+			return nil
+		},
+	}
+	f.register(cmd, "text", "json")
+	fl := cmd.Flags()
+	fl.StringVar(&mode, "mode", "switchover", "switchover, failover or detach")
+	fl.StringVar(&to, "to", "", "target region (default: the first other member in the topology's order)")
+	fl.BoolVar(&force, "force", false, "fail over even when the target's replication lag is over --max-lag")
+	fl.DurationVar(&maxLag, "max-lag", 5*time.Second, "largest replication lag of the target accepted without --force")
+	fl.StringVar(&resolver, "resolver", "", "DNS server for the database and Route 53 names, e.g. the emulator's 127.0.0.1:1053")
+	return cmd
+}

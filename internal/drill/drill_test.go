@@ -1,0 +1,106 @@
+package drill
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/orchestrator"
+	"github.com/globaldb/globaldb/internal/resolve"
+	"github.com/globaldb/globaldb/internal/topology"
+)
+
+func seed(t *testing.T) *topology.Topology {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/global.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("drill-test-pw-1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "global.yaml")
+	if err := os.WriteFile(path, []byte(strings.Replace(string(b), "env: GLOBALDB_MASTER_PASSWORD", "file: pw", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	top, err := topology.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
+}
+
+// TestScenarios runs every scenario, one after the other, on one applied
+// seed stack, and asserts each scenario's invariants and figures.
+func TestScenarios(t *testing.T) {
+	const scale = 0.05
+	e := emulatortest.StartScaled(t, scale)
+	top := seed(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: "ap-southeast-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, []string{"ap-southeast-1", "ap-southeast-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, w, err := orchestrator.PlanApply(ctx, c, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := orchestrator.Apply(ctx, c, top, p, w, orchestrator.Options{PollMin: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	res := resolve.Server(e.DNSAddr())
+	only := os.Getenv("GLOBALDB_DRILL")
+	for _, sc := range Scenarios {
+		if only != "" && only != sc {
+			continue
+		}
+		t.Run(sc, func(t *testing.T) {
+			r, err := Run(ctx, c, top, Options{Scenario: sc, Duration: 6 * time.Second, Resolver: res, Faults: e.Faults(), TimeScale: scale})
+			if err != nil {
+				t.Fatalf("%v (phases %v)", err, phasesOf(r))
+			}
+			b, _ := json.Marshal(r)
+			var doc map[string]any
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"scenario", "rto_seconds", "rpo_seconds", "acknowledged_writes", "lost_writes", "split_brain_writes"} {
+				if _, ok := doc[k]; !ok {
+					t.Errorf("JSON result lacks %q", k)
+				}
+			}
+			for _, inv := range r.Invariants {
+				if !inv.Pass {
+					t.Errorf("invariant %q failed: %s", inv.Name, inv.Detail)
+				}
+			}
+			if r.AcknowledgedWrites < 100 {
+				t.Errorf("only %d acknowledged writes: the workload did not run", r.AcknowledgedWrites)
+			}
+			t.Logf("%s: RTO %.2fs, RPO %.3fs, %d acked, %d lost, %d ambiguous, split-brain %d, max lag %.3fs, phases %v",
+				sc, r.RTOSeconds, r.RPOSeconds, r.AcknowledgedWrites, r.LostWrites, r.AmbiguousWrites, r.SplitBrainWrites, r.MaxReplicationLagSeconds, phasesOf(r))
+			if sc == "region-outage" {
+				if r.DetectionSeconds == nil || r.DNSFlipSeconds == nil || r.FloorSeconds == nil {
+					t.Errorf("region-outage lacks detection, DNS flip or floor: %+v", r)
+				}
+			}
+		})
+	}
+}
+
+func phasesOf(r *Result) []Phase {
+	if r == nil {
+		return nil
+	}
+	return r.Phases
+}

@@ -1,0 +1,467 @@
+package orchestrator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+
+	"github.com/globaldb/globaldb/internal/resolve"
+	"github.com/globaldb/globaldb/internal/topology"
+)
+
+// FailoverMode is how the writer moves.
+type FailoverMode string
+
+// The modes of `globaldb failover`.
+const (
+	// ModeSwitchover is planned: SwitchoverGlobalCluster, called in the
+	// primary's region; Aurora waits for the target to catch up (RPO 0).
+	ModeSwitchover FailoverMode = "switchover"
+	// ModeFailover is unplanned: FailoverGlobalCluster with AllowDataLoss,
+	// called in the target's region; it works while the primary region
+	// is down and loses what had not replicated.
+	ModeFailover FailoverMode = "failover"
+	// ModeDetach removes the target from the global cluster
+	// (RemoveFromGlobalCluster): it becomes a standalone writer and the
+	// global database goes on without it.
+	ModeDetach FailoverMode = "detach"
+)
+
+// FailoverOptions configure a failover.
+type FailoverOptions struct {
+	Mode FailoverMode
+	// To is the target region; "" picks the first other member in the
+	// topology's order.
+	To string
+	// Force skips the refusals of the pre-flight checks (lag over MaxLag,
+	// unreachable primary for a switchover is still refused by AWS).
+	Force bool
+	// MaxLag is the replication lag above which the target is refused
+	// unless Force (default 5 s).
+	MaxLag time.Duration
+	// Resolver reaches the databases (lag) and the DNS names; nil uses
+	// ResolverFor.
+	Resolver resolve.Resolver
+	Options  Options
+}
+
+// FailoverReport is what happened, with timings.
+type FailoverReport struct {
+	Stack     string       `json:"stack"`
+	Mode      FailoverMode `json:"mode"`
+	From      string       `json:"from"`
+	To        string       `json:"to"`
+	Preflight []Check      `json:"preflight"`
+	// Phases: "requested" (the API call returned), "promoted" (the target
+	// writes), "dns-updated" (records INSYNC), "dns-answers" (the writer
+	// name resolves to the new writer), in seconds since the start.
+	Phases  []Phase `json:"phases"`
+	Seconds float64 `json:"seconds"`
+	Error   string  `json:"error,omitempty"`
+}
+
+// Phase is a timed event of a failover.
+type Phase struct {
+	Name   string  `json:"name"`
+	At     float64 `json:"at"`
+	Detail string  `json:"detail,omitempty"`
+}
+
+// ErrPreflight is returned when a pre-flight check refuses the failover.
+var ErrPreflight = errors.New("pre-flight checks refused the failover")
+
+// Failover moves the writer of t's global cluster (or detaches a
+// secondary), waits until the target writes, and leaves Route 53
+// consistent: the writer record's PRIMARY points at the new writer.
+func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverOptions) (*FailoverReport, error) {
+	o.Options.defaults()
+	if o.MaxLag <= 0 {
+		o.MaxLag = 5 * time.Second
+	}
+	n := Names{t.Name}
+	rep := &FailoverReport{Stack: t.Name, Mode: o.Mode}
+	t0 := time.Now()
+	phase := func(name, detail string) {
+		rep.Phases = append(rep.Phases, Phase{Name: name, At: time.Since(t0).Seconds(), Detail: detail})
+	}
+	defer func() { rep.Seconds = time.Since(t0).Seconds() }()
+	switch o.Mode {
+	case ModeSwitchover, ModeFailover, ModeDetach:
+	default:
+		return rep, fmt.Errorf("--mode %q: use switchover, failover or detach", o.Mode)
+	}
+	// Read the global cluster from a region other than the writer's when
+	// possible: the writer's region may be down.
+	var g *rdstypes.GlobalCluster
+	var lastErr error
+	for _, r := range append(regionNames(t), t.Primary().Name) {
+		if r == o.To || o.To == "" {
+			var err error
+			if g, err = describeGlobal(ctx, c.RDS(r), n.GlobalCluster()); err == nil {
+				lastErr = nil
+				break
+			}
+			lastErr = err
+		}
+	}
+	if lastErr != nil {
+		return rep, lastErr
+	}
+	if g == nil {
+		return rep, fmt.Errorf("global cluster %s does not exist: apply the topology first", n.GlobalCluster())
+	}
+	w := &World{Global: g}
+	rep.From = w.Writer()
+	if o.To == "" {
+		for _, r := range t.Regions {
+			if r.Name != rep.From && memberOf(g.GlobalClusterMembers, clusterArnIn(g, r.Name)) {
+				o.To = r.Name
+				break
+			}
+		}
+	}
+	rep.To = o.To
+	if rep.To == "" {
+		return rep, errors.New("no secondary region to fail over to")
+	}
+	refused := preflight(ctx, c, t, g, rep, o)
+	if refused != "" && !(o.Force && refused == "lag") {
+		return rep, fmt.Errorf("%w: %s", ErrPreflight, strings.Join(failedChecks(rep.Preflight), "; "))
+	}
+	targetArn := clusterArnIn(g, rep.To)
+	ex := newExec(c, t, &World{Global: g, Clusters: map[string]*rdstypes.DBCluster{}, Checks: map[string]*r53types.HealthCheck{}, Roles: map[string]*Role{}}, o.Options)
+	step := &Step{ID: "failover", Resource: fmt.Sprintf("%s %s → %s", o.Mode, rep.From, rep.To)}
+	var err error
+	switch o.Mode {
+	case ModeSwitchover:
+		_, err = c.RDS(rep.From).SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{
+			GlobalClusterIdentifier: aws.String(n.GlobalCluster()), TargetDbClusterIdentifier: aws.String(targetArn)})
+	case ModeFailover:
+		_, err = c.RDS(rep.To).FailoverGlobalCluster(ctx, &rds.FailoverGlobalClusterInput{
+			GlobalClusterIdentifier: aws.String(n.GlobalCluster()), TargetDbClusterIdentifier: aws.String(targetArn), AllowDataLoss: aws.Bool(true)})
+	case ModeDetach:
+		_, err = c.RDS(rep.To).RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{
+			GlobalClusterIdentifier: aws.String(n.GlobalCluster()), DbClusterIdentifier: aws.String(targetArn)})
+	}
+	if err != nil {
+		rep.Error = err.Error()
+		return rep, fmt.Errorf("%s: %w", o.Mode, err)
+	}
+	phase("requested", fmt.Sprintf("%s accepted", o.Mode))
+	// Wait until the target is the writer: a member with IsWriter for
+	// switchover and failover, an available standalone cluster for detach.
+	err = ex.waitFor(ctx, step, rep.To+" writes", func(ctx context.Context) (bool, string, error) {
+		cur, err := describeGlobal(ctx, c.RDS(rep.To), n.GlobalCluster())
+		if err != nil {
+			return false, "", err
+		}
+		cl, err := describeCluster(ctx, c.RDS(rep.To), n.Cluster(rep.To))
+		if err != nil || cl == nil {
+			return false, "", err
+		}
+		st := aws.ToString(cl.Status)
+		if o.Mode == ModeDetach {
+			member := cur != nil && memberOf(cur.GlobalClusterMembers, targetArn)
+			return !member && st == "available", st, nil
+		}
+		gw := (&World{Global: cur}).Writer()
+		gst := aws.ToString(cur.Status)
+		return gw == rep.To && gst == "available" && st == "available", fmt.Sprintf("global %s, writer %s, target %s", gst, gw, st), nil
+	})
+	if err != nil {
+		rep.Error = err.Error()
+		return rep, err
+	}
+	phase("promoted", rep.To+" is the writer")
+	if t.DNS != nil && t.DNS.Writer != nil && t.DNS.Writer.Target == topology.ClusterEndpoints && o.Mode != ModeDetach {
+		if err := pointWriterRecord(ctx, ex, step, rep.To); err != nil {
+			rep.Error = err.Error()
+			return rep, fmt.Errorf("the writer moved to %s but the writer record was not updated: %w (run `globaldb apply` to retry)", rep.To, err)
+		}
+		phase("dns-updated", "writer record PRIMARY → "+rep.To)
+		if o.Resolver != nil {
+			if err := waitAnswer(ctx, ex, step, o.Resolver, t.DNS.Writer.Name, n.Cluster(rep.To)); err == nil {
+				phase("dns-answers", t.DNS.Writer.Name+" resolves to "+rep.To+"'s cluster endpoint")
+			}
+		}
+	}
+	return rep, nil
+}
+
+func regionNames(t *topology.Topology) []string {
+	var out []string
+	for _, r := range t.Regions {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// clusterArnIn returns the ARN of the member cluster in region, or "".
+func clusterArnIn(g *rdstypes.GlobalCluster, region string) string {
+	for _, m := range g.GlobalClusterMembers {
+		if regionOf(aws.ToString(m.DBClusterArn)) == region {
+			return aws.ToString(m.DBClusterArn)
+		}
+	}
+	return ""
+}
+
+func failedChecks(cs []Check) []string {
+	var out []string
+	for _, c := range cs {
+		if !c.OK {
+			out = append(out, c.Name+": "+c.Detail)
+		}
+	}
+	return out
+}
+
+// preflight runs the checks and returns "" when all pass, "lag" when only
+// the lag check failed (Force overrides it), or "refused".
+func preflight(ctx context.Context, c *Clients, t *topology.Topology, g *rdstypes.GlobalCluster, rep *FailoverReport, o FailoverOptions) string {
+	n := Names{t.Name}
+	add := func(name string, ok bool, format string, args ...any) {
+		rep.Preflight = append(rep.Preflight, Check{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
+	}
+	verdict := ""
+	fail := func(kind string) {
+		if verdict == "" || kind == "refused" {
+			verdict = kind
+		}
+	}
+	if rep.From == "" || aws.ToString(g.Status) != "available" {
+		add("global cluster available with a writer", false, "global cluster %s is %s, writer %q: wait for the change in progress to finish",
+			n.GlobalCluster(), aws.ToString(g.Status), rep.From)
+		fail("refused")
+		return verdict
+	}
+	if rep.To == rep.From {
+		add("target is not the writer", false, "%s already holds the writer", rep.To)
+		fail("refused")
+		return verdict
+	}
+	targetArn := clusterArnIn(g, rep.To)
+	if targetArn == "" {
+		add("target is a member", false, "%s has no cluster in global cluster %s", rep.To, n.GlobalCluster())
+		fail("refused")
+		return verdict
+	}
+	add("target is a member", true, "%s", targetArn)
+	tc, err := describeCluster(ctx, c.RDS(rep.To), n.Cluster(rep.To))
+	if err != nil || tc == nil {
+		add("target cluster available", false, "cannot read %s: %v", n.Cluster(rep.To), err)
+		fail("refused")
+		return verdict
+	}
+	ok := aws.ToString(tc.Status) == "available"
+	add("target cluster available", ok, "%s is %s", n.Cluster(rep.To), aws.ToString(tc.Status))
+	if !ok {
+		fail("refused")
+	}
+	insts, err := describeInstances(ctx, c.RDS(rep.To), n.Cluster(rep.To))
+	avail := 0
+	for _, i := range insts {
+		if aws.ToString(i.DBInstanceStatus) == "available" {
+			avail++
+		}
+	}
+	add("target has instances", err == nil && avail > 0, "%d of %d instances available in %s", avail, len(insts), rep.To)
+	if err != nil || avail == 0 {
+		fail("refused")
+	}
+	gv := aws.ToString(g.EngineVersion)
+	add("engine versions match", aws.ToString(tc.EngineVersion) == gv, "target %s, global cluster %s", aws.ToString(tc.EngineVersion), gv)
+	if aws.ToString(tc.EngineVersion) != gv {
+		fail("refused")
+	}
+	// The writer's region: reachable for a switchover (AWS calls it there).
+	if o.Mode == ModeSwitchover {
+		wc, err := describeCluster(ctx, c.RDS(rep.From), n.Cluster(rep.From))
+		ok := err == nil && wc != nil && aws.ToString(wc.Status) == "available"
+		detail := "reachable and available"
+		if !ok {
+			detail = fmt.Sprintf("not available (%v): a switchover needs the primary; use --mode failover when its region is down", errOr(err, wc))
+		}
+		add("primary available", ok, "%s", detail)
+		if !ok {
+			fail("refused")
+		}
+	}
+	// Lag: how much the target is behind (what a failover would lose, how
+	// long a switchover would wait).
+	if o.Resolver != nil {
+		st, err := Status(ctx, c, t, o.Resolver)
+		var lag *Replication
+		if err == nil {
+			for _, r := range st.Regions {
+				if r.Region == rep.To {
+					lag = r.Replication
+				}
+			}
+		}
+		switch {
+		case lag == nil || lag.LagSeconds == nil:
+			why := "unknown"
+			if lag != nil && lag.Error != "" {
+				why = lag.Error
+			} else if err != nil {
+				why = err.Error()
+			}
+			ok := o.Mode != ModeSwitchover
+			add("replication lag", ok, "cannot be measured (%s)%s", why, map[bool]string{true: "; a failover with data loss loses what had not replicated", false: ""}[ok])
+			if !ok {
+				fail("lag")
+			}
+		default:
+			ok := time.Duration(*lag.LagSeconds*float64(time.Second)) <= o.MaxLag
+			add("replication lag", ok, "%s is %.3fs behind (limit %s; --force overrides)", rep.To, *lag.LagSeconds, o.MaxLag)
+			if !ok {
+				fail("lag")
+			}
+		}
+	}
+	// The records and IAM associations the new writer needs are in place.
+	if t.IAM.AppRole != nil {
+		role, err := readRole(ctx, c.IAM, t.IAM.AppRole.Name)
+		ok := err == nil && role != nil && strings.Contains(role.Inline["rds-db-connect"], aws.ToString(tc.DbClusterResourceId))
+		add("app role covers the target", ok, "rds-db:connect on %s's resource ID %s", rep.To, aws.ToString(tc.DbClusterResourceId))
+		if !ok {
+			fail("refused")
+		}
+	}
+	return verdict
+}
+
+func errOr(err error, c *rdstypes.DBCluster) string {
+	if err != nil {
+		return err.Error()
+	}
+	if c == nil {
+		return "absent"
+	}
+	return aws.ToString(c.Status)
+}
+
+// pointWriterRecord makes the writer record's PRIMARY the new writer's
+// cluster endpoint (with its writer check) and SECONDARY the next region.
+func pointWriterRecord(ctx context.Context, x *exec, s *Step, writer string) error {
+	t := x.t
+	n := x.n
+	z, err := findZone(ctx, x.c, t)
+	if err != nil || z == nil {
+		return fmt.Errorf("hosted zone %s: %v", t.DNS.HostedZone.Name, err)
+	}
+	in := recordInputs{writer: writer, clusters: map[string]*rdstypes.DBCluster{}, checks: map[string]string{}}
+	for _, r := range t.Regions {
+		cl, err := describeCluster(ctx, x.c.RDS(r.Name), n.Cluster(r.Name))
+		if err == nil && cl != nil {
+			in.clusters[r.Name] = cl
+		} else {
+			// A region that is down: its endpoints are the predictable
+			// ones the records already hold.
+			in.clusters[r.Name] = nil
+		}
+	}
+	w := &World{Checks: map[string]*r53types.HealthCheck{}}
+	if err := observeChecks(ctx, x.c, t, w); err != nil {
+		return err
+	}
+	for k, hc := range w.Checks {
+		in.checks[k] = aws.ToString(hc.Id)
+	}
+	var have []r53types.ResourceRecordSet
+	p := route53.NewListResourceRecordSetsPaginator(x.c.Route53, &route53.ListResourceRecordSetsInput{HostedZoneId: aws.String(z.ID)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, rr := range page.ResourceRecordSets {
+			if fqdn(aws.ToString(rr.Name)) == fqdn(t.DNS.Writer.Name) {
+				have = append(have, rr)
+				// Keep the endpoint of a region we could not read.
+				reg := aws.ToString(rr.SetIdentifier)
+				if in.clusters[reg] == nil && len(rr.ResourceRecords) > 0 {
+					in.clusters[reg] = &rdstypes.DBCluster{Endpoint: rr.ResourceRecords[0].Value}
+				}
+			}
+		}
+	}
+	only := *t
+	dns := *t.DNS
+	dns.Reader = nil
+	only.DNS = &dns
+	want, unknown := desiredRecords(&only, in)
+	if len(unknown) > 0 {
+		return fmt.Errorf("unknown %s", strings.Join(unknown, ", "))
+	}
+	changes := recordChanges(want, have)
+	if len(changes) == 0 {
+		return nil
+	}
+	out, err := x.c.Route53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{HostedZoneId: aws.String(z.ID),
+		ChangeBatch: &r53types.ChangeBatch{Comment: aws.String("globaldb failover to " + writer), Changes: changes}})
+	if err != nil {
+		return err
+	}
+	return x.waitChange(ctx, s, aws.ToString(out.ChangeInfo.Id))
+}
+
+// waitAnswer polls the resolver until name's chain passes through the
+// cluster endpoint of cluster (its identifier is the endpoint's first label).
+func waitAnswer(ctx context.Context, x *exec, s *Step, res resolve.Resolver, name, cluster string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return x.waitFor(ctx, s, name+" → "+cluster, func(ctx context.Context) (bool, string, error) {
+		a, err := res.Trace(ctx, name)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		for _, h := range a.Chain {
+			if strings.HasPrefix(strings.ToLower(h.CNAME), cluster+".cluster-") {
+				return true, h.CNAME, nil
+			}
+		}
+		return false, fmt.Sprint(a.Chain), nil
+	})
+}
+
+// WriteText prints the report for people.
+func (r *FailoverReport) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "%s of stack %s: %s → %s\n\npre-flight:\n", r.Mode, r.Stack, orDash(r.From), orDash(r.To))
+	for _, c := range r.Preflight {
+		mark := "ok  "
+		if !c.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", mark, c.Name, c.Detail)
+	}
+	if len(r.Phases) > 0 {
+		fmt.Fprintln(w, "\ntimeline:")
+		for _, p := range r.Phases {
+			fmt.Fprintf(w, "  %7.2fs  %-12s %s\n", p.At, p.Name, p.Detail)
+		}
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "\nerror: %s\n", r.Error)
+	} else if len(r.Phases) > 0 {
+		fmt.Fprintf(w, "\ndone in %.2fs\n", r.Seconds)
+	}
+}
+
+// WriteJSON prints the report as JSON.
+func (r *FailoverReport) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

@@ -1,0 +1,178 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+
+	"github.com/globaldb/globaldb/internal/emulator/faults"
+	"github.com/globaldb/globaldb/internal/resolve"
+)
+
+// writerRecordPrimary returns the region the writer record's PRIMARY
+// names and the cluster endpoint it points at.
+func writerRecordPrimary(t *testing.T, w *World) (string, string) {
+	t.Helper()
+	for _, r := range w.Records {
+		if r.Failover == r53types.ResourceRecordSetFailoverPrimary {
+			return aws.ToString(r.SetIdentifier), aws.ToString(r.ResourceRecords[0].Value)
+		}
+	}
+	t.Fatal("no PRIMARY writer record")
+	return "", ""
+}
+
+func TestFailover(t *testing.T) {
+	e := startEmulator(t)
+	top := seedTopology(t)
+	c := connect(t, e, top)
+	applyT(t, c, top)
+	res := resolve.Server(e.DNSAddr())
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	opts := func(mode FailoverMode, to string, force bool) FailoverOptions {
+		return FailoverOptions{Mode: mode, To: to, Force: force, Resolver: res, MaxLag: time.Second, Options: fast}
+	}
+	expectWriter := func(t *testing.T, region string) {
+		t.Helper()
+		w, err := Observe(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := w.Writer(); got != region {
+			t.Errorf("global writer in %s, want %s", got, region)
+		}
+		reg, target := writerRecordPrimary(t, w)
+		if reg != region || !strings.HasPrefix(target, Names{top.Name}.Cluster(region)+".cluster-") {
+			t.Errorf("writer record PRIMARY is %s → %s; want %s's cluster endpoint", reg, target, region)
+		}
+		a, err := res.Trace(ctx, top.DNS.Writer.Name)
+		if err != nil || len(a.Chain) == 0 || !strings.HasPrefix(a.Chain[0].CNAME, Names{top.Name}.Cluster(region)+".cluster-") {
+			t.Errorf("%s resolves to %+v (%v); want %s's cluster endpoint first", top.DNS.Writer.Name, a, err, region)
+		}
+		// The plan does not fight the moved writer.
+		p, _, err := PlanApply(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Empty() {
+			var b strings.Builder
+			p.WriteText(&b)
+			t.Errorf("plan after the writer moved to %s is not empty:\n%s", region, b.String())
+		}
+	}
+
+	t.Run("switchover there and back", func(t *testing.T) {
+		rep, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-2", false))
+		if err != nil {
+			t.Fatalf("%v\n%+v", err, rep)
+		}
+		if rep.From != "ap-southeast-1" || rep.To != "ap-southeast-2" || len(rep.Phases) < 3 {
+			t.Errorf("report %+v", rep)
+		}
+		expectWriter(t, "ap-southeast-2")
+		rep, err = Failover(ctx, c, top, opts(ModeSwitchover, "", false)) // default target: the other region
+		if err != nil {
+			t.Fatalf("%v\n%+v", err, rep)
+		}
+		expectWriter(t, "ap-southeast-1")
+	})
+
+	t.Run("the writer is not a target", func(t *testing.T) {
+		_, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-1", false))
+		if !errors.Is(err, ErrPreflight) {
+			t.Errorf("switchover to the writer: %v, want ErrPreflight", err)
+		}
+	})
+
+	t.Run("lagging target refused unless forced", func(t *testing.T) {
+		f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.LinkFault, From: "ap-southeast-1", To: "ap-southeast-2", Cut: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Faults().Clear(ctx, f.ID)
+		// Commits the secondary cannot see: its lag grows.
+		w, _ := Observe(ctx, c, top)
+		db, err := openDB(ctx, top, res, aws.ToString(w.Clusters["ap-southeast-1"].Endpoint), 5432)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close(ctx)
+		if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS lagging (id int)`); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		var rep *FailoverReport
+		for {
+			if _, err := db.Exec(ctx, `INSERT INTO lagging VALUES (1)`); err != nil {
+				t.Fatal(err)
+			}
+			rep, err = Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-2", false))
+			if errors.Is(err, ErrPreflight) {
+				break
+			}
+			if err == nil {
+				t.Fatalf("switchover to a target cut off from the primary succeeded: %+v", rep)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("never refused: %v", err)
+			}
+		}
+		var lagCheck string
+		for _, ch := range rep.Preflight {
+			if ch.Name == "replication lag" && !ch.OK {
+				lagCheck = ch.Detail
+			}
+		}
+		if lagCheck == "" {
+			t.Errorf("refused, but not for lag: %+v", rep.Preflight)
+		}
+	})
+
+	t.Run("region outage: failover with data loss from the target's region", func(t *testing.T) {
+		f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.RegionOutage, Region: "ap-southeast-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Failover(ctx, c, top, opts(ModeFailover, "ap-southeast-2", false))
+		if err != nil {
+			t.Fatalf("%v\n%+v", err, rep)
+		}
+		if _, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-1", false)); err == nil {
+			t.Error("switchover back while ap-southeast-1 is down succeeded")
+		}
+		if err := e.Faults().Clear(ctx, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		// The old primary rejoins as a secondary.
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			w, err := Observe(ctx, c, top)
+			if err == nil && w.Writer() == "ap-southeast-2" && w.Member("ap-southeast-1") && aws.ToString(w.Clusters["ap-southeast-1"].Status) == "available" &&
+				allAvailable(w.Instances["ap-southeast-1"]) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("ap-southeast-1 did not rejoin: %v", err)
+			}
+			time.Sleep(200 * time.Millisecond) // polling interval
+		}
+		expectWriter(t, "ap-southeast-2")
+	})
+	destroyT(t, c, top)
+}
+
+func allAvailable(insts []rdstypes.DBInstance) bool {
+	for _, i := range insts {
+		if aws.ToString(i.DBInstanceStatus) != "available" {
+			return false
+		}
+	}
+	return len(insts) > 0
+}
