@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/globaldb
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test lint bench demo deps fuzz clean
+.PHONY: build test lint bench demo deps fuzz soak clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/globaldb
@@ -27,6 +27,10 @@ bench: deps build
 
 demo: deps build
 	$(BIN) demo
+
+# Not in CI: switchover 20× and region-outage 10× on one stack, with counts.
+soak: deps build
+	$(GO) test -tags soak -run TestSoak -count=1 -timeout 60m -v ./internal/drill/ | grep -E '^(soak|---|ok|FAIL|PASS)'
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/emulator/query/

@@ -1,0 +1,78 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/globaldb/globaldb/internal/drill"
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/orchestrator"
+	"github.com/globaldb/globaldb/internal/resolve"
+)
+
+// BenchmarkDrills runs every drill scenario once on the seed stack and
+// prints each one's RTO, and region-outage's against its floor.
+func BenchmarkDrills(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		rows := drillFigures(b)
+		fmt.Println()
+		fmt.Printf("%-55s %-22s %s\n", "figure (drills on the seed stack, time scale 0.05)", "measured", "goal")
+		for _, r := range rows {
+			fmt.Printf("%-55s %-22s %s\n", r.name, r.value, r.goal)
+		}
+	}
+}
+
+func drillFigures(b *testing.B) []row {
+	const scale = 0.05
+	e := emulatortest.StartScaled(b, scale)
+	top := benchTopology(b, "../../examples/global.yaml")
+	ctx := context.Background()
+	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: top.Primary().Name,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, []string{"ap-southeast-1", "ap-southeast-2"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, w, err := orchestrator.PlanApply(ctx, c, top)
+	if err == nil {
+		err = orchestrator.Apply(ctx, c, top, p, w, orchestrator.Options{PollMin: 100 * time.Millisecond})
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := resolve.Server(e.DNSAddr())
+	var rows []row
+	for _, sc := range drill.Scenarios {
+		r, err := drill.Run(ctx, c, top, drill.Options{Scenario: sc, Duration: 8 * time.Second, Resolver: res, Faults: e.Faults(), TimeScale: scale})
+		if err != nil {
+			b.Fatalf("%s: %v", sc, err)
+		}
+		verdict := "pass"
+		if !r.Pass {
+			verdict = "FAIL"
+		}
+		value := fmt.Sprintf("%.2f s, %d lost", r.RTOSeconds, r.LostWrites)
+		goal := verdict
+		if r.FloorSeconds != nil {
+			goal = fmt.Sprintf("%s; <= floor %.2f s + 2 s", verdict, *r.FloorSeconds)
+		}
+		rows = append(rows, row{sc + ": RTO, lost acknowledged writes", value, goal})
+		if sc == "region-outage" {
+			rows = append(rows, row{"region-outage: detection / DNS flip / promotion",
+				fmt.Sprintf("%.2f / %.2f / %.2f s", deref(r.DetectionSeconds), deref(r.DNSFlipSeconds), deref(r.PromotionSeconds)), "(from the fault)"})
+			rows = append(rows, row{"region-outage: RPO (span of lost writes)", fmt.Sprintf("%.3f s", r.RPOSeconds), "<= the lag window"})
+		}
+	}
+	return rows
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

@@ -1,0 +1,66 @@
+//go:build soak
+
+package drill
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/orchestrator"
+	"github.com/globaldb/globaldb/internal/resolve"
+)
+
+// TestSoak repeats switchover 20 times and region-outage 10 times on one
+// stack and prints the counts (make soak; not in CI).
+func TestSoak(t *testing.T) {
+	const scale = 0.05
+	e := emulatortest.StartScaled(t, scale)
+	top := seed(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
+	defer cancel()
+	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: "ap-southeast-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, []string{"ap-southeast-1", "ap-southeast-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, w, err := orchestrator.PlanApply(ctx, c, top)
+	if err == nil {
+		err = orchestrator.Apply(ctx, c, top, p, w, orchestrator.Options{PollMin: 100 * time.Millisecond})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resolve.Server(e.DNSAddr())
+	for _, sc := range []struct {
+		name  string
+		times int
+	}{{"switchover", 20}, {"region-outage", 10}} {
+		var pass, acked, lost, split, errs int
+		var maxRTO float64
+		for i := 0; i < sc.times; i++ {
+			r, err := Run(ctx, c, top, Options{Scenario: sc.name, Duration: 6 * time.Second, Resolver: res, Faults: e.Faults(), TimeScale: scale})
+			if err != nil {
+				errs++
+				t.Errorf("%s run %d: %v", sc.name, i+1, err)
+				continue
+			}
+			if r.Pass {
+				pass++
+			}
+			acked += r.AcknowledgedWrites
+			lost += r.LostWrites
+			split += r.SplitBrainWrites
+			maxRTO = max(maxRTO, r.RTOSeconds)
+		}
+		fmt.Printf("soak %-14s runs %2d  pass %2d  errors %d  acknowledged %6d  lost %3d  split-brain %d  max RTO %.2fs\n",
+			sc.name, sc.times, pass, errs, acked, lost, split, maxRTO)
+		if pass != sc.times {
+			t.Errorf("%s: %d of %d runs passed", sc.name, pass, sc.times)
+		}
+	}
+}
