@@ -90,7 +90,8 @@ func (e *Emulator) principal(accessKeyID string) (iam.Principal, error) {
 
 // authorize decides a call of a non-root principal when --enforce-iam is
 // on: every resource the call touches must be allowed by the caller's
-// identity policies (and its session's policies), explicit deny winning.
+// identity policies (and its session's policies), explicit deny winning,
+// and so must iam:PassRole on any role the call passes (authz.PassRoles).
 // Without the flag every authenticated principal may do everything.
 func (e *Emulator) authorize(ctx context.Context, service, op, region string, params map[string]any) error {
 	if !e.cfg.EnforceIAM {
@@ -100,21 +101,27 @@ func (e *Emulator) authorize(ctx context.Context, service, op, region string, pa
 	if !ok || p.IsRoot || (service == "sts" && op == "GetCallerIdentity") {
 		return nil
 	}
-	t := authz.Resolve(authz.Call{Service: service, Operation: op, Params: params, Region: region, Account: e.cfg.AccountID, Principal: p.ARN})
+	call := authz.Call{Service: service, Operation: op, Params: params, Region: region, Account: e.cfg.AccountID, Principal: p.ARN}
+	// The call's own action first, then iam:PassRole on every role it
+	// hands to the service, as AWS checks both.
+	targets := append([]authz.Target{authz.Resolve(call)}, authz.PassRoles(call)...)
 	policies := e.iam.IdentityPolicies(p.ARN)
 	session := e.sts.SessionPolicies(accessKeyFrom(ctx))
-	for _, res := range t.Resources {
-		req := iampolicy.Request{Principal: p.ARN, Action: t.Action, Resource: res, Context: e.withResourceTags(service, res, t.Context)}
-		d := iampolicy.Evaluate(policies, req)
-		if d == iampolicy.Allow && len(session) > 0 {
-			d = iampolicy.Evaluate(session, req)
-		}
-		if d != iampolicy.Allow {
-			why := "because no identity-based policy allows the " + t.Action + " action"
-			if d == iampolicy.ExplicitDeny {
-				why = "with an explicit deny in an identity-based policy"
+	for _, t := range targets {
+		svc, _, _ := strings.Cut(t.Action, ":")
+		for _, res := range t.Resources {
+			req := iampolicy.Request{Principal: p.ARN, Action: t.Action, Resource: res, Context: e.withResourceTags(svc, res, t.Context)}
+			d := iampolicy.Evaluate(policies, req)
+			if d == iampolicy.Allow && len(session) > 0 {
+				d = iampolicy.Evaluate(session, req)
 			}
-			return awserr.New(awserr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s %s", p.ARN, t.Action, res, why)
+			if d != iampolicy.Allow {
+				why := "because no identity-based policy allows the " + t.Action + " action"
+				if d == iampolicy.ExplicitDeny {
+					why = "with an explicit deny in an identity-based policy"
+				}
+				return awserr.New(awserr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s %s", p.ARN, t.Action, res, why)
+			}
 		}
 	}
 	return nil

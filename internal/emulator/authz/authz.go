@@ -104,7 +104,7 @@ func rdsResources(c Call) []string {
 		return []string{rds("cluster", str(p, "DBClusterIdentifier"))}
 	case "CreateDBInstance":
 		return []string{rds("db", str(p, "DBInstanceIdentifier")), rds("cluster", str(p, "DBClusterIdentifier"))}
-	case "DescribeDBInstances", "DeleteDBInstance":
+	case "DescribeDBInstances", "ModifyDBInstance", "DeleteDBInstance":
 		return []string{rds("db", str(p, "DBInstanceIdentifier"))}
 	case "CreateDBSubnetGroup", "DescribeDBSubnetGroups", "DeleteDBSubnetGroup":
 		return []string{rds("subgrp", str(p, "DBSubnetGroupName"))}
@@ -112,6 +112,29 @@ func rdsResources(c Call) []string {
 		return []string{str(p, "ResourceName")}
 	}
 	return []string{"*"}
+}
+
+// PassRoles returns the iam:PassRole targets of a call that hands IAM
+// roles to the service: AWS authorizes passing a role as a second action
+// of the caller, on the role, besides the call's own action. The RDS
+// operations served pass one with MonitoringRoleArn (Enhanced
+// Monitoring's role). Most calls pass none.
+func PassRoles(c Call) []Target {
+	if c.Service != "rds" || (c.Operation != "CreateDBInstance" && c.Operation != "ModifyDBInstance") {
+		return nil
+	}
+	role := str(c.Params, "MonitoringRoleArn")
+	if role == "" {
+		return nil
+	}
+	return []Target{{
+		Action:    "iam:PassRole",
+		Resources: []string{arnOr(role, fmt.Sprintf("arn:aws:iam::%s:role/%s", c.Account, role))},
+		Context: map[string][]string{
+			"aws:principalarn":    {c.Principal},
+			"aws:requestedregion": {c.Region},
+		},
+	}}
 }
 
 func route53Resources(c Call) []string {
@@ -136,6 +159,18 @@ func route53Resources(c Call) []string {
 	case "ChangeTagsForResource", "ListTagsForResource":
 		kind := str(c.Params, "ResourceType")
 		return []string{"arn:aws:route53:::" + kind + "/" + str(c.Params, "ResourceId")}
+	case "ListTagsForResources":
+		kind := str(c.Params, "ResourceType")
+		ids, _ := c.Params["ResourceIds"].([]any)
+		var out []string
+		for _, v := range ids {
+			id, _ := v.(string)
+			out = append(out, "arn:aws:route53:::"+kind+"/"+id)
+		}
+		if len(out) == 0 {
+			out = []string{"arn:aws:route53:::" + kind + "/*"}
+		}
+		return out
 	}
 	return []string{"*"}
 }

@@ -22,11 +22,15 @@ func TestResolve(t *testing.T) {
 			"rds:SwitchoverGlobalCluster", []string{"arn:aws:rds::123456789012:global-cluster:g", "arn:aws:rds:ap-southeast-2:123456789012:cluster:b"}},
 		{"create instance", Call{Service: "rds", Operation: "CreateDBInstance", Params: map[string]any{"DBInstanceIdentifier": "i1", "DBClusterIdentifier": "c"}},
 			"rds:CreateDBInstance", []string{"arn:aws:rds:ap-southeast-1:123456789012:db:i1", "arn:aws:rds:ap-southeast-1:123456789012:cluster:c"}},
+		{"modify instance", Call{Service: "rds", Operation: "ModifyDBInstance", Params: map[string]any{"DBInstanceIdentifier": "I1", "MonitoringRoleArn": "arn:aws:iam::123456789012:role/mon"}},
+			"rds:ModifyDBInstance", []string{"arn:aws:rds:ap-southeast-1:123456789012:db:i1"}},
 		{"engine versions", Call{Service: "rds", Operation: "DescribeDBEngineVersions", Params: map[string]any{}}, "rds:DescribeDBEngineVersions", []string{"*"}},
 		{"change records", Call{Service: "route53", Operation: "ChangeResourceRecordSets", Params: map[string]any{"HostedZoneId": "/hostedzone/Z1"}},
 			"route53:ChangeResourceRecordSets", []string{"arn:aws:route53:::hostedzone/Z1"}},
 		{"health check status", Call{Service: "route53", Operation: "GetHealthCheckStatus", Params: map[string]any{"HealthCheckId": "abc"}},
 			"route53:GetHealthCheckStatus", []string{"arn:aws:route53:::healthcheck/abc"}},
+		{"list tags of several health checks", Call{Service: "route53", Operation: "ListTagsForResources", Params: map[string]any{"ResourceType": "healthcheck", "ResourceIds": []any{"a", "b"}}},
+			"route53:ListTagsForResources", []string{"arn:aws:route53:::healthcheck/a", "arn:aws:route53:::healthcheck/b"}},
 		{"create hosted zone", Call{Service: "route53", Operation: "CreateHostedZone", Params: map[string]any{}}, "route53:CreateHostedZone", []string{"*"}},
 		{"attach role policy", Call{Service: "iam", Operation: "AttachRolePolicy", Params: map[string]any{"RoleName": "ops"}},
 			"iam:AttachRolePolicy", []string{"arn:aws:iam::123456789012:role/ops"}},
@@ -46,6 +50,36 @@ func TestResolve(t *testing.T) {
 			}
 		})
 	}
+	t.Run("pass role", func(t *testing.T) {
+		cases := []struct {
+			name      string
+			call      Call
+			resources []string // of the iam:PassRole target; nil for none
+		}{
+			{"create instance with a monitoring role", Call{Service: "rds", Operation: "CreateDBInstance", Params: map[string]any{"MonitoringRoleArn": "arn:aws:iam::123456789012:role/mon"}},
+				[]string{"arn:aws:iam::123456789012:role/mon"}},
+			{"modify instance with a role name", Call{Service: "rds", Operation: "ModifyDBInstance", Params: map[string]any{"MonitoringRoleArn": "mon"}},
+				[]string{"arn:aws:iam::123456789012:role/mon"}},
+			{"create instance without a role", Call{Service: "rds", Operation: "CreateDBInstance", Params: map[string]any{"MonitoringInterval": "0"}}, nil},
+			{"other operation", Call{Service: "rds", Operation: "ModifyDBCluster", Params: map[string]any{"MonitoringRoleArn": "arn:aws:iam::123456789012:role/mon"}}, nil},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.call.Account, tc.call.Region, tc.call.Principal = acct, region, "arn:aws:iam::123456789012:user/alice"
+				got := PassRoles(tc.call)
+				if tc.resources == nil {
+					if got != nil {
+						t.Errorf("PassRoles = %+v, want none", got)
+					}
+					return
+				}
+				if len(got) != 1 || got[0].Action != "iam:PassRole" || !reflect.DeepEqual(got[0].Resources, tc.resources) ||
+					got[0].Context["aws:requestedregion"][0] != region {
+					t.Errorf("PassRoles = %+v, want iam:PassRole on %v", got, tc.resources)
+				}
+			})
+		}
+	})
 	t.Run("request tags", func(t *testing.T) {
 		got := Resolve(Call{Service: "rds", Operation: "CreateDBCluster", Region: region, Account: acct,
 			Params: map[string]any{"Tags": []any{map[string]any{"Key": "env", "Value": "prod"}, map[string]any{"Key": "team", "Value": "db"}}}})

@@ -226,6 +226,80 @@ func TestIAM_Enforcement(t *testing.T) {
 	}
 }
 
+// TestIAM_PassRole: under --enforce-iam, passing an Enhanced Monitoring
+// role to CreateDBInstance or ModifyDBInstance also needs iam:PassRole on
+// that role, as on AWS. Allowed calls name a cluster or instance that does
+// not exist, so they fail after authorization with a NotFound error.
+func TestIAM_PassRole(t *testing.T) {
+	e := emulatortest.StartWith(t, emulatorConfig(true))
+	ctx := context.Background()
+	const (
+		monRole   = "arn:aws:iam::000000000000:role/rds-monitoring"
+		otherRole = "arn:aws:iam::000000000000:role/other"
+		rdsAll    = `"Action":"rds:*"`
+		passRole  = `"Action":"iam:PassRole"`
+		anyRes    = `"Resource":"*"`
+	)
+	createInstance := func(role string) func(context.Context, creds) error {
+		return func(ctx context.Context, c creds) error {
+			in := &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("mon-1"), DBClusterIdentifier: aws.String("nope"),
+				DBInstanceClass: aws.String("db.r6g.large"), Engine: aws.String("aurora-postgresql")}
+			if role != "" {
+				in.MonitoringInterval, in.MonitoringRoleArn = aws.Int32(60), aws.String(role)
+			}
+			_, err := rdsAs(e, c, "ap-southeast-1").CreateDBInstance(ctx, in)
+			return err
+		}
+	}
+	modifyInstance := func(role string) func(context.Context, creds) error {
+		return func(ctx context.Context, c creds) error {
+			in := &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String("app-1"), PromotionTier: aws.Int32(2)}
+			if role != "" {
+				in.MonitoringInterval, in.MonitoringRoleArn = aws.Int32(60), aws.String(role)
+			}
+			_, err := rdsAs(e, c, "ap-southeast-1").ModifyDBInstance(ctx, in)
+			return err
+		}
+	}
+	cases := []struct {
+		name   string
+		policy string
+		call   func(context.Context, creds) error
+		denied string // the action AccessDenied names; "" when allowed
+	}{
+		{"create without a role needs no PassRole", doc(stmt("Allow", rdsAll, anyRes)), createInstance(""), ""},
+		{"create with a role needs PassRole", doc(stmt("Allow", rdsAll, anyRes)), createInstance(monRole), "iam:PassRole"},
+		{"create with PassRole on the role", doc(stmt("Allow", rdsAll, anyRes), stmt("Allow", passRole, `"Resource":"`+monRole+`"`)), createInstance(monRole), ""},
+		{"PassRole on another role", doc(stmt("Allow", rdsAll, anyRes), stmt("Allow", passRole, `"Resource":"`+otherRole+`"`)), createInstance(monRole), "iam:PassRole"},
+		{"PassRole on a role wildcard", doc(stmt("Allow", rdsAll, anyRes), stmt("Allow", passRole, `"Resource":"arn:aws:iam::000000000000:role/rds-*"`)), createInstance(monRole), ""},
+		{"explicit deny of PassRole", doc(stmt("Allow", `"Action":"*"`, anyRes), stmt("Deny", passRole, anyRes)), createInstance(monRole), "iam:PassRole"},
+		{"PassRole alone does not allow create", doc(stmt("Allow", passRole, anyRes)), createInstance(monRole), "rds:CreateDBInstance"},
+		{"modify without a role needs no PassRole", doc(stmt("Allow", `"Action":"rds:ModifyDBInstance"`, `"Resource":"arn:aws:rds:ap-southeast-1:000000000000:db:app-*"`)), modifyInstance(""), ""},
+		{"modify on another instance ARN", doc(stmt("Allow", `"Action":"rds:ModifyDBInstance"`, `"Resource":"arn:aws:rds:ap-southeast-1:000000000000:db:billing-*"`)), modifyInstance(""), "rds:ModifyDBInstance"},
+		{"modify with a role needs PassRole", doc(stmt("Allow", `"Action":"rds:ModifyDBInstance"`, anyRes)), modifyInstance(monRole), "iam:PassRole"},
+		{"modify with PassRole", doc(stmt("Allow", `"Action":"rds:ModifyDBInstance"`, anyRes), stmt("Allow", passRole, anyRes)), modifyInstance(monRole), ""},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := userWithPolicy(ctx, t, e, fmt.Sprintf("pass-%d", i), tc.policy)
+			err := tc.call(ctx, c)
+			if denied := accessDenied(err); denied != (tc.denied != "") {
+				t.Fatalf("denied=%v, want %v (err %v)", denied, tc.denied != "", err)
+			}
+			if tc.denied == "" {
+				var api smithy.APIError
+				if !errors.As(err, &api) || !strings.HasSuffix(api.ErrorCode(), "NotFound") && !strings.HasSuffix(api.ErrorCode(), "NotFoundFault") {
+					t.Errorf("allowed call: err %v, want the NotFound of a missing cluster or instance", err)
+				}
+				return
+			}
+			if want := "is not authorized to perform: " + tc.denied + " on resource:"; !strings.Contains(err.Error(), want) {
+				t.Errorf("AccessDenied %q does not contain %q", err, want)
+			}
+		})
+	}
+}
+
 func emulatorConfig(enforce bool) emulator.Config {
 	return emulator.Config{EnforceIAM: enforce}
 }

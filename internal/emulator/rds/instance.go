@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
@@ -49,6 +50,10 @@ func (s *Service) CreateDBInstance(_ context.Context, region string, in *sdk.Cre
 	if in.PromotionTier != nil && (*in.PromotionTier < 0 || *in.PromotionTier > 15) {
 		return nil, errorf(errInvalidValue, "PromotionTier must be between 0 and 15.")
 	}
+	interval, role := deref32(in.MonitoringInterval), deref(in.MonitoringRoleArn)
+	if err := checkMonitoring(interval, role); err != nil {
+		return nil, err
+	}
 	az, err := s.pickAZ(c, in.AvailabilityZone)
 	if err != nil {
 		return nil, err
@@ -63,7 +68,8 @@ func (s *Service) CreateDBInstance(_ context.Context, region string, in *sdk.Cre
 		Engine: c.Engine, EngineVersion: c.EngineVersion, AZ: az, PromotionTier: 1, Status: StatusCreating,
 		Created: s.cfg.Clock.Now().UTC(), Host: host, Port: c.Port, Tags: tagsFrom(in.Tags),
 		PubliclyAccessible: in.PubliclyAccessible != nil && *in.PubliclyAccessible,
-		Node:               fmt.Sprintf("n%d", s.st.NextNode),
+		MonitoringInterval: int(interval), MonitoringRoleARN: role,
+		Node: fmt.Sprintf("n%d", s.st.NextNode),
 	}
 	if in.PromotionTier != nil {
 		inst.PromotionTier = int(*in.PromotionTier)
@@ -138,6 +144,59 @@ func (s *Service) DescribeDBInstances(_ context.Context, region string, in *sdk.
 		return nil, err
 	}
 	return &sdk.DescribeDBInstancesOutput{DBInstances: list[start:end], Marker: next}, nil
+}
+
+// modifiableInstanceParams are the ModifyDBInstance parameters the
+// emulator applies. Any other parameter is refused, not silently ignored.
+var modifiableInstanceParams = []string{"DBInstanceIdentifier", "ApplyImmediately", "PubliclyAccessible",
+	"PromotionTier", "MonitoringInterval", "MonitoringRoleArn"}
+
+// ModifyDBInstance changes the instance settings the emulator models:
+// PubliclyAccessible, PromotionTier and Enhanced Monitoring. None of them
+// needs a reboot, so they apply at once whatever ApplyImmediately says.
+// Setting MonitoringInterval to 0 without a role turns Enhanced Monitoring
+// off and forgets the role.
+func (s *Service) ModifyDBInstance(_ context.Context, region string, in *sdk.ModifyDBInstanceInput) (*sdk.ModifyDBInstanceOutput, error) {
+	if extra := setFields(in, modifiableInstanceParams...); len(extra) > 0 {
+		return nil, errorf(errInvalidValue, "The emulator's ModifyDBInstance supports %s; it does not support %s.",
+			strings.Join(modifiableInstanceParams, ", "), strings.Join(extra, ", "))
+	}
+	if in.PromotionTier != nil && (*in.PromotionTier < 0 || *in.PromotionTier > 15) {
+		return nil, errorf(errInvalidValue, "PromotionTier must be between 0 and 15.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inst, err := s.instanceByRef(region, deref(in.DBInstanceIdentifier))
+	if err != nil {
+		return nil, err
+	}
+	if inst.Status != StatusAvailable {
+		return nil, errorf(errInstanceState, "Database instance is not in available state.")
+	}
+	interval, role := int32(inst.MonitoringInterval), inst.MonitoringRoleARN
+	if in.MonitoringInterval != nil {
+		interval = *in.MonitoringInterval
+		if interval == 0 {
+			role = ""
+		}
+	}
+	if in.MonitoringRoleArn != nil {
+		role = *in.MonitoringRoleArn
+	}
+	if err := checkMonitoring(interval, role); err != nil {
+		return nil, err
+	}
+	if in.PubliclyAccessible != nil {
+		inst.PubliclyAccessible = *in.PubliclyAccessible
+	}
+	if in.PromotionTier != nil {
+		inst.PromotionTier = int(*in.PromotionTier)
+	}
+	inst.MonitoringInterval, inst.MonitoringRoleARN = int(interval), role
+	if err := s.commit(); err != nil {
+		return nil, err
+	}
+	return &sdk.ModifyDBInstanceOutput{DBInstance: s.renderInstance(inst)}, nil
 }
 
 // DeleteDBInstance deletes an instance. Deleting the writer hands the
@@ -223,6 +282,7 @@ func (s *Service) renderInstance(inst *Instance) *types.DBInstance {
 		AvailabilityZone:                 str(inst.AZ),
 		PubliclyAccessible:               boolp(inst.PubliclyAccessible),
 		PromotionTier:                    i32(inst.PromotionTier),
+		MonitoringInterval:               i32(inst.MonitoringInterval),
 		InstanceCreateTime:               &inst.Created,
 		DbInstancePort:                   i32(0),
 		MultiAZ:                          boolp(false),
@@ -234,6 +294,15 @@ func (s *Service) renderInstance(inst *Instance) *types.DBInstance {
 		CopyTagsToSnapshot:               boolp(false),
 		LicenseModel:                     str("postgresql-license"),
 		TagList:                          tagList(inst.Tags),
+	}
+	if inst.MonitoringRoleARN != "" {
+		out.MonitoringRoleArn = str(inst.MonitoringRoleARN)
+	}
+	if inst.MonitoringInterval > 0 {
+		// Where RDS would write the OS metrics: the instance's stream of
+		// the RDSOSMetrics log group.
+		out.EnhancedMonitoringResourceArn = str(fmt.Sprintf("arn:aws:logs:%s:%s:log-group:RDSOSMetrics:log-stream:%s",
+			inst.Region, s.cfg.AccountID, inst.ResourceID))
 	}
 	if inst.Status != StatusCreating {
 		out.Endpoint = &types.Endpoint{Address: str(s.instanceEndpoint(inst)), Port: i32(inst.Port), HostedZoneId: str("Z2EMULATEDRDS")}

@@ -133,6 +133,11 @@ type Instance struct {
 	Host               string    `json:"host"`
 	Port               int       `json:"port"`
 	Tags               []Tag     `json:"tags,omitempty"`
+	// MonitoringInterval (seconds, 0 = off) and MonitoringRoleARN are the
+	// Enhanced Monitoring settings. The emulator stores and reports them
+	// but collects no OS metrics.
+	MonitoringInterval int    `json:"monitoringInterval,omitempty"`
+	MonitoringRoleARN  string `json:"monitoringRoleArn,omitempty"`
 	// Node is the engine's name for this instance's PostgreSQL server
 	// (application_name and replication slot name).
 	Node string `json:"node"`

@@ -1,7 +1,9 @@
 package rds
 
 import (
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,7 +39,7 @@ const (
 	defaultMaxRecords       = 100
 	minMaxRecords           = 20
 	maxMaxRecords           = 100
-	reservedMasterUsernames = "postgres rdsadmin rdsrepladmin rds_superuser"
+	reservedMasterUsernames = "rdsadmin rdsrepladmin rds_superuser"
 )
 
 var identifierRE = regexp.MustCompile(`^[A-Za-z](-?[A-Za-z0-9])*$`)
@@ -85,6 +87,41 @@ func parseARN(arn string) (region, kind, id string, ok bool) {
 		return "", "", "", false
 	}
 	return parts[3], parts[5], strings.ToLower(parts[6]), true
+}
+
+// monitoringIntervals are the Enhanced Monitoring intervals RDS accepts,
+// in seconds; 0 turns Enhanced Monitoring off.
+var monitoringIntervals = []int32{0, 1, 5, 10, 15, 30, 60}
+
+// checkMonitoring validates the Enhanced Monitoring settings an instance
+// would end up with: a non-zero interval needs a role and a role needs a
+// non-zero interval. The InvalidParameterCombination messages are AWS's.
+func checkMonitoring(interval int32, role string) error {
+	if !slices.Contains(monitoringIntervals, interval) {
+		return awserr.New(errInvalidValue, "Invalid value %d for MonitoringInterval. Valid values are 0, 1, 5, 10, 15, 30 and 60.", interval)
+	}
+	if interval != 0 && role == "" {
+		return awserr.New(errInvalidCombination, "A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.")
+	}
+	if interval == 0 && role != "" {
+		return awserr.New(errInvalidCombination, "You must specify a MonitoringInterval value other than 0 when you specify a MonitoringRoleARN value.")
+	}
+	return nil
+}
+
+// setFields returns the names of in's exported fields that are set (not
+// the zero value), other than allowed, in declaration order. in points to
+// an SDK input struct, whose field names are the wire parameter names.
+func setFields(in any, allowed ...string) []string {
+	v := reflect.ValueOf(in).Elem()
+	var out []string
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.IsExported() && !v.Field(i).IsZero() && !slices.Contains(allowed, f.Name) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }
 
 func checkMasterUsername(v string) error {
@@ -241,6 +278,13 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func deref32(n *int32) int32 {
+	if n == nil {
+		return 0
+	}
+	return *n
 }
 
 func errorf(code, format string, args ...any) error {

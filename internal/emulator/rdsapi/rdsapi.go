@@ -8,7 +8,7 @@
 //	CreateGlobalCluster  DescribeGlobalClusters  ModifyGlobalCluster
 //	RemoveFromGlobalCluster  DeleteGlobalCluster
 //	CreateDBCluster  DescribeDBClusters  ModifyDBCluster  DeleteDBCluster
-//	CreateDBInstance  DescribeDBInstances  DeleteDBInstance
+//	CreateDBInstance  DescribeDBInstances  ModifyDBInstance  DeleteDBInstance
 //	CreateDBSubnetGroup  DescribeDBSubnetGroups  DeleteDBSubnetGroup
 //	AddTagsToResource  ListTagsForResource  RemoveTagsFromResource
 //	DescribeDBEngineVersions
@@ -48,6 +48,7 @@ func New(m *rds.Service) *Handler {
 		"DeleteDBCluster":          op(m.DeleteDBCluster),
 		"CreateDBInstance":         op(m.CreateDBInstance),
 		"DescribeDBInstances":      op(m.DescribeDBInstances),
+		"ModifyDBInstance":         op(m.ModifyDBInstance),
 		"DeleteDBInstance":         op(m.DeleteDBInstance),
 		"CreateDBSubnetGroup":      op(m.CreateDBSubnetGroup),
 		"DescribeDBSubnetGroups":   op(m.DescribeDBSubnetGroups),

@@ -414,7 +414,7 @@ var (
 func script() []step {
 	return slices.Concat(subnetGroupSteps(), createSteps(), describeGlobalSteps(), describeClusterSteps(),
 		describeInstanceAndVersionSteps(), modifyAndTagSteps(),
-		refusedDeleteSteps(), teardownSteps(), pagingSteps(), failoverSteps(), rawSteps())
+		refusedDeleteSteps(), teardownSteps(), pagingSteps(), failoverSteps(), rawSteps(), instanceSettingSteps())
 }
 
 // key is the model's key of a cluster or instance.
@@ -1184,5 +1184,139 @@ func rawSteps() []step {
 			raw: "Action=NoSuchOp&Version=2014-10-31"},
 		{op: "CreateDBCluster", name: "bad-boolean", code: "InvalidParameterValue", message: "maybe",
 			raw: "Action=CreateDBCluster&Version=2014-10-31&DBClusterIdentifier=app-x&Engine=aurora-postgresql&DeletionProtection=maybe"},
+	}
+}
+
+// monitoringRole is the Enhanced Monitoring role the instance steps pass.
+const monitoringRole = "arn:aws:iam::000000000000:role/rds-monitoring"
+
+// wantInstance is what checkInstance expects of a rendered instance.
+type wantInstance struct {
+	tier     int32
+	public   bool
+	interval int32
+	role     string // "" for none
+}
+
+// checkInstance checks the settings ModifyDBInstance changes, and that the
+// Enhanced Monitoring resource ARN shows exactly while monitoring is on.
+func checkInstance(t *testing.T, inst *types.DBInstance, want wantInstance) {
+	t.Helper()
+	got := wantInstance{tier: aws.ToInt32(inst.PromotionTier), public: aws.ToBool(inst.PubliclyAccessible),
+		interval: aws.ToInt32(inst.MonitoringInterval), role: aws.ToString(inst.MonitoringRoleArn)}
+	if got != want {
+		t.Errorf("%s settings = %+v, want %+v", aws.ToString(inst.DBInstanceIdentifier), got, want)
+	}
+	if inst.MonitoringInterval == nil {
+		t.Errorf("MonitoringInterval missing, want it reported even when 0")
+	}
+	res := aws.ToString(inst.EnhancedMonitoringResourceArn)
+	if on := want.interval > 0; on != strings.HasPrefix(res, "arn:aws:logs:us-east-1:000000000000:log-group:RDSOSMetrics:log-stream:db-") {
+		t.Errorf("EnhancedMonitoringResourceArn = %q with MonitoringInterval %d", res, want.interval)
+	}
+}
+
+func modifyInstance(id string, edit func(in *sdk.ModifyDBInstanceInput), want *wantInstance) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		in := &sdk.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(id)}
+		edit(in)
+		out, err := c.ModifyDBInstance(ctx, in)
+		if err == nil && want != nil {
+			checkInstance(t, out.DBInstance, *want)
+		}
+		return err
+	}
+}
+
+func monitoring(interval int32, role string) func(in *sdk.CreateDBInstanceInput) {
+	return func(in *sdk.CreateDBInstanceInput) {
+		if interval >= 0 {
+			in.MonitoringInterval = aws.Int32(interval)
+		}
+		if role != "" {
+			in.MonitoringRoleArn = aws.String(role)
+		}
+	}
+}
+
+// instanceSettingSteps add a monitored reader to app-use1 (left by the
+// refused deletions) and change instance settings with ModifyDBInstance.
+func instanceSettingSteps() []step {
+	const reader = "app-use1-2"
+	return []step{
+		{op: "CreateDBInstance", name: "monitoring", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.CreateDBInstance(ctx, &sdk.CreateDBInstanceInput{
+				DBInstanceIdentifier: aws.String(reader), DBClusterIdentifier: aws.String(primaryID),
+				DBInstanceClass: aws.String("db.r6g.large"), Engine: aws.String(engine),
+				MonitoringInterval: aws.Int32(30), MonitoringRoleArn: aws.String(monitoringRole),
+			})
+			if err == nil {
+				checkInstance(t, out.DBInstance, wantInstance{tier: 1, interval: 30, role: monitoringRole})
+			}
+			return err
+		}},
+		{op: "CreateDBInstance", name: "monitoring-without-role", code: "InvalidParameterCombination",
+			message: "A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.",
+			call:    createInstance("app-use1-3", primaryID, monitoring(60, ""))},
+		{op: "CreateDBInstance", name: "role-without-monitoring", code: "InvalidParameterCombination",
+			message: "You must specify a MonitoringInterval value other than 0 when you specify a MonitoringRoleARN value.",
+			call:    createInstance("app-use1-3", primaryID, monitoring(-1, monitoringRole))},
+		{op: "CreateDBInstance", name: "role-with-zero-interval", code: "InvalidParameterCombination",
+			message: "You must specify a MonitoringInterval value other than 0",
+			call:    createInstance("app-use1-3", primaryID, monitoring(0, monitoringRole))},
+		{op: "CreateDBInstance", name: "bad-monitoring-interval", code: "InvalidParameterValue", message: "MonitoringInterval",
+			call: createInstance("app-use1-3", primaryID, monitoring(7, monitoringRole))},
+		{op: "DescribeDBInstances", name: "monitoring", before: instanceReady(primaryRegion, reader),
+			call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				out, err := c.DescribeDBInstances(ctx, &sdk.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(reader)})
+				if err != nil {
+					return err
+				}
+				if len(out.DBInstances) != 1 {
+					t.Fatalf("DBInstances = %+v, want %s", out.DBInstances, reader)
+				}
+				checkInstance(t, &out.DBInstances[0], wantInstance{tier: 1, interval: 30, role: monitoringRole})
+				return nil
+			}},
+		{op: "ModifyDBInstance", name: "ok", call: modifyInstance("app-use1-1", func(in *sdk.ModifyDBInstanceInput) {
+			in.PromotionTier, in.PubliclyAccessible, in.ApplyImmediately = aws.Int32(2), aws.Bool(true), aws.Bool(true)
+			in.MonitoringInterval, in.MonitoringRoleArn = aws.Int32(15), aws.String(monitoringRole)
+		}, &wantInstance{tier: 2, public: true, interval: 15, role: monitoringRole})},
+		{op: "ModifyDBInstance", name: "interval-only", call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) {
+			in.MonitoringInterval = aws.Int32(60)
+		}, &wantInstance{tier: 1, interval: 60, role: monitoringRole})},
+		{op: "ModifyDBInstance", name: "monitoring-off", call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) {
+			in.MonitoringInterval = aws.Int32(0)
+		}, &wantInstance{tier: 1})},
+		{op: "ModifyDBInstance", name: "monitoring-without-role", code: "InvalidParameterCombination",
+			message: "A MonitoringRoleARN value is required", call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) {
+				in.MonitoringInterval = aws.Int32(5)
+			}, nil)},
+		{op: "ModifyDBInstance", name: "role-without-monitoring", code: "InvalidParameterCombination",
+			message: "You must specify a MonitoringInterval value other than 0", call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) {
+				in.MonitoringRoleArn = aws.String(monitoringRole)
+			}, nil)},
+		{op: "ModifyDBInstance", name: "bad-monitoring-interval", code: "InvalidParameterValue", message: "MonitoringInterval",
+			call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) {
+				in.MonitoringInterval, in.MonitoringRoleArn = aws.Int32(120), aws.String(monitoringRole)
+			}, nil)},
+		{op: "ModifyDBInstance", name: "bad-promotion-tier", code: "InvalidParameterValue", message: "PromotionTier",
+			call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) { in.PromotionTier = aws.Int32(16) }, nil)},
+		{op: "ModifyDBInstance", name: "unsupported", code: "InvalidParameterValue",
+			message: "it does not support DBInstanceClass, NewDBInstanceIdentifier.",
+			call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) {
+				in.DBInstanceClass, in.NewDBInstanceIdentifier = aws.String("db.r6g.xlarge"), aws.String("renamed")
+			}, nil)},
+		{op: "ModifyDBInstance", name: "not-found", status: http.StatusNotFound, code: "DBInstanceNotFound",
+			errAs: new(*types.DBInstanceNotFoundFault),
+			call:  modifyInstance("nope", func(in *sdk.ModifyDBInstanceInput) { in.PromotionTier = aws.Int32(3) }, nil)},
+		{op: "ModifyDBInstance", name: "deleting", code: "InvalidDBInstanceState",
+			errAs: new(*types.InvalidDBInstanceStateFault), message: "not in available state",
+			before: func(t *testing.T, m *rds.Service) {
+				if _, err := m.DeleteDBInstance(context.Background(), primaryRegion, &sdk.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(reader)}); err != nil {
+					t.Fatalf("delete %s: %v", reader, err)
+				}
+			},
+			call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) { in.PromotionTier = aws.Int32(3) }, nil)},
 	}
 }

@@ -18,7 +18,7 @@
 //	| ListResourceRecordSets            | labels-reversed name, then type, then SetIdentifier          |
 //	| GetChange                         | PENDING until Config.ChangeDelay passed on the clock         |
 //	| Create/Get/List/Update/DeleteHealthCheck, GetHealthCheckStatus          |
-//	| ChangeTagsForResource / ListTagsForResource (healthcheck, hostedzone)   |
+//	| ChangeTagsForResource / ListTagsForResource(s) (healthcheck, hostedzone)|
 //	| TestDNSAnswer                     | the DNS answer, ResolverIP/EDNS0ClientSubnetIP for latency   |
 //
 // Deviations from AWS, on purpose:

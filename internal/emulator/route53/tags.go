@@ -2,6 +2,7 @@ package route53
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -68,13 +69,51 @@ func (s *Service) ChangeTagsForResource(_ context.Context, _ string, in *sdk.Cha
 func (s *Service) ListTagsForResource(_ context.Context, _ string, in *sdk.ListTagsForResourceInput) (*sdk.ListTagsForResourceOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tags, err := s.tagsOf(in.ResourceType, deref(in.ResourceId))
+	set, err := s.tagSet(in.ResourceType, deref(in.ResourceId))
 	if err != nil {
 		return nil, err
 	}
-	set := &types.ResourceTagSet{ResourceId: ptr(strings.TrimPrefix(deref(in.ResourceId), "/hostedzone/")), ResourceType: in.ResourceType, Tags: []types.Tag{}}
+	return &sdk.ListTagsForResourceOutput{ResourceTagSet: set}, nil
+}
+
+// maxTagResources is how many resources one ListTagsForResources names at
+// most (TagResourceIdList in the service model).
+const maxTagResources = 10
+
+// ListTagsForResources lists the tags of up to 10 resources of one type,
+// in request order. One unknown resource fails the whole request.
+func (s *Service) ListTagsForResources(_ context.Context, _ string, in *sdk.ListTagsForResourcesInput) (*sdk.ListTagsForResourcesOutput, error) {
+	if n := len(in.ResourceIds); n == 0 || n > maxTagResources {
+		constraint := "greater than or equal to 1"
+		if n > 0 {
+			constraint = fmt.Sprintf("less than or equal to %d", maxTagResources)
+		}
+		return nil, errorf(errInvalidInput, "1 validation error detected: Value '[%s]' at 'resourceIds' failed to satisfy constraint: Member must have length %s",
+			strings.Join(in.ResourceIds, ", "), constraint)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &sdk.ListTagsForResourcesOutput{ResourceTagSets: []types.ResourceTagSet{}}
+	for _, id := range in.ResourceIds {
+		set, err := s.tagSet(in.ResourceType, id)
+		if err != nil {
+			return nil, err
+		}
+		out.ResourceTagSets = append(out.ResourceTagSets, *set)
+	}
+	return out, nil
+}
+
+// tagSet renders the tags of a hosted zone or health check. Call with
+// s.mu held.
+func (s *Service) tagSet(typ types.TagResourceType, id string) (*types.ResourceTagSet, error) {
+	tags, err := s.tagsOf(typ, id)
+	if err != nil {
+		return nil, err
+	}
+	set := &types.ResourceTagSet{ResourceId: ptr(strings.TrimPrefix(id, "/hostedzone/")), ResourceType: typ, Tags: []types.Tag{}}
 	for _, t := range *tags {
 		set.Tags = append(set.Tags, types.Tag{Key: ptr(t.Key), Value: ptr(t.Value)})
 	}
-	return &sdk.ListTagsForResourceOutput{ResourceTagSet: set}, nil
+	return set, nil
 }

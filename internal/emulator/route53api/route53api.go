@@ -7,7 +7,7 @@
 //	CreateHostedZone  GetHostedZone  ListHostedZones  ListHostedZonesByName  DeleteHostedZone
 //	ChangeResourceRecordSets  ListResourceRecordSets  GetChange  TestDNSAnswer
 //	CreateHealthCheck  GetHealthCheck  ListHealthChecks  UpdateHealthCheck  DeleteHealthCheck
-//	GetHealthCheckStatus  ChangeTagsForResource  ListTagsForResource
+//	GetHealthCheckStatus  ChangeTagsForResource  ListTagsForResource  ListTagsForResources
 package route53api
 
 import (
@@ -47,6 +47,7 @@ func New(m *route53.Service) *Handler {
 		"GetHealthCheckStatus":     op(m.GetHealthCheckStatus),
 		"ChangeTagsForResource":    op(m.ChangeTagsForResource),
 		"ListTagsForResource":      op(m.ListTagsForResource),
+		"ListTagsForResources":     op(m.ListTagsForResources),
 	}}
 }
 

@@ -245,6 +245,7 @@ type ids struct {
 	zone, privateZone, orgZone string // bare "Z…"
 	zoneChange, recordChange   string // "/change/C…"
 	tcpCheck, httpCheck        string
+	replicaCheck               string
 	zonesPage2, checksPage2    string // markers
 }
 
@@ -319,8 +320,8 @@ func TestHandler_Handle(t *testing.T) {
 	}
 	t.Run("every operation succeeds once", func(t *testing.T) {
 		ops := h.handler.Operations()
-		if len(ops) != 17 {
-			t.Errorf("Operations() = %d operations, want 17: %v", len(ops), ops)
+		if len(ops) != 18 {
+			t.Errorf("Operations() = %d operations, want 18: %v", len(ops), ops)
 		}
 		for _, op := range ops {
 			if !okOps[op] {
@@ -494,7 +495,7 @@ const (
 // once, and every error the model raises for a client mistake shows up.
 func script() []step {
 	return slices.Concat(zoneSteps(), changeSteps(), zoneListSteps(), healthCheckSteps(), recordSteps(),
-		recordErrorSteps(), listRecordSteps(), answerSteps(), tagSteps(), teardownSteps(), rawSteps())
+		recordErrorSteps(), listRecordSteps(), answerSteps(), tagSteps(), teardownSteps(), rawSteps(), multiTagSteps())
 }
 
 func advance(d time.Duration) func(t *testing.T, h *harness) {
@@ -1227,5 +1228,60 @@ func rawSteps() []step {
 					`<CreateHostedZoneRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Name>raw.example.com</Name></CreateHostedZoneRequest>`}},
 		{op: "UnknownPath", name: "not-routed", status: http.StatusNotFound, code: restxml.UnknownOperation,
 			raw: &rawRequest{method: http.MethodGet, path: "/2013-04-01/nothing/here"}},
+	}
+}
+
+// listTagsOf lists the tags of several resources; want holds each
+// resource's tags as "key=value", in request order.
+func listTagsOf(typ types.TagResourceType, resourceIDs func(x *ids) []string, want ...[]string) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client, x *ids) error {
+		resources := resourceIDs(x)
+		out, err := c.ListTagsForResources(ctx, &sdk.ListTagsForResourcesInput{ResourceType: typ, ResourceIds: resources})
+		if err != nil {
+			return err
+		}
+		if len(out.ResourceTagSets) != len(want) {
+			t.Fatalf("ResourceTagSets = %+v, want %d", out.ResourceTagSets, len(want))
+		}
+		for i, set := range out.ResourceTagSets {
+			var got []string
+			for _, tag := range set.Tags {
+				got = append(got, aws.ToString(tag.Key)+"="+aws.ToString(tag.Value))
+			}
+			bare := strings.TrimPrefix(resources[i], "/hostedzone/")
+			if set.ResourceType != typ || aws.ToString(set.ResourceId) != bare || !slices.Equal(got, want[i]) {
+				t.Errorf("ResourceTagSets[%d] = %s %s %q, want %s %s %q", i, set.ResourceType, aws.ToString(set.ResourceId), got, typ, bare, want[i])
+			}
+		}
+		return nil
+	}
+}
+
+// multiTagSteps list the tags of several resources at once, on the zones
+// left after the teardown and a new health check.
+func multiTagSteps() []step {
+	replica := func(x *ids) string { return x.replicaCheck }
+	org := func(x *ids) string { return x.orgZone }
+	return []step{
+		{op: "CreateHealthCheck", name: "replica", location: func(x *ids) string { return locationV1 + "healthcheck/" + x.replicaCheck },
+			call: createCheck("hc-db-replica", tcpConfig(5433), func(t *testing.T, x *ids, id string) { x.replicaCheck = id })},
+		{op: "ChangeTagsForResource", name: "replica-add", call: changeTags(types.TagResourceTypeHealthcheck, replica,
+			map[string]string{"Name": "db replica"})},
+		{op: "ChangeTagsForResource", name: "org-zone-add", call: changeTags(types.TagResourceTypeHostedzone, org,
+			map[string]string{"env": "prod", "team": "db"})},
+		{op: "ListTagsForResources", name: "zones", call: listTagsOf(types.TagResourceTypeHostedzone,
+			func(x *ids) []string { return []string{x.orgZone, "/hostedzone/" + x.privateZone} },
+			[]string{"env=prod", "team=db"}, nil)},
+		{op: "ListTagsForResources", name: "healthchecks", call: listTagsOf(types.TagResourceTypeHealthcheck,
+			func(x *ids) []string { return []string{x.replicaCheck} }, []string{"Name=db replica"})},
+		{op: "ListTagsForResources", name: "no-such-healthcheck", status: http.StatusNotFound, code: "NoSuchHealthCheck",
+			errAs: new(*types.NoSuchHealthCheck), message: missingHC, call: listTagsOf(types.TagResourceTypeHealthcheck,
+				func(x *ids) []string { return []string{x.replicaCheck, missingHC} })},
+		{op: "ListTagsForResources", name: "no-such-zone", status: http.StatusNotFound, code: "NoSuchHostedZone",
+			errAs: new(*types.NoSuchHostedZone), message: missingID, call: listTagsOf(types.TagResourceTypeHostedzone,
+				func(x *ids) []string { return []string{missingID} })},
+		{op: "ListTagsForResources", name: "too-many", code: "InvalidInput", errAs: new(*types.InvalidInput),
+			message: "Member must have length less than or equal to 10", call: listTagsOf(types.TagResourceTypeHostedzone,
+				func(x *ids) []string { return slices.Repeat([]string{x.orgZone}, 11) })},
 	}
 }
