@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what globaldb's demo and tests need on Debian: the PostgreSQL 15
-# server binaries (postgres, initdb, pg_basebackup, pg_rewind). Idempotent;
-# uses sudo when not root.
+# server binaries (postgres, initdb, pg_basebackup, pg_rewind), and Chromium
+# for the drill report's headless screenshot test. Idempotent; uses sudo
+# when not root.
 set -euo pipefail
 
 have_pg() {
@@ -18,6 +19,9 @@ have_pg || pkgs+=(postgresql postgresql-contrib)
 [[ -x /usr/bin/aws ]] || pkgs+=(awscli)
 command -v psql >/dev/null || pkgs+=(postgresql-client)
 command -v dig >/dev/null || pkgs+=(dnsutils)
+# internal/drill screenshots its HTML report with any of these browsers.
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
+  command -v google-chrome >/dev/null || pkgs+=(chromium)
 [[ ${#pkgs[@]} -eq 0 ]] && exit 0
 
 SUDO=""

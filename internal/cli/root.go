@@ -26,7 +26,7 @@ func Root() *cobra.Command {
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(emulatorCmd(), demoCmd(), versionCmd())
 	root.AddCommand(faultCmd())
-	root.AddCommand(planCmd(), applyCmd(), destroyCmd(), iamPolicyCmd(), failoverCmd(), statusCmd(), verifyCmd())
+	root.AddCommand(planCmd(), applyCmd(), destroyCmd(), iamPolicyCmd(), failoverCmd(), statusCmd(), verifyCmd(), drillCmd())
 	return root
 }
 

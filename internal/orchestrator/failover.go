@@ -300,34 +300,24 @@ func preflight(ctx context.Context, c *Clients, t *topology.Topology, g *rdstype
 	// Lag: how much the target is behind (what a failover would lose, how
 	// long a switchover would wait).
 	if o.Resolver != nil {
-		st, err := Status(ctx, c, t, o.Resolver)
-		var lag *Replication
-		if err == nil {
-			for _, r := range st.Regions {
-				if r.Region == rep.To {
-					lag = r.Replication
-				}
-			}
-		}
+		lag, behind, why := targetLag(ctx, c, t, o.Resolver, rep.To)
 		switch {
-		case lag == nil || lag.LagSeconds == nil:
-			why := "unknown"
-			if lag != nil && lag.Error != "" {
-				why = lag.Error
-			} else if err != nil {
-				why = err.Error()
-			}
-			ok := o.Mode != ModeSwitchover
-			add("replication lag", ok, "cannot be measured (%s)%s", why, map[bool]string{true: "; a failover with data loss loses what had not replicated", false: ""}[ok])
+		case lag != nil:
+			ok := time.Duration(*lag*float64(time.Second)) <= o.MaxLag
+			add("replication lag", ok, "%s is %.3fs behind (limit %s; --force overrides)", rep.To, *lag, o.MaxLag)
 			if !ok {
 				fail("lag")
 			}
+		case behind != nil && *behind > 0:
+			add("replication lag", false, "%s is %d bytes of WAL behind and has replayed no transaction to date it by (--force overrides)", rep.To, *behind)
+			fail("lag")
+		case o.Mode == ModeSwitchover:
+			// A switchover waits until the target has caught up; unmeasured,
+			// that wait may never end. --force proceeds anyway.
+			add("replication lag", false, "cannot be measured (%s): a switchover to a target that does not catch up never ends; --force proceeds", why)
+			fail("lag")
 		default:
-			ok := time.Duration(*lag.LagSeconds*float64(time.Second)) <= o.MaxLag
-			add("replication lag", ok, "%s is %.3fs behind (limit %s; --force overrides)", rep.To, *lag.LagSeconds, o.MaxLag)
-			if !ok {
-				fail("lag")
-			}
+			add("replication lag", true, "cannot be measured (%s); a failover with data loss loses what had not replicated", why)
 		}
 	}
 	// The records and IAM associations the new writer needs are in place.
@@ -340,6 +330,49 @@ func preflight(ctx context.Context, c *Clients, t *topology.Topology, g *rdstype
 		}
 	}
 	return verdict
+}
+
+// targetLag reads region's replication lag from the databases (seconds,
+// and WAL bytes behind), trying for a few seconds: a secondary that just
+// rejoined may not answer yet. The reason is set when neither is known.
+func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolve.Resolver, region string) (*float64, *int64, string) {
+	why := "unknown"
+	var behind *int64
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		st, err := Status(ctx, c, t, res)
+		if err != nil {
+			why = err.Error()
+		} else {
+			for _, r := range st.Regions {
+				if r.Region != region || r.Replication == nil {
+					continue
+				}
+				// Seconds settle it; bytes alone only when nothing is
+				// behind. Some WAL behind and no replayed transaction to
+				// date it (a secondary that just rejoined) is asked again.
+				if r.Replication.LagSeconds != nil {
+					return r.Replication.LagSeconds, r.Replication.BytesBehind, ""
+				}
+				if b := r.Replication.BytesBehind; b != nil {
+					behind = b
+					if *b == 0 {
+						return aws.Float64(0), b, ""
+					}
+				}
+				if r.Replication.Error != "" {
+					why = r.Replication.Error
+				}
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, behind, why
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 func errOr(err error, c *rdstypes.DBCluster) string {

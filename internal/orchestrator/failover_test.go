@@ -68,29 +68,8 @@ func TestFailover(t *testing.T) {
 		}
 	}
 
-	t.Run("switchover there and back", func(t *testing.T) {
-		rep, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-2", false))
-		if err != nil {
-			t.Fatalf("%v\n%+v", err, rep)
-		}
-		if rep.From != "ap-southeast-1" || rep.To != "ap-southeast-2" || len(rep.Phases) < 3 {
-			t.Errorf("report %+v", rep)
-		}
-		expectWriter(t, "ap-southeast-2")
-		rep, err = Failover(ctx, c, top, opts(ModeSwitchover, "", false)) // default target: the other region
-		if err != nil {
-			t.Fatalf("%v\n%+v", err, rep)
-		}
-		expectWriter(t, "ap-southeast-1")
-	})
-
-	t.Run("the writer is not a target", func(t *testing.T) {
-		_, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-1", false))
-		if !errors.Is(err, ErrPreflight) {
-			t.Errorf("switchover to the writer: %v, want ErrPreflight", err)
-		}
-	})
-
+	// First, on a fresh stack: after a switchover and back, a cut of the
+	// link did not hold replication back in the emulator (a known gap).
 	t.Run("lagging target refused unless forced", func(t *testing.T) {
 		f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.LinkFault, From: "ap-southeast-1", To: "ap-southeast-2", Cut: true})
 		if err != nil {
@@ -107,22 +86,18 @@ func TestFailover(t *testing.T) {
 		if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS lagging (id int)`); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		var rep *FailoverReport
-		for {
+		// Two seconds of commits the target cannot receive: it is then
+		// more than the 1 s limit behind.
+		for end := time.Now().Add(2 * time.Second); time.Now().Before(end); {
 			if _, err := db.Exec(ctx, `INSERT INTO lagging VALUES (1)`); err != nil {
 				t.Fatal(err)
 			}
-			rep, err = Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-2", false))
-			if errors.Is(err, ErrPreflight) {
-				break
-			}
-			if err == nil {
-				t.Fatalf("switchover to a target cut off from the primary succeeded: %+v", rep)
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("never refused: %v", err)
-			}
+		}
+		fctx, fcancel := context.WithTimeout(ctx, time.Minute) // a switchover that started would never end
+		defer fcancel()
+		rep, err := Failover(fctx, c, top, opts(ModeSwitchover, "ap-southeast-2", false))
+		if !errors.Is(err, ErrPreflight) {
+			t.Fatalf("switchover to a target cut off from the primary: %v, want ErrPreflight (%+v)", err, rep)
 		}
 		var lagCheck string
 		for _, ch := range rep.Preflight {
@@ -135,11 +110,43 @@ func TestFailover(t *testing.T) {
 		}
 	})
 
+	t.Run("switchover there and back", func(t *testing.T) {
+		rep, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-2", false))
+		if err != nil {
+			t.Fatalf("%v\n%+v", err, rep)
+		}
+		if rep.From != "ap-southeast-1" || rep.To != "ap-southeast-2" || len(rep.Phases) < 3 {
+			t.Errorf("report %+v", rep)
+		}
+		expectWriter(t, "ap-southeast-2")
+		// Default target: the other region. The old primary has just
+		// rejoined: until it has caught up, pre-flight refuses.
+		deadline := time.Now().Add(45 * time.Second)
+		for {
+			rep, err = Failover(ctx, c, top, opts(ModeSwitchover, "", false))
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, ErrPreflight) || time.Now().After(deadline) {
+				t.Fatalf("%v\n%+v", err, rep)
+			}
+		}
+		expectWriter(t, "ap-southeast-1")
+	})
+
+	t.Run("the writer is not a target", func(t *testing.T) {
+		_, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-1", false))
+		if !errors.Is(err, ErrPreflight) {
+			t.Errorf("switchover to the writer: %v, want ErrPreflight", err)
+		}
+	})
+
 	t.Run("region outage: failover with data loss from the target's region", func(t *testing.T) {
 		f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.RegionOutage, Region: "ap-southeast-1"})
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { _ = e.Faults().Clear(context.Background(), f.ID) })
 		rep, err := Failover(ctx, c, top, opts(ModeFailover, "ap-southeast-2", false))
 		if err != nil {
 			t.Fatalf("%v\n%+v", err, rep)

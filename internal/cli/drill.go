@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/globaldb/globaldb/internal/drill"
+	"github.com/globaldb/globaldb/internal/orchestrator"
+	"github.com/globaldb/globaldb/internal/resolve"
+)
+
+func drillCmd() *cobra.Command {
+	f := &stackFlags{}
+	var scenario, reportDir, resolver string
+	var duration time.Duration
+	var scale float64
+	cmd := &cobra.Command{
+		Use:   "drill -f FILE --scenario NAME [--duration D] [--report DIR] [--output json]",
+		Short: "Rehearse a failure under a live client workload and judge it: RTO, RPO, lost and split-brain writes",
+		Long: `Runs a client workload through the writer DNS name (4 writers, 100 writes/s, each
+write recorded as acknowledged, failed or ambiguous) while the scenario's event happens,
+then reads the rows back from the writer and checks the history.
+
+Scenarios: ` + strings.Join(drill.Scenarios, ", ") + `.
+
+On the emulator the drill injects the fault through its admin API and plays the
+operator (it fails over once the Route 53 health checks call the primary region down,
+heals the fault and waits for the old primary to rejoin). On AWS no fault can be
+injected: only switchover and region-outage (run as a managed failover) are possible.
+docs/drills.md explains each scenario, its invariants and the report.
+
+Exit status 3 when an invariant fails.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := f.load()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := f.connect(ctx, t)
+			if err != nil {
+				return err
+			}
+			w, err := orchestrator.Observe(ctx, c, t)
+			if err != nil {
+				return err
+			}
+			var res resolve.Resolver = orchestrator.ResolverFor(w, t, resolver)
+			opts := drill.Options{Scenario: scenario, Duration: duration, Resolver: res, TimeScale: scale, Logger: logger(cmd)}
+			if inj := emulatorFaults(ctx, f.endpointURL); inj != nil {
+				opts.Faults = inj
+			}
+			r, err := drill.Run(ctx, c, t, opts)
+			if err != nil {
+				return fmt.Errorf("drill %s: %w", scenario, err)
+			}
+			if reportDir != "" {
+				path, err := writeReport(reportDir, r)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), "report:", path)
+			}
+			if f.output == "json" {
+				if err := writeJSON(cmd.OutOrStdout(), r); err != nil {
+					return err
+				}
+			} else {
+				writeDrillText(cmd, r)
+			}
+			if !r.Pass {
+				return &ExitError{ExitFailed, errors.New("an invariant failed")}
+			}
+			return nil
+		},
+	}
+	f.register(cmd, "text", "json")
+	fl := cmd.Flags()
+	fl.StringVar(&scenario, "scenario", "region-outage", "one of "+strings.Join(drill.Scenarios, ", "))
+	fl.DurationVar(&duration, "duration", 12*time.Second, "how long the workload runs (a quarter before the event)")
+	fl.StringVar(&reportDir, "report", "", "directory for the HTML report and the JSON result")
+	fl.StringVar(&resolver, "resolver", "", "DNS server for the stack's names, e.g. the emulator's 127.0.0.1:1053")
+	fl.Float64Var(&scale, "time-scale", 1, "the emulator's --time-scale (health-check intervals and the RTO floor scale with it)")
+	return cmd
+}
+
+// emulatorFaults returns the emulator's fault API when the endpoint is a
+// globaldb emulator, nil otherwise (AWS).
+func emulatorFaults(ctx context.Context, endpoint string) drill.Injector {
+	ff := &faultFlags{endpoint: endpoint, output: "text"}
+	cl, err := ff.client(ctx)
+	if err != nil {
+		return nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := cl.List(lctx); err != nil {
+		return nil
+	}
+	return cl
+}
+
+func writeReport(dir string, r *drill.Result) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	base := filepath.Join(dir, fmt.Sprintf("drill-%s-%s", r.Scenario, r.Started.UTC().Format("20060102T150405Z")))
+	fh, err := os.Create(base + ".html")
+	if err != nil {
+		return "", err
+	}
+	if err := drill.WriteHTML(fh, r); err != nil {
+		fh.Close()
+		return "", err
+	}
+	if err := fh.Close(); err != nil {
+		return "", err
+	}
+	fj, err := os.Create(base + ".json")
+	if err != nil {
+		return "", err
+	}
+	defer fj.Close()
+	return base + ".html", writeJSON(fj, r)
+}
+
+func writeDrillText(cmd *cobra.Command, r *drill.Result) {
+	out := cmd.OutOrStdout()
+	verdict := "PASS"
+	if !r.Pass {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(out, "drill %s on stack %s (%s): %s\n\n", r.Scenario, r.Stack, r.Target, verdict)
+	opt := func(p *float64) string {
+		if p == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%.2fs", *p)
+	}
+	fmt.Fprintf(out, "  RTO (longest write outage)   %.2fs\n", r.RTOSeconds)
+	fmt.Fprintf(out, "  RPO (span of lost writes)    %.3fs\n", r.RPOSeconds)
+	fmt.Fprintf(out, "  writes: %d acknowledged, %d failed, %d ambiguous, %d lost, %d split-brain, %d duplicates\n",
+		r.AcknowledgedWrites, r.FailedWrites, r.AmbiguousWrites, r.LostWrites, r.SplitBrainWrites, r.DuplicateWrites)
+	fmt.Fprintf(out, "  detection %s, DNS flip %s, promotion %s, floor %s, max replication lag %.2fs\n\n",
+		opt(r.DetectionSeconds), opt(r.DNSFlipSeconds), opt(r.PromotionSeconds), opt(r.FloorSeconds), r.MaxReplicationLagSeconds)
+	for _, p := range r.Phases {
+		fmt.Fprintf(out, "  %7.2fs  %-11s %s\n", p.At, p.Name, p.Detail)
+	}
+	fmt.Fprintln(out)
+	for _, inv := range r.Invariants {
+		mark := "✔"
+		if !inv.Pass {
+			mark = "✘"
+		}
+		fmt.Fprintf(out, "  %s %s: %s\n", mark, inv.Name, inv.Detail)
+	}
+}
