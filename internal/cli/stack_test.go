@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -70,6 +71,7 @@ type run struct {
 // start runs the binary with the emulator's endpoint and root keys.
 func command(t *testing.T, endpoint string, args ...string) *exec.Cmd {
 	cmd := exec.Command(globaldbBinary(t), args...)
+	cmd.WaitDelay = time.Second
 	none := filepath.Join(t.TempDir(), "none")
 	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_REGION=ap-southeast-1", "AWS_CONFIG_FILE="+none, "AWS_SHARED_CREDENTIALS_FILE="+none, "AWS_EC2_METADATA_DISABLED=true")
@@ -81,7 +83,13 @@ func runCLI(t *testing.T, endpoint string, args ...string) run {
 	cmd := command(t, endpoint, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// No command of these tests takes minutes: one that does is stuck.
+	timer := time.AfterFunc(3*time.Minute, func() { _ = cmd.Process.Signal(syscall.SIGQUIT) })
+	err := cmd.Wait()
+	timer.Stop()
 	r := run{stdout: out.String(), stderr: errb.String()}
 	var ee *exec.ExitError
 	switch {
@@ -181,5 +189,45 @@ func TestStackCommands_badInput(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, ExitFailure, tc.want)
 			}
 		})
+	}
+}
+
+func TestDrillCommand(t *testing.T) {
+	e := emulatortest.StartScaled(t, 0.05)
+	ep := e.Endpoint()
+	file := seedFile(t)
+	if r := runCLI(t, ep, "apply", "--auto-approve", "-f", file, "--poll-interval", "100ms"); r.code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	dir := t.TempDir()
+	r := runCLI(t, ep, "drill", "-f", file, "--scenario", "switchover", "--duration", "5s", "--report", dir,
+		"--resolver", e.DNSAddr(), "--time-scale", "0.05", "--output", "json")
+	if r.code != ExitOK {
+		t.Fatalf("drill: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("drill --output json: %v\n%s", err, r.stdout)
+	}
+	if res["scenario"] != "switchover" || res["target"] != "emulator" || res["pass"] != true || res["lost_writes"] != float64(0) {
+		t.Errorf("drill result %v", res)
+	}
+	html, _ := filepath.Glob(filepath.Join(dir, "drill-switchover-*.html"))
+	js, _ := filepath.Glob(filepath.Join(dir, "drill-switchover-*.json"))
+	if len(html) != 1 || len(js) != 1 {
+		t.Fatalf("report files: %v %v", html, js)
+	}
+	b, _ := os.ReadFile(html[0])
+	if !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("PASS")) {
+		t.Errorf("report %s lacks the timeline or the verdict", html[0])
+	}
+	// The failover command moves the writer and reports in JSON.
+	r = runCLI(t, ep, "failover", "-f", file, "--mode", "switchover", "--to", "ap-southeast-2", "--resolver", e.DNSAddr(), "--output", "json", "--poll-interval", "100ms")
+	if r.code != ExitOK || !strings.Contains(r.stdout, `"to": "ap-southeast-2"`) {
+		t.Fatalf("failover: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, ep, "failover", "-f", file, "--mode", "switchover", "--to", "ap-southeast-2", "--resolver", e.DNSAddr())
+	if r.code != ExitFailed || !strings.Contains(r.stdout, "already holds the writer") {
+		t.Errorf("failover to the writer: exit %d, want %d\n%s%s", r.code, ExitFailed, r.stdout, r.stderr)
 	}
 }
