@@ -283,7 +283,11 @@ func iamPolicyCmd() *cobra.Command {
 		Long: `Prints the identity policy that lets a user or role run plan, apply, status, verify,
 failover and destroy on this topology and nothing more: reads on every resource (RDS and
 Route 53 describe and list calls are not resource-scoped), changes only on the stack's
-own resources by name. The account ID comes from --account, or from STS.`,
+own resources by name. The account ID comes from --account, or from STS.
+
+The document is larger than the 2,048 characters IAM allows for a user's inline
+policies: create it as a customer managed policy (aws iam create-policy) and attach
+it to the operator's user, group or role, or put it inline on a role (10,240).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := f.load()

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	sdkiam "github.com/aws/aws-sdk-go-v2/service/iam"
+
 	"github.com/globaldb/globaldb/internal/emulator/authz"
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
@@ -89,25 +91,30 @@ func (e *Emulator) principal(accessKeyID string) (iam.Principal, error) {
 }
 
 // authorize decides a call of a non-root principal when --enforce-iam is
-// on: every resource the call touches must be allowed by the caller's
-// identity policies (and its session's policies), explicit deny winning,
-// and so must iam:PassRole on any role the call passes (authz.PassRoles).
-// Without the flag every authenticated principal may do everything.
+// on: every target the call has (authz.Targets: its own action, iam:PassRole
+// on any role it passes, the tagging action of a create with tags) must be
+// allowed on every resource by the caller's identity policies (and its
+// session's policies), explicit deny winning. Calls that need no
+// permission (authz.NeedsNoPermission) pass. Without the flag every
+// authenticated principal may do everything.
 func (e *Emulator) authorize(ctx context.Context, service, op, region string, params map[string]any) error {
 	if !e.cfg.EnforceIAM {
 		return nil
 	}
 	p, ok := iam.CallerFrom(ctx)
-	if !ok || p.IsRoot || (service == "sts" && op == "GetCallerIdentity") {
+	if !ok || p.IsRoot {
 		return nil
 	}
 	call := authz.Call{Service: service, Operation: op, Params: params, Region: region, Account: e.cfg.AccountID, Principal: p.ARN}
-	// The call's own action first, then iam:PassRole on every role it
-	// hands to the service, as AWS checks both.
-	targets := append([]authz.Target{authz.Resolve(call)}, authz.PassRoles(call)...)
+	if authz.NeedsNoPermission(call) {
+		return nil
+	}
+	if service == "iam" {
+		call.RolePath = e.rolePath(ctx, params)
+	}
 	policies := e.iam.IdentityPolicies(p.ARN)
 	session := e.sts.SessionPolicies(accessKeyFrom(ctx))
-	for _, t := range targets {
+	for _, t := range authz.Targets(call) {
 		svc, _, _ := strings.Cut(t.Action, ":")
 		for _, res := range t.Resources {
 			req := iampolicy.Request{Principal: p.ARN, Action: t.Action, Resource: res, Context: e.withResourceTags(svc, res, t.Context)}
@@ -125,6 +132,21 @@ func (e *Emulator) authorize(ctx context.Context, service, op, region string, pa
 		}
 	}
 	return nil
+}
+
+// rolePath returns the path of the existing role an IAM call names by
+// RoleName, or "" (none named, or no such role): the role's ARN, which
+// policies match, includes it.
+func (e *Emulator) rolePath(ctx context.Context, params map[string]any) string {
+	name, _ := params["RoleName"].(string)
+	if name == "" {
+		return ""
+	}
+	out, err := e.iam.GetRole(ctx, "", &sdkiam.GetRoleInput{RoleName: &name})
+	if err != nil || out.Role == nil || out.Role.Path == nil {
+		return ""
+	}
+	return *out.Role.Path
 }
 
 // withResourceTags adds aws:ResourceTag/<key> for the existing tags of an

@@ -207,6 +207,19 @@ func (d *destroyer) planRegionDelete(region string, after []string) {
 func (x *exec) detach(ctx context.Context, s *Step, region, clusterArn string) error {
 	cl := x.c.RDS(region)
 	g := x.n.GlobalCluster()
+	id := clusterArn[strings.LastIndexByte(clusterArn, ':')+1:]
+	// An interrupted apply may have left the cluster creating: AWS
+	// detaches only an available cluster.
+	if err := x.waitFor(ctx, s, "cluster "+id+" available before detaching", func(ctx context.Context) (bool, string, error) {
+		c, err := describeCluster(ctx, cl, id)
+		if err != nil || c == nil {
+			return c == nil && err == nil, "absent", err
+		}
+		st := aws.ToString(c.Status)
+		return st == "available" || st == "deleting", st, nil
+	}); err != nil {
+		return err
+	}
 	_, err := cl.RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{GlobalClusterIdentifier: aws.String(g), DbClusterIdentifier: aws.String(clusterArn)})
 	if err != nil && !isNotFound(err) {
 		// An interrupted run may have detached it already.
@@ -215,7 +228,6 @@ func (x *exec) detach(ctx context.Context, s *Step, region, clusterArn string) e
 			return err
 		}
 	}
-	id := clusterArn[strings.LastIndexByte(clusterArn, ':')+1:]
 	return x.waitFor(ctx, s, fmt.Sprintf("cluster %s detached and available", id), func(ctx context.Context) (bool, string, error) {
 		cur, err := describeGlobal(ctx, cl, g)
 		if err != nil {

@@ -7,10 +7,12 @@ import (
 )
 
 // PolicyFor returns the least-privilege identity policy for the operator
-// who runs globaldb (plan, apply, status, verify, failover, destroy) on t
-// in account. Reads are allowed on every resource, as RDS and Route 53
-// list and describe calls with filters are; every change is scoped to the
-// stack's own resources by name.
+// who runs globaldb (plan, apply, status, verify, failover, destroy,
+// orphans) on t in account. Reads are allowed on every resource, as RDS,
+// Route 53 and IAM list and describe calls with filters are; every
+// change is scoped to the stack's own resources by name. Each statement
+// is needed by some command on the seed topology (TestLeastPrivilege
+// removes them one by one). sts:GetCallerIdentity needs no permission.
 func PolicyFor(t *topology.Topology, account string) PolicyDocument { return policyFor(t, account) }
 
 func policyFor(t *topology.Topology, account string) PolicyDocument {
@@ -19,6 +21,7 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 	clusters := fmt.Sprintf("arn:aws:rds:*:%s:cluster:%s-*", account, t.Name)
 	instances := fmt.Sprintf("arn:aws:rds:*:%s:db:%s-*", account, t.Name)
 	subnets := fmt.Sprintf("arn:aws:rds:*:%s:subgrp:%s-*", account, t.Name)
+	// A role's ARN includes its path: the stack's roles live under theirs.
 	roles := fmt.Sprintf("arn:aws:iam::%s:role%s*", account, n.RolePath())
 	usesSubnets := false
 	for _, r := range t.Regions {
@@ -26,11 +29,11 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 	}
 	doc := PolicyDocument{Version: "2012-10-17"}
 	add := func(s Statement) { s.Effect = "Allow"; doc.Statement = append(doc.Statement, s) }
-	readActions := []string{"rds:DescribeGlobalClusters", "rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:ListTagsForResource"}
-	if usesSubnets {
-		readActions = append(readActions, "rds:DescribeDBSubnetGroups")
-	}
-	add(Statement{Sid: "RDSRead", Action: readActions, Resource: []string{"*"}})
+	// Orphans looks for a leftover subnet group in every region, whether
+	// or not the topology makes one, and reads its tags.
+	add(Statement{Sid: "RDSRead", Action: []string{
+		"rds:DescribeGlobalClusters", "rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups", "rds:ListTagsForResource",
+	}, Resource: []string{"*"}})
 	add(Statement{Sid: "RDSGlobalCluster", Action: []string{
 		"rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:DeleteGlobalCluster", "rds:RemoveFromGlobalCluster",
 		"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster",
@@ -39,12 +42,13 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 	if usesSubnets {
 		clusterRes = append(clusterRes, subnets)
 	}
-	add(Statement{Sid: "RDSClusters", Action: []string{
-		"rds:CreateDBCluster", "rds:ModifyDBCluster", "rds:DeleteDBCluster", "rds:FailoverDBCluster",
-	}, Resource: clusterRes})
+	add(Statement{Sid: "RDSClusters", Action: []string{"rds:CreateDBCluster", "rds:ModifyDBCluster", "rds:DeleteDBCluster"}, Resource: clusterRes})
 	add(Statement{Sid: "RDSInstances", Action: []string{
 		"rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:DeleteDBInstance",
 	}, Resource: []string{instances, clusters}})
+	// Every create passes the stack's tags, which RDS authorizes as
+	// rds:AddTagsToResource on the new resource; apply also tags existing
+	// resources that lack them.
 	tagRes := []string{global, clusters, instances}
 	if usesSubnets {
 		tagRes = append(tagRes, subnets)
@@ -57,11 +61,15 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 		add(Statement{Sid: "PassMonitoringRole", Action: []string{"iam:PassRole"},
 			Resource: []string{fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, n.RolePath(), t.IAM.MonitoringRole.Name)}})
 	}
+	// Observe and Orphans find the stack's health checks and zones by
+	// listing, with or without a dns section.
+	r53Read := []string{"route53:ListHostedZones", "route53:ListHealthChecks"}
+	if t.DNS != nil {
+		r53Read = append(r53Read, "route53:ListHostedZonesByName", "route53:GetHostedZone", "route53:ListResourceRecordSets",
+			"route53:GetChange", "route53:GetHealthCheckStatus", "route53:ListTagsForResource")
+	}
+	add(Statement{Sid: "Route53Read", Action: r53Read, Resource: []string{"*"}})
 	if d := t.DNS; d != nil {
-		add(Statement{Sid: "Route53Read", Action: []string{
-			"route53:ListHostedZonesByName", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:GetChange",
-			"route53:ListHealthChecks", "route53:GetHealthCheck", "route53:GetHealthCheckStatus", "route53:ListTagsForResource",
-		}, Resource: []string{"*"}})
 		zone := "arn:aws:route53:::hostedzone/*"
 		if d.HostedZone.ID != "" {
 			zone = "arn:aws:route53:::hostedzone/" + zoneID(d.HostedZone.ID)
@@ -76,8 +84,10 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 			}, Resource: []string{"arn:aws:route53:::healthcheck/*"}})
 		}
 	}
+	// Observe and Orphans list the roles under the stack's path even when
+	// the topology declares none (a role left by an earlier version).
+	add(Statement{Sid: "IAMListStackRoles", Action: []string{"iam:ListRoles"}, Resource: []string{"*"}})
 	if len(declaredRoles(t)) > 0 {
-		add(Statement{Sid: "IAMListStackRoles", Action: []string{"iam:ListRoles"}, Resource: []string{"*"}})
 		add(Statement{Sid: "IAMStackRoles", Action: []string{
 			"iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:TagRole", "iam:UpdateAssumeRolePolicy",
 			"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",

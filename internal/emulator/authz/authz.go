@@ -26,6 +26,30 @@ type Call struct {
 	Region    string
 	Account   string
 	Principal string // caller ARN (aws:PrincipalArn)
+	// RolePath is the path of the existing role the call names by
+	// RoleName ("" when it has none or does not exist): a role's ARN
+	// includes its path (arn:aws:iam::ACCT:role/PATH/NAME), which the
+	// request does not carry. The caller looks it up in the IAM model.
+	RolePath string
+}
+
+// Targets returns everything c must be allowed: its own action
+// (Resolve) first, then the further actions AWS authorizes for some
+// calls: iam:PassRole on every role the call hands to a service
+// (PassRoles), and the tagging action of a create with tags (CreateTags).
+func Targets(c Call) []Target {
+	out := []Target{Resolve(c)}
+	out = append(out, PassRoles(c)...)
+	return append(out, CreateTags(c)...)
+}
+
+// NeedsNoPermission reports whether any authenticated principal may make
+// c whatever its policies say: sts:GetCallerIdentity, which "No
+// permissions are required to perform" even under an explicit deny (STS
+// API Reference, GetCallerIdentity), as the same information is in every
+// AccessDenied message.
+func NeedsNoPermission(c Call) bool {
+	return c.Service == "sts" && c.Operation == "GetCallerIdentity"
 }
 
 // Resolve returns the authorization target of c.
@@ -137,6 +161,39 @@ func PassRoles(c Call) []Target {
 	}}
 }
 
+// CreateTags returns the tagging target of a call that creates a
+// resource with tags: AWS authorizes the tags as a second action on the
+// new resource, with the request's tags as aws:RequestTag and
+// aws:TagKeys. RDS checks rds:AddTagsToResource for the creates it serves
+// ("Grant permission to tag Amazon RDS resources during creation", RDS
+// User Guide); IAM checks iam:TagRole for CreateRole ("Tagging IAM
+// roles", IAM User Guide). Calls without tags need neither.
+func CreateTags(c Call) []Target {
+	if tags, _ := c.Params["Tags"].([]any); len(tags) == 0 {
+		return nil
+	}
+	var action, res string
+	switch {
+	case c.Service == "rds" && (c.Operation == "CreateDBCluster" || c.Operation == "CreateDBInstance" ||
+		c.Operation == "CreateGlobalCluster" || c.Operation == "CreateDBSubnetGroup"):
+		// The created resource is the first the call's own target names.
+		action, res = "rds:AddTagsToResource", rdsResources(c)[0]
+	case c.Service == "iam" && c.Operation == "CreateRole":
+		action, res = "iam:TagRole", iamResources(c)[0]
+	default:
+		return nil
+	}
+	t := Target{Action: action, Resources: []string{res}, Context: map[string][]string{
+		"aws:principalarn":    {c.Principal},
+		"aws:requestedregion": {c.Region},
+	}}
+	if c.Service == "iam" {
+		t.Context["aws:requestedregion"] = []string{"us-east-1"}
+	}
+	addRequestTags(t.Context, c.Params)
+	return []Target{t}
+}
+
 func route53Resources(c Call) []string {
 	id := func(k, kind string) string {
 		v := str(c.Params, k)
@@ -178,8 +235,15 @@ func route53Resources(c Call) []string {
 func iamResources(c Call) []string {
 	p := c.Params
 	user := fmt.Sprintf("arn:aws:iam::%s:user/%s", c.Account, orStar(str(p, "UserName")))
-	role := fmt.Sprintf("arn:aws:iam::%s:role/%s", c.Account, orStar(str(p, "RoleName")))
 	op := c.Operation
+	path := c.RolePath
+	if op == "CreateRole" {
+		path = str(p, "Path")
+	}
+	if path == "" {
+		path = "/"
+	}
+	role := fmt.Sprintf("arn:aws:iam::%s:role%s%s", c.Account, path, orStar(str(p, "RoleName")))
 	switch {
 	case strings.Contains(op, "Role") || op == "UpdateAssumeRolePolicy":
 		if op == "CreateServiceLinkedRole" {

@@ -89,3 +89,94 @@ func TestResolve(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthz_RolePath: a role's ARN includes its path, from the request
+// for CreateRole and from the existing role (Call.RolePath) otherwise.
+func TestAuthz_RolePath(t *testing.T) {
+	const acct, region = "123456789012", "ap-southeast-1"
+	cases := []struct {
+		name      string
+		call      Call
+		action    string
+		resources []string
+	}{
+		{"existing role under a path", Call{Service: "iam", Operation: "PutRolePolicy", Params: map[string]any{"RoleName": "mon"}, RolePath: "/globaldb/seed/"},
+			"iam:PutRolePolicy", []string{"arn:aws:iam::123456789012:role/globaldb/seed/mon"}},
+		{"create role under a path", Call{Service: "iam", Operation: "CreateRole", Params: map[string]any{"RoleName": "mon", "Path": "/globaldb/seed/"}},
+			"iam:CreateRole", []string{"arn:aws:iam::123456789012:role/globaldb/seed/mon"}},
+		{"create role without a path", Call{Service: "iam", Operation: "CreateRole", Params: map[string]any{"RoleName": "mon"}, RolePath: "/ignored/"},
+			"iam:CreateRole", []string{"arn:aws:iam::123456789012:role/mon"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.call.Account, tc.call.Region, tc.call.Principal = acct, region, "arn:aws:iam::123456789012:user/alice"
+			got := Resolve(tc.call)
+			if got.Action != tc.action || !reflect.DeepEqual(got.Resources, tc.resources) {
+				t.Errorf("Resolve = %s %v, want %s %v", got.Action, got.Resources, tc.action, tc.resources)
+			}
+		})
+	}
+}
+
+// TestAuthz_CreateTags: a create with tags also needs the tagging action
+// on the new resource, with the request's tags in its context.
+func TestAuthz_CreateTags(t *testing.T) {
+	const acct, region = "123456789012", "ap-southeast-1"
+	tags := []any{map[string]any{"Key": "env", "Value": "prod"}}
+	cases := []struct {
+		name     string
+		call     Call
+		action   string // of the tagging target; "" for none
+		resource string
+	}{
+		{"cluster with tags", Call{Service: "rds", Operation: "CreateDBCluster", Params: map[string]any{"DBClusterIdentifier": "App", "GlobalClusterIdentifier": "g", "Tags": tags}},
+			"rds:AddTagsToResource", "arn:aws:rds:ap-southeast-1:123456789012:cluster:app"},
+		{"instance with tags", Call{Service: "rds", Operation: "CreateDBInstance", Params: map[string]any{"DBInstanceIdentifier": "i1", "DBClusterIdentifier": "c", "Tags": tags}},
+			"rds:AddTagsToResource", "arn:aws:rds:ap-southeast-1:123456789012:db:i1"},
+		{"global cluster with tags", Call{Service: "rds", Operation: "CreateGlobalCluster", Params: map[string]any{"GlobalClusterIdentifier": "g", "Tags": tags}},
+			"rds:AddTagsToResource", "arn:aws:rds::123456789012:global-cluster:g"},
+		{"subnet group with tags", Call{Service: "rds", Operation: "CreateDBSubnetGroup", Params: map[string]any{"DBSubnetGroupName": "sg", "Tags": tags}},
+			"rds:AddTagsToResource", "arn:aws:rds:ap-southeast-1:123456789012:subgrp:sg"},
+		{"role with tags", Call{Service: "iam", Operation: "CreateRole", Params: map[string]any{"RoleName": "mon", "Path": "/globaldb/seed/", "Tags": tags}},
+			"iam:TagRole", "arn:aws:iam::123456789012:role/globaldb/seed/mon"},
+		{"cluster without tags", Call{Service: "rds", Operation: "CreateDBCluster", Params: map[string]any{"DBClusterIdentifier": "app"}}, "", ""},
+		{"empty tag list", Call{Service: "iam", Operation: "CreateRole", Params: map[string]any{"RoleName": "mon", "Tags": []any{}}}, "", ""},
+		{"modify with tags", Call{Service: "rds", Operation: "ModifyDBCluster", Params: map[string]any{"DBClusterIdentifier": "app", "Tags": tags}}, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.call.Account, tc.call.Region, tc.call.Principal = acct, region, "arn:aws:iam::123456789012:user/alice"
+			got := CreateTags(tc.call)
+			if tc.action == "" {
+				if got != nil {
+					t.Errorf("CreateTags = %+v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Action != tc.action || !reflect.DeepEqual(got[0].Resources, []string{tc.resource}) ||
+				!reflect.DeepEqual(got[0].Context["aws:requesttag/env"], []string{"prod"}) {
+				t.Errorf("CreateTags = %+v, want %s on %s with the request's tags", got, tc.action, tc.resource)
+			}
+			all := Targets(tc.call)
+			if len(all) != 2 || all[0].Action != Resolve(tc.call).Action || all[1].Action != tc.action {
+				t.Errorf("Targets = %+v, want the call's own action, then %s", all, tc.action)
+			}
+		})
+	}
+}
+
+// TestAuthz_NeedsNoPermission: only sts:GetCallerIdentity.
+func TestAuthz_NeedsNoPermission(t *testing.T) {
+	for _, tc := range []struct {
+		call Call
+		want bool
+	}{
+		{Call{Service: "sts", Operation: "GetCallerIdentity"}, true},
+		{Call{Service: "sts", Operation: "AssumeRole"}, false},
+		{Call{Service: "iam", Operation: "GetUser"}, false},
+	} {
+		if got := NeedsNoPermission(tc.call); got != tc.want {
+			t.Errorf("NeedsNoPermission(%s:%s) = %v, want %v", tc.call.Service, tc.call.Operation, got, tc.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -199,9 +200,9 @@ func TestIAM_Enforcement(t *testing.T) {
 		{"StringNotEquals deny inside regions passes", doc(stmt("Allow", rdsAll, anyRes), stmt("Deny", `"Action":"*"`, anyRes, `"Condition":{"StringNotEquals":{"aws:RequestedRegion":["ap-southeast-1","ap-southeast-2"]}}`)), descClusters("ap-southeast-2"), true},
 		{"ArnLike aws:PrincipalArn", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::000000000000:user/case-*"}}`)), descClusters("ap-southeast-1"), true},
 		{"ArnEquals aws:PrincipalArn other", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::000000000000:user/bob"}}`)), descClusters("ap-southeast-1"), false},
-		{"aws:RequestTag required", doc(stmt("Allow", `"Action":"rds:CreateGlobalCluster"`, anyRes, `"Condition":{"StringEquals":{"aws:RequestTag/team":"v"}}`)), createGlobal("g-d", "team"), true},
+		{"aws:RequestTag required", doc(stmt("Allow", `"Action":["rds:CreateGlobalCluster","rds:AddTagsToResource"]`, anyRes, `"Condition":{"StringEquals":{"aws:RequestTag/team":"v"}}`)), createGlobal("g-d", "team"), true},
 		{"aws:RequestTag missing", doc(stmt("Allow", `"Action":"rds:CreateGlobalCluster"`, anyRes, `"Condition":{"StringEquals":{"aws:RequestTag/team":"v"}}`)), createGlobal("g-e", ""), false},
-		{"ForAnyValue aws:TagKeys", doc(stmt("Allow", `"Action":"rds:CreateGlobalCluster"`, anyRes, `"Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["team","env"]}}`)), createGlobal("g-f", "env"), true},
+		{"ForAnyValue aws:TagKeys", doc(stmt("Allow", `"Action":["rds:CreateGlobalCluster","rds:AddTagsToResource"]`, anyRes, `"Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["team","env"]}}`)), createGlobal("g-f", "env"), true},
 		{"ForAllValues aws:TagKeys rejects other keys", doc(stmt("Allow", `"Action":"rds:CreateGlobalCluster"`, anyRes, `"Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}`)), createGlobal("g-g", "owner"), false},
 		{"StringEqualsIfExists without the key", doc(stmt("Allow", `"Action":"rds:CreateGlobalCluster"`, anyRes, `"Condition":{"StringEqualsIfExists":{"aws:RequestTag/team":"v"}}`)), createGlobal("g-h", ""), true},
 		{"Bool aws:SecureTransport absent fails", doc(stmt("Allow", rdsDescribe, anyRes, `"Condition":{"Bool":{"aws:SecureTransport":"true"}}`)), descClusters("ap-southeast-1"), false},
@@ -290,6 +291,126 @@ func TestIAM_PassRole(t *testing.T) {
 				var api smithy.APIError
 				if !errors.As(err, &api) || !strings.HasSuffix(api.ErrorCode(), "NotFound") && !strings.HasSuffix(api.ErrorCode(), "NotFoundFault") {
 					t.Errorf("allowed call: err %v, want the NotFound of a missing cluster or instance", err)
+				}
+				return
+			}
+			if want := "is not authorized to perform: " + tc.denied + " on resource:"; !strings.Contains(err.Error(), want) {
+				t.Errorf("AccessDenied %q does not contain %q", err, want)
+			}
+		})
+	}
+}
+
+// TestIAM_TagsPathsAndWhoami: under --enforce-iam, a create with tags
+// also needs the tagging action on the new resource (rds:AddTagsToResource,
+// iam:TagRole), a role's ARN includes its path (the request's Path for
+// CreateRole, the stored one for an existing role), and GetCallerIdentity
+// needs no permission even when denied, as on AWS. Allowed calls either
+// succeed or fail after authorization with a NotFound error.
+func TestIAM_TagsPathsAndWhoami(t *testing.T) {
+	e := emulatortest.StartWith(t, emulatorConfig(true))
+	ctx := context.Background()
+	const (
+		trust  = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+		anyRes = `"Resource":"*"`
+	)
+	if _, err := iamClient(e, root).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("pathed"), Path: aws.String("/team/app/"),
+		AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	rdsTags := []rdstypes.Tag{{Key: aws.String("team"), Value: aws.String("db")}}
+	createGlobal := func(id string, tagged bool) func(context.Context, creds) error {
+		return func(ctx context.Context, c creds) error {
+			in := &rds.CreateGlobalClusterInput{GlobalClusterIdentifier: &id, Engine: aws.String("aurora-postgresql")}
+			if tagged {
+				in.Tags = rdsTags
+			}
+			_, err := rdsAs(e, c, "ap-southeast-1").CreateGlobalCluster(ctx, in)
+			return err
+		}
+	}
+	createSubnetGroup := func(ctx context.Context, c creds) error {
+		_, err := rdsAs(e, c, "ap-southeast-1").CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: aws.String("tagged-sg"),
+			DBSubnetGroupDescription: aws.String("d"), SubnetIds: []string{"subnet-1", "subnet-2"}, Tags: rdsTags})
+		return err
+	}
+	createCluster := func(ctx context.Context, c creds) error {
+		_, err := rdsAs(e, c, "ap-southeast-1").CreateDBCluster(ctx, &rds.CreateDBClusterInput{DBClusterIdentifier: aws.String("tagged-cluster"),
+			Engine: aws.String("aurora-postgresql"), MasterUsername: aws.String("postgres"), MasterUserPassword: aws.String("secret-pw-1"), Tags: rdsTags})
+		return err
+	}
+	createInstance := func(ctx context.Context, c creds) error {
+		_, err := rdsAs(e, c, "ap-southeast-1").CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("tagged-1"),
+			DBClusterIdentifier: aws.String("nope"), DBInstanceClass: aws.String("db.r6g.large"), Engine: aws.String("aurora-postgresql"), Tags: rdsTags})
+		return err
+	}
+	createRole := func(name, path string, tagged bool) func(context.Context, creds) error {
+		return func(ctx context.Context, c creds) error {
+			in := &iam.CreateRoleInput{RoleName: &name, AssumeRolePolicyDocument: aws.String(trust)}
+			if path != "" {
+				in.Path = &path
+			}
+			if tagged {
+				in.Tags = []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("db")}}
+			}
+			_, err := iamClient(e, c).CreateRole(ctx, in)
+			return err
+		}
+	}
+	getRole := func(name string) func(context.Context, creds) error {
+		return func(ctx context.Context, c creds) error {
+			_, err := iamClient(e, c).GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
+			return err
+		}
+	}
+	whoami := func(ctx context.Context, c creds) error {
+		_, err := stsClient(e, c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		return err
+	}
+	actions := func(a ...string) string { return `"Action":["` + strings.Join(a, `","`) + `"]` }
+	res := func(r string) string { return `"Resource":"` + r + `"` }
+	cases := []struct {
+		name   string
+		policy string
+		call   func(context.Context, creds) error
+		denied string // the action AccessDenied names; "" when allowed
+	}{
+		{"create global cluster without tags", doc(stmt("Allow", actions("rds:CreateGlobalCluster"), anyRes)), createGlobal("t-1", false), ""},
+		{"create global cluster with tags needs AddTagsToResource", doc(stmt("Allow", actions("rds:CreateGlobalCluster"), anyRes)), createGlobal("t-2", true), "rds:AddTagsToResource"},
+		{"AddTagsToResource on the new global cluster", doc(stmt("Allow", actions("rds:CreateGlobalCluster", "rds:AddTagsToResource"), res("arn:aws:rds::000000000000:global-cluster:t-*"))),
+			createGlobal("t-3", true), ""},
+		{"AddTagsToResource on other resources", doc(stmt("Allow", actions("rds:CreateGlobalCluster"), anyRes), stmt("Allow", actions("rds:AddTagsToResource"), res("arn:aws:rds:*:000000000000:cluster:*"))),
+			createGlobal("t-4", true), "rds:AddTagsToResource"},
+		{"AddTagsToResource sees the request's tags", doc(stmt("Allow", actions("rds:CreateGlobalCluster"), anyRes),
+			stmt("Allow", actions("rds:AddTagsToResource"), anyRes, `"Condition":{"StringEquals":{"aws:RequestTag/team":"db"}}`)), createGlobal("t-5", true), ""},
+		{"AddTagsToResource with other request tags", doc(stmt("Allow", actions("rds:CreateGlobalCluster"), anyRes),
+			stmt("Allow", actions("rds:AddTagsToResource"), anyRes, `"Condition":{"StringEquals":{"aws:RequestTag/team":"web"}}`)), createGlobal("t-6", true), "rds:AddTagsToResource"},
+		{"create subnet group with tags needs AddTagsToResource", doc(stmt("Allow", actions("rds:CreateDBSubnetGroup"), anyRes)), createSubnetGroup, "rds:AddTagsToResource"},
+		{"create cluster with tags needs AddTagsToResource", doc(stmt("Allow", actions("rds:CreateDBCluster"), anyRes)), createCluster, "rds:AddTagsToResource"},
+		{"create instance with tags needs AddTagsToResource", doc(stmt("Allow", actions("rds:CreateDBInstance"), anyRes)), createInstance, "rds:AddTagsToResource"},
+		{"create instance with tags and AddTagsToResource", doc(stmt("Allow", actions("rds:CreateDBInstance", "rds:AddTagsToResource"), anyRes)), createInstance, ""},
+		{"create role matched with the request's path", doc(stmt("Allow", actions("iam:CreateRole"), res("arn:aws:iam::000000000000:role/team/*"))), createRole("r-1", "/team/app/", false), ""},
+		{"create role not matched without its path", doc(stmt("Allow", actions("iam:CreateRole"), res("arn:aws:iam::000000000000:role/r-2"))), createRole("r-2", "/team/app/", false), "iam:CreateRole"},
+		{"create role outside the allowed path", doc(stmt("Allow", actions("iam:CreateRole"), res("arn:aws:iam::000000000000:role/team/*"))), createRole("r-3", "/other/", false), "iam:CreateRole"},
+		{"create role with tags needs TagRole", doc(stmt("Allow", actions("iam:CreateRole"), anyRes)), createRole("r-4", "/team/app/", true), "iam:TagRole"},
+		{"create role with tags and TagRole on its pathed ARN", doc(stmt("Allow", actions("iam:CreateRole", "iam:TagRole"), res("arn:aws:iam::000000000000:role/team/app/*"))),
+			createRole("r-5", "/team/app/", true), ""},
+		{"existing role matched by its path", doc(stmt("Allow", actions("iam:GetRole"), res("arn:aws:iam::000000000000:role/team/app/pathed"))), getRole("pathed"), ""},
+		{"existing role matched by its path, name in another case", doc(stmt("Allow", actions("iam:GetRole"), res("arn:aws:iam::000000000000:role/team/*"))), getRole("PATHED"), ""},
+		{"existing role not matched without its path", doc(stmt("Allow", actions("iam:GetRole"), res("arn:aws:iam::000000000000:role/pathed"))), getRole("pathed"), "iam:GetRole"},
+		{"GetCallerIdentity under an explicit deny", doc(stmt("Deny", actions("sts:*"), anyRes)), whoami, ""},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := userWithPolicy(ctx, t, e, fmt.Sprintf("tags-%d", i), tc.policy)
+			err := tc.call(ctx, c)
+			if denied := accessDenied(err); denied != (tc.denied != "") {
+				t.Fatalf("denied=%v, want %v (err %v)", denied, tc.denied != "", err)
+			}
+			if tc.denied == "" {
+				var api smithy.APIError
+				if err != nil && (!errors.As(err, &api) || !strings.Contains(api.ErrorCode(), "NotFound")) {
+					t.Errorf("allowed call: err %v, want success or the NotFound of a missing resource", err)
 				}
 				return
 			}
