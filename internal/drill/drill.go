@@ -329,11 +329,14 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 			return false, err
 		}
 		// The operator: the health checks say the primary region is down.
+		requested := time.Now()
 		if _, err := fo(orchestrator.ModeFailover, r.away, false); err != nil {
 			return false, err
 		}
 		r.markPromoted("promoted", "FailoverGlobalCluster with AllowDataLoss: "+r.away+" writes")
-		floor := budget.Seconds() + float64(t.DNS.TTL)*o.TimeScale + *r.res.PromotionSeconds
+		// The floor: detection (interval × threshold), the record's TTL,
+		// and the promotion itself (from the request to the target writing).
+		floor := budget.Seconds() + float64(t.DNS.TTL)*o.TimeScale + time.Since(requested).Seconds()
 		r.res.FloorSeconds = &floor
 		sleep(ctx, o.Duration/4)
 		if err := o.Faults.Clear(ctx, f.ID); err != nil {
