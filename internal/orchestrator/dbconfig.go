@@ -24,6 +24,8 @@ func DBConfig(t *topology.Topology, res resolve.Resolver, host string, port int)
 	if dbname == "" {
 		dbname = "postgres"
 	}
+	// A connection string, not fields set after parsing: sslmode=prefer
+	// makes fallback configurations that must name the same host.
 	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=prefer connect_timeout=3",
 		dsnQuote(host), port, dsnQuote(p.MasterUsername), dsnQuote(password), dsnQuote(dbname)))
 	if err != nil {

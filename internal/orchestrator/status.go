@@ -625,24 +625,10 @@ func sameHost(a, b string) bool { return fqdn(a) == fqdn(b) }
 
 // openDB connects to host:port as the master user, resolving host with res.
 func openDB(ctx context.Context, t *topology.Topology, res resolve.Resolver, host string, port int) (*pgx.Conn, error) {
-	p := t.Primary()
-	password, err := t.MasterPassword()
+	cfg, err := DBConfig(t, res, host, port)
 	if err != nil {
 		return nil, err
 	}
-	dbname := p.DatabaseName
-	if dbname == "" {
-		dbname = "postgres"
-	}
-	// A connection string, not fields set after parsing: sslmode=prefer
-	// makes fallback configurations that must name the same host.
-	dsn := fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=prefer connect_timeout=5",
-		dsnQuote(host), port, dsnQuote(p.MasterUsername), dsnQuote(password), dsnQuote(dbname))
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("connection settings for %s: %w", host, err)
-	}
-	cfg.LookupFunc = res.LookupHost
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s:%d: %w", host, port, oneLine{err})
