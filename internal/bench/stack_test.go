@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/topology"
+	"github.com/globaldb/globaldb/internal/topology/topologytest"
 )
 
 // BenchmarkStack applies and destroys examples/global.yaml with the
@@ -81,22 +81,13 @@ func stackFigures(b *testing.B) []row {
 }
 
 // benchTopology loads a topology file with its master password read from
-// a file, whatever the example says.
+// a file, whatever the file says.
 func benchTopology(b *testing.B, path string) *topology.Topology {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("bench-master-pw-1"), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	doc := strings.Replace(string(raw), "env: GLOBALDB_MASTER_PASSWORD", "file: pw", 1)
-	p := filepath.Join(dir, filepath.Base(path))
-	if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	t, err := topology.Load(p)
+	t, err := topology.Load(topologytest.WriteFile(b, filepath.Base(path), string(raw)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/topology/topologytest"
 )
 
 var (
@@ -43,25 +44,8 @@ func globaldbBinary(t *testing.T) string {
 	return binPath
 }
 
-// seedFile writes examples/global.yaml with the master password read from
-// a file next to it.
-func seedFile(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../../examples/global.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	doc := strings.Replace(string(b), "env: GLOBALDB_MASTER_PASSWORD", "file: pw", 1)
-	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("cli-test-pw-1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "global.yaml")
-	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+// seedFile writes examples/global.yaml with its password in a file.
+func seedFile(t *testing.T) string { return topologytest.SeedFile(t) }
 
 type run struct {
 	code           int

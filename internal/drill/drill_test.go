@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,28 +13,10 @@ import (
 	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
+	"github.com/globaldb/globaldb/internal/topology/topologytest"
 )
 
-func seed(t *testing.T) *topology.Topology {
-	t.Helper()
-	b, err := os.ReadFile("../../examples/global.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("drill-test-pw-1"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "global.yaml")
-	if err := os.WriteFile(path, []byte(strings.Replace(string(b), "env: GLOBALDB_MASTER_PASSWORD", "file: pw", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	top, err := topology.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return top
-}
+func seed(t *testing.T) *topology.Topology { return topologytest.Seed(t) }
 
 // TestScenarios runs every scenario, one after the other, on one applied
 // seed stack, and asserts each scenario's invariants and figures.

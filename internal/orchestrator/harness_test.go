@@ -2,8 +2,6 @@ package orchestrator
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,51 +12,11 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 	"github.com/globaldb/globaldb/internal/topology"
+	"github.com/globaldb/globaldb/internal/topology/topologytest"
 )
 
-// testPassword is the master password the tests' topologies read from
-// GLOBALDB_TEST_PASSWORD.
-const testPassword = "test-master-pw-1"
-
-// seedTopology loads examples/global.yaml with the password taken from a
-// file, so tests need no environment variable.
-func seedTopology(t testing.TB) *topology.Topology {
-	t.Helper()
-	b, err := os.ReadFile("../../examples/global.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return parseWithPassword(t, "global.yaml", string(b))
-}
-
-// parseWithPassword writes doc (with env GLOBALDB_MASTER_PASSWORD swapped
-// for a password file) into a temporary directory and loads it.
-func parseWithPassword(t testing.TB, name, doc string) *topology.Topology {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "master-password"), []byte(testPassword+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	doc = replaceOnce(doc, "env: GLOBALDB_MASTER_PASSWORD", "file: master-password")
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	top, err := topology.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return top
-}
-
-func replaceOnce(s, old, new string) string {
-	for i := 0; i+len(old) <= len(s); i++ {
-		if s[i:i+len(old)] == old {
-			return s[:i] + new + s[i+len(old):]
-		}
-	}
-	return s
-}
+// seedTopology loads examples/global.yaml with its password in a file.
+func seedTopology(t testing.TB) *topology.Topology { return topologytest.Seed(t) }
 
 // startEmulator starts an emulator with health checks and DNS changes
 // sped up 20×.
