@@ -1,0 +1,5 @@
+// Package scripttest runs the operator scripts in scripts/
+// (create-aurora-global.sh, test-failover.sh, cleanup.sh) against a
+// globaldb emulator, once with every aws CLI on the machine (v1 and v2).
+// It holds only tests.
+package scripttest
