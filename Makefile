@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/globaldb
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test lint bench demo deps fuzz soak clean
+.PHONY: build test lint bench demo deps fuzz soak conformance clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/globaldb
@@ -27,6 +27,11 @@ bench: deps build
 
 demo: deps build
 	$(BIN) demo
+
+# The runbook through aws-sdk-go-v2, aws CLI v1 and v2; every response
+# validated against botocore; prints coverage of docs/emulator.md (also in make test).
+conformance: deps build
+	$(GO) test -count=1 -v -run TestConformance -timeout 10m ./internal/conformance/ | grep -v '^time='
 
 # Not in CI: switchover 20× and region-outage 10× on one stack, with counts.
 soak: deps build

@@ -66,6 +66,13 @@ type Config struct {
 	// their IAM policies; without it every authenticated principal may do
 	// everything.
 	EnforceIAM bool
+	// ResponseTap, when set, sees every API response the emulator sends
+	// (not the health and admin endpoints, nor requests to a region in an
+	// outage, which get no response): conformance tests validate them
+	// against the service models. It is called on the request's goroutine
+	// after the response is written, concurrently for concurrent requests,
+	// and owns the Exchange it is given. Nil (the default) costs nothing.
+	ResponseTap func(Exchange)
 }
 
 // Emulator is a running emulator. Start it, then Close it.
@@ -247,6 +254,7 @@ func (e *Emulator) startModels() error {
 		fallback: query.NewCodec(rdsModel),
 		health:   e.health,
 		rootKey:  e.cfg.AccessKeyID,
+		tap:      e.cfg.ResponseTap,
 	}
 	return nil
 }

@@ -30,6 +30,8 @@ const maxBody = 8 << 20
 // implementation per wire protocol.
 type service interface {
 	serve(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, id *sigv4.Identity, reqID string)
+	// operation names the operation r calls, "" if none (for the tap).
+	operation(r *http.Request, body []byte) string
 }
 
 // queryService speaks the Query protocol (RDS, IAM, STS).
@@ -42,6 +44,8 @@ func (s queryService) serve(ctx context.Context, w http.ResponseWriter, r *http.
 	s.codec.Serve(ctx, w, r, body, query.CallMeta{Region: id.Region, RequestID: reqID, AccessKeyID: id.AccessKeyID}, s.handler)
 }
 
+func (s queryService) operation(r *http.Request, body []byte) string { return actionOf(r, body) }
+
 // restService speaks REST-XML (Route 53).
 type restService struct {
 	codec   *restxml.Codec
@@ -50,6 +54,11 @@ type restService struct {
 
 func (s restService) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte, id *sigv4.Identity, reqID string) {
 	s.codec.Serve(ctx, w, r, body, restxml.CallMeta{Region: id.Region, RequestID: reqID, AccessKeyID: id.AccessKeyID}, s.handler)
+}
+
+func (s restService) operation(r *http.Request, _ []byte) string {
+	op, _, _ := s.codec.Route(r.Method, r.URL.EscapedPath())
+	return op
 }
 
 // router verifies every request's SigV4 signature and hands it to the
@@ -68,9 +77,21 @@ type router struct {
 	// regionDown reports a region in an outage: its API endpoint is
 	// unreachable.
 	regionDown func(region string) bool
+	// tap, when set, sees every API response (Config.ResponseTap).
+	tap func(Exchange)
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rt.tap != nil {
+		rt.serveTapped(w, r)
+		return
+	}
+	rt.serve(w, r, nil)
+}
+
+// serve answers r; when ex is not nil it fills in what the request names
+// (service, region, operation) for the tap.
+func (rt *router) serve(w http.ResponseWriter, r *http.Request, ex *Exchange) {
 	start := time.Now()
 	reqID := requestID()
 	if r.URL.Path == "/_globaldb/health" && r.Method == http.MethodGet {
@@ -89,6 +110,13 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.fallback.WriteError(w, err, reqID)
 		return
 	}
+	svc, ok := rt.services[id.Service]
+	if ex != nil {
+		ex.Service, ex.Region, ex.AccessKeyID = id.Service, id.Region, id.AccessKeyID
+		if ok {
+			ex.Operation = svc.operation(r, body)
+		}
+	}
 	p, err := rt.principal(id.AccessKeyID)
 	if err != nil {
 		rt.fallback.WriteError(w, err, reqID)
@@ -103,7 +131,6 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.unreachable(w, id.Region)
 		return
 	}
-	svc, ok := rt.services[id.Service]
 	if !ok {
 		rt.fallback.WriteError(w, awserr.New(awserr.InvalidAction, "The service %q named in the credential scope is not served by the globaldb emulator.", id.Service), reqID)
 		return
