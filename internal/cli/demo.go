@@ -100,6 +100,27 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	calls := c.Calls.Snapshot()
 	fmt.Fprintf(out, "applied in %.1fs with %d API calls (%d mutating)\n\n", time.Since(t0).Seconds(), calls.Total, calls.Mutating)
 
+	res := resolve.Server(e.DNSAddr())
+	fmt.Fprintf(out, "== globaldb verify -f %s\n", top.File)
+	vr, err := orchestrator.Verify(ctx, c, top, res, orchestrator.VerifyOptions{})
+	if err != nil {
+		return err
+	}
+	if err := vr.WriteText(out); err != nil {
+		return err
+	}
+	if !vr.OK() {
+		return fmt.Errorf("verify failed: %s", strings.Join(vr.Failures(), "; "))
+	}
+	fmt.Fprintf(out, "\n== globaldb status -f %s\n", top.File)
+	st, err := orchestrator.Status(ctx, c, top, res)
+	if err != nil {
+		return err
+	}
+	if err := st.WriteTable(out); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
 	if err := demoChecks(ctx, out, e, c, top); err != nil {
 		return err
 	}
@@ -140,7 +161,7 @@ func demoChecks(ctx context.Context, out io.Writer, e *emulator.Emulator, c *orc
 		return err
 	}
 	res := resolve.Server(e.DNSAddr())
-	fmt.Fprintln(out, "== replication")
+	fmt.Fprintln(out, "== the runbook's own replication check")
 	reps, err := runbook.VerifyReplication(ctx, spec, res)
 	if err != nil {
 		return err
