@@ -653,6 +653,14 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 		sort.Slice(res.Lag[k], func(i, j int) bool { return res.Lag[k][i].At < res.Lag[k][j].At })
 	}
 	r.invariant("no duplicate writes", res.DuplicateWrites == 0, "%d ids present more than once", res.DuplicateWrites)
+	// Porcupine, per-key register: every scenario but a failover with data
+	// loss must be linearizable; region-outage reports it without judging.
+	lin, lres := linearizable(hist, rows, res.Ended)
+	if r.o.Scenario == "region-outage" {
+		r.phase("checked", fmt.Sprintf("porcupine per-key register model: %s (a failover with data loss may lose the lag window)", lres))
+	} else {
+		r.invariant("linearizable (porcupine, per-key register)", lin, "%s over %d writes", lres, len(hist))
+	}
 	r.invariant("no unexpected rows", len(rep.Unexpected) == 0 && len(rep.Unattempted) == 0,
 		"%d failed writes present, %d rows no write made", len(rep.Unexpected), len(rep.Unattempted))
 	switch r.o.Scenario {
