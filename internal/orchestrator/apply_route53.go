@@ -284,21 +284,12 @@ func (pl *planner) planRoute53() {
 			}
 		}
 	}
-	for key, hc := range w.Checks {
-		region, kind, _ := strings.Cut(key, "/")
+	for _, key := range sortedKeys(w.Checks) {
+		region, _, _ := strings.Cut(key, "/")
 		if d.HealthChecks != nil && pl.regionDeclared(region) {
 			continue
 		}
-		id := aws.ToString(hc.Id)
-		pl.p.add(&Step{ID: idCheck(region, kind), Action: Delete, After: pl.p.deps(idRecords()),
-			Resource: fmt.Sprintf("route53 health check %s (%s)", n.HealthCheckName(region, CheckKind(kind)), id),
-			run: func(ctx context.Context, x *exec, s *Step) error {
-				_, err := x.c.Route53.DeleteHealthCheck(ctx, &route53.DeleteHealthCheckInput{HealthCheckId: aws.String(id)})
-				if isNotFound(err) {
-					return nil
-				}
-				return err
-			}})
+		pl.deleteCheck(key, w.Checks[key])
 	}
 	// Records: compare when every input is known, else they change.
 	want, unknown := desiredRecords(t, pl.recordInputs())
@@ -337,6 +328,22 @@ func (pl *planner) planRoute53() {
 			st.After = append(st.After, idRecords())
 		}
 	}
+}
+
+// deleteCheck plans the deletion of the stack's health check key
+// ("region/kind"), after the records stop using it.
+func (pl *planner) deleteCheck(key string, hc *r53types.HealthCheck) {
+	region, kind, _ := strings.Cut(key, "/")
+	id := aws.ToString(hc.Id)
+	pl.p.add(&Step{ID: idCheck(region, kind), Action: Delete, After: pl.p.deps(idRecords()),
+		Resource: fmt.Sprintf("route53 health check %s (%s)", pl.n.HealthCheckName(region, CheckKind(kind)), id),
+		run: func(ctx context.Context, x *exec, s *Step) error {
+			_, err := x.c.Route53.DeleteHealthCheck(ctx, &route53.DeleteHealthCheckInput{HealthCheckId: aws.String(id)})
+			if isNotFound(err) {
+				return nil
+			}
+			return err
+		}})
 }
 
 func (pl *planner) step(id string) *Step {

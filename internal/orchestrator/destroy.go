@@ -111,7 +111,7 @@ func (d *destroyer) plan() {
 }
 
 func (d *destroyer) planDNSDelete() {
-	w, n := d.w, d.n
+	w := d.w
 	if len(w.Records) > 0 {
 		var details []string
 		for _, r := range w.Records {
@@ -134,18 +134,7 @@ func (d *destroyer) planDNSDelete() {
 			}})
 	}
 	for _, key := range sortedKeys(w.Checks) {
-		hc := w.Checks[key]
-		region, kind, _ := strings.Cut(key, "/")
-		id := aws.ToString(hc.Id)
-		d.p.add(&Step{ID: idCheck(region, kind), Action: Delete, After: d.p.deps(idRecords()),
-			Resource: fmt.Sprintf("route53 health check %s (%s)", n.HealthCheckName(region, CheckKind(kind)), id),
-			run: func(ctx context.Context, x *exec, s *Step) error {
-				_, err := x.c.Route53.DeleteHealthCheck(ctx, &route53.DeleteHealthCheckInput{HealthCheckId: aws.String(id)})
-				if isNotFound(err) {
-					return nil
-				}
-				return err
-			}})
+		d.deleteCheck(key, w.Checks[key])
 	}
 	if z := w.Zone; z != nil && z.Owned {
 		d.p.add(&Step{ID: idZone(), Action: Delete, Resource: "route53 hosted zone " + z.Name, After: d.p.deps(idRecords()),
