@@ -15,7 +15,7 @@ func failoverCmd() *cobra.Command {
 	f := &stackFlags{}
 	var mode, to, resolver string
 	var force bool
-	var maxLag time.Duration
+	var maxLag, timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "failover -f FILE --mode switchover|failover|detach [--to REGION] [--force]",
 		Short: "Move the global writer to another region (or detach a secondary), and make Route 53 follow",
@@ -53,7 +53,7 @@ promote a secondary by itself). Prints what happened with timings.`,
 				res = orchestrator.ResolverFor(w, t, "")
 			}
 			rep, err := orchestrator.Failover(ctx, c, t, orchestrator.FailoverOptions{
-				Mode: orchestrator.FailoverMode(mode), To: to, Force: force, MaxLag: maxLag, Resolver: res,
+				Mode: orchestrator.FailoverMode(mode), To: to, Force: force, MaxLag: maxLag, Timeout: timeout, Resolver: res,
 				Options: orchestrator.Options{PollMin: f.pollMin, Reporter: reporter(cmd)},
 			})
 			if f.output == "json" {
@@ -78,6 +78,7 @@ promote a secondary by itself). Prints what happened with timings.`,
 	fl.StringVar(&to, "to", "", "target region (default: the first other member in the topology's order)")
 	fl.BoolVar(&force, "force", false, "fail over even when the target's replication lag is over --max-lag")
 	fl.DurationVar(&maxLag, "max-lag", 5*time.Second, "largest replication lag of the target accepted without --force")
+	fl.DurationVar(&timeout, "timeout", 15*time.Minute, "how long to wait for the target to write before giving up (the role change goes on in RDS)")
 	fl.StringVar(&resolver, "resolver", "", "DNS server for the database and Route 53 names, e.g. the emulator's 127.0.0.1:1053")
 	return cmd
 }

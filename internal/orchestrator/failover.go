@@ -52,7 +52,11 @@ type FailoverOptions struct {
 	// Resolver reaches the databases (lag) and the DNS names; nil uses
 	// ResolverFor.
 	Resolver resolve.Resolver
-	Options  Options
+	// Timeout bounds the wait for the target to write (default 15 min).
+	// When it passes the role change goes on in RDS; the error says what
+	// was seen last.
+	Timeout time.Duration
+	Options Options
 }
 
 // FailoverReport is what happened, with timings.
@@ -87,6 +91,9 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 	o.Options.defaults()
 	if o.MaxLag <= 0 {
 		o.MaxLag = 5 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 15 * time.Minute
 	}
 	n := Names{t.Name}
 	rep := &FailoverReport{Stack: t.Name, Mode: o.Mode}
@@ -160,7 +167,9 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 	phase("requested", fmt.Sprintf("%s accepted", o.Mode))
 	// Wait until the target is the writer: a member with IsWriter for
 	// switchover and failover, an available standalone cluster for detach.
-	err = ex.waitFor(ctx, step, rep.To+" writes", func(ctx context.Context) (bool, string, error) {
+	wctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	err = ex.waitFor(wctx, step, rep.To+" writes", func(ctx context.Context) (bool, string, error) {
 		cur, err := describeGlobal(ctx, c.RDS(rep.To), n.GlobalCluster())
 		if err != nil {
 			return false, "", err
@@ -178,6 +187,9 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 		gst := aws.ToString(cur.Status)
 		return gw == rep.To && gst == "available" && st == "available", fmt.Sprintf("global %s, writer %s, target %s", gst, gw, st), nil
 	})
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		err = fmt.Errorf("%s to %s did not complete within %v; RDS may still be completing it, watch `globaldb status`: %w", o.Mode, rep.To, o.Timeout, err)
+	}
 	if err != nil {
 		rep.Error = err.Error()
 		return rep, err

@@ -68,8 +68,22 @@ func TestFailover(t *testing.T) {
 		}
 	}
 
-	// First, on a fresh stack: after a switchover and back, a cut of the
-	// link did not hold replication back in the emulator (a known gap).
+	// switchover moves the writer to region, retrying while pre-flight
+	// refuses a target that has just rejoined and not yet caught up.
+	switchover := func(t *testing.T, region string) *FailoverReport {
+		t.Helper()
+		deadline := time.Now().Add(45 * time.Second)
+		for {
+			rep, err := Failover(ctx, c, top, opts(ModeSwitchover, region, false))
+			if err == nil {
+				return rep
+			}
+			if !errors.Is(err, ErrPreflight) || time.Now().After(deadline) {
+				t.Fatalf("%v\n%+v", err, rep)
+			}
+		}
+	}
+
 	t.Run("lagging target refused unless forced", func(t *testing.T) {
 		f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.LinkFault, From: "ap-southeast-1", To: "ap-southeast-2", Cut: true})
 		if err != nil {
@@ -108,30 +122,103 @@ func TestFailover(t *testing.T) {
 		if lagCheck == "" {
 			t.Errorf("refused, but not for lag: %+v", rep.Preflight)
 		}
+		// Forced, the switchover starts but cannot hand over while the
+		// link is cut: the command gives up at --timeout and says so.
+		var want int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM lagging`).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		o := opts(ModeSwitchover, "ap-southeast-2", true)
+		o.Timeout = 3 * time.Second
+		rep, err = Failover(fctx, c, top, o)
+		if err == nil || !strings.Contains(err.Error(), "did not complete within 3s") || !strings.Contains(err.Error(), "switching-over") {
+			t.Fatalf("forced switchover over a cut link: %v, want a timeout naming the state (%+v)", err, rep)
+		}
+		// Once the link heals the switchover completes with every commit.
+		if err := e.Faults().Clear(ctx, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for {
+			w, err := Observe(ctx, c, top)
+			if err == nil && w.Writer() == "ap-southeast-2" && aws.ToString(w.Global.Status) == "available" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the switchover did not complete after the link healed: %v", err)
+			}
+			time.Sleep(200 * time.Millisecond) // polling interval
+		}
+		w, _ = Observe(ctx, c, top)
+		db2, err := openDB(ctx, top, res, aws.ToString(w.Clusters["ap-southeast-2"].Endpoint), 5432)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db2.Close(ctx)
+		var got int
+		if err := db2.QueryRow(ctx, `SELECT count(*) FROM lagging`).Scan(&got); err != nil || got != want {
+			t.Errorf("the new writer has %d of the %d rows committed before the switchover (%v)", got, want, err)
+		}
+		switchover(t, "ap-southeast-1") // back, for the next cases
 	})
 
 	t.Run("switchover there and back", func(t *testing.T) {
-		rep, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-2", false))
-		if err != nil {
-			t.Fatalf("%v\n%+v", err, rep)
-		}
+		rep := switchover(t, "ap-southeast-2")
 		if rep.From != "ap-southeast-1" || rep.To != "ap-southeast-2" || len(rep.Phases) < 3 {
 			t.Errorf("report %+v", rep)
 		}
 		expectWriter(t, "ap-southeast-2")
 		// Default target: the other region. The old primary has just
 		// rejoined: until it has caught up, pre-flight refuses.
-		deadline := time.Now().Add(45 * time.Second)
-		for {
-			rep, err = Failover(ctx, c, top, opts(ModeSwitchover, "", false))
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, ErrPreflight) || time.Now().After(deadline) {
-				t.Fatalf("%v\n%+v", err, rep)
+		switchover(t, "")
+		expectWriter(t, "ap-southeast-1")
+		// The old primary, rejoined, streams through the WAN link: cut
+		// it and a commit does not arrive; heal it and it does.
+		w, err := Observe(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pri, err := openDB(ctx, top, res, aws.ToString(w.Clusters["ap-southeast-1"].Endpoint), 5432)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pri.Close(ctx)
+		sec, err := openDB(ctx, top, res, aws.ToString(w.Clusters["ap-southeast-2"].ReaderEndpoint), 5432)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sec.Close(ctx)
+		if _, err := pri.Exec(ctx, `CREATE TABLE IF NOT EXISTS marks (id int)`); err != nil {
+			t.Fatal(err)
+		}
+		has := func(id int) bool {
+			var n int
+			err := sec.QueryRow(ctx, `SELECT count(*) FROM marks WHERE id = $1`, id).Scan(&n)
+			return err == nil && n > 0
+		}
+		if _, err := pri.Exec(ctx, `INSERT INTO marks VALUES (1)`); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(ctx, t, "the rejoined secondary to receive a commit", func() (bool, string) { return has(1), "" })
+		f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.LinkFault, From: "ap-southeast-1", To: "ap-southeast-2", Cut: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Faults().Clear(ctx, f.ID)
+		if _, err := pri.Exec(ctx, `INSERT INTO marks VALUES (2)`); err != nil {
+			t.Fatal(err)
+		}
+		// A window twenty times the link's one-way delay: a stream that
+		// bypassed the link would have delivered the commit by then.
+		for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			if has(2) {
+				t.Fatal("a commit reached ap-southeast-2 while its link was cut: the stream bypasses the WAN link")
 			}
 		}
-		expectWriter(t, "ap-southeast-1")
+		if err := e.Faults().Clear(ctx, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(ctx, t, "the commit after the link healed", func() (bool, string) { return has(2), "" })
 	})
 
 	t.Run("the writer is not a target", func(t *testing.T) {

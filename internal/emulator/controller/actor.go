@@ -38,6 +38,7 @@ type actor struct {
 	role         string    // role last reported to the model
 	notStreaming time.Time // since when a replica has had no WAL receiver
 	slotOn       string    // instance key of the server that holds our slot
+	fenced       bool      // an old writer refusing clients until handed over
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
@@ -105,7 +106,7 @@ func (a *actor) run(ctx context.Context) {
 		case <-tick.C:
 		case <-exited:
 			a.log.Warn("postgres exited", "err", a.proc.ExitErr())
-			a.proc = nil
+			a.proc, a.fenced = nil, false
 			a.down(spec)
 		}
 	}
@@ -240,8 +241,11 @@ func (a *actor) rejoin(ctx context.Context, spec rds.Node, n engine.Node) error 
 	if !ok || !a.c.isPrimary(spec.Upstream.Node) && spec.Upstream.Link != nil {
 		return waiting("the new writer to rejoin")
 	}
+	// Across regions the stream must run through the WAN link, so the
+	// link has to be up before the settings are written.
+	host, port, ok := a.c.upstreamAddr(spec.Upstream)
 	if !ok {
-		return waiting("the upstream server to rejoin")
+		return waiting("the link to the new writer to rejoin")
 	}
 	a.log.Info("rejoining as a replica", "source", src.Addr())
 	err := a.c.cfg.Engine.Rewind(ctx, n, engine.Upstream{Host: src.Host, Port: src.Port})
@@ -252,8 +256,7 @@ func (a *actor) rejoin(ctx context.Context, spec rds.Node, n engine.Node) error 
 		}
 		return a.clone(ctx, spec, n)
 	}
-	host, port, ok := a.c.upstreamAddr(spec.Upstream)
-	if ok && (host != src.Host || port != src.Port) {
+	if host != src.Host || port != src.Port {
 		return a.c.cfg.Engine.SetUpstream(n, engine.Upstream{Host: host, Port: port})
 	}
 	return nil
@@ -270,6 +273,9 @@ func (a *actor) ensureRole(ctx context.Context, spec rds.Node, n engine.Node) er
 	}
 	if spec.Writer {
 		if inRecovery {
+			// Until promoted it runs as a replica: an old writer handing
+			// over waits for it to have the last WAL.
+			a.c.setRunning(spec.Key, n, true, false)
 			if err := a.c.readyToPromote(ctx, spec, n); err != nil {
 				return err
 			}
@@ -298,7 +304,11 @@ func (a *actor) ensureRole(ctx context.Context, spec rds.Node, n engine.Node) er
 	}
 	addr := fmt.Sprintf("%s:%d", host, port)
 	if a.upstream == "" {
-		a.upstream = addr // freshly started: its conf holds the last upstream
+		// Freshly started: stream from where its settings say until
+		// they are known to differ.
+		if a.upstream, err = a.c.cfg.Engine.StreamsFrom(ctx, n); err != nil {
+			return err
+		}
 	}
 	if a.upstream != addr {
 		if err := a.c.cfg.Engine.Repoint(ctx, n, engine.Upstream{Host: host, Port: port}); err != nil {
@@ -331,22 +341,35 @@ func (a *actor) ensureSlot(ctx context.Context, spec rds.Node) error {
 // topology says it is a replica (the old writer of a switchover or
 // failover): it stops client writes (pg_hba admits only replication and
 // the admin; client sessions are terminated), waits briefly until its
-// standbys have all of its WAL, and stops. The last client WAL position
-// is recorded so the new writer is promoted only once it has it. The next
-// step rejoins this server as a replica.
+// streaming standbys have all of its WAL, and stops once the new writer
+// has received it. The last client WAL position is recorded so the new
+// writer is promoted only once it has it. A new writer whose stream is
+// not connected yet (a replica still reconnecting through its WAN link)
+// would never get that WAL from a stopped server, so the fenced server
+// keeps running, refusing clients, until it has been handed over. The
+// next step rejoins this server as a replica.
 func (a *actor) fence(ctx context.Context, spec rds.Node, n engine.Node) error {
-	a.log.Info("fencing the old writer")
+	if !a.fenced {
+		a.log.Info("fencing the old writer")
+	}
 	lsn, err := a.c.cfg.Engine.Fence(ctx, n)
 	if err != nil {
 		a.log.Warn("fence old writer", "err", err)
 	} else {
-		wctx, cancel := context.WithTimeout(ctx, fenceDrain)
-		if ok, _ := a.c.cfg.Engine.WaitReplicated(wctx, n, lsn); !ok {
-			a.log.Warn("standbys did not confirm the old writer's last WAL in time", "lsn", lsn)
+		if !a.fenced {
+			wctx, cancel := context.WithTimeout(ctx, fenceDrain)
+			if ok, _ := a.c.cfg.Engine.WaitReplicated(wctx, n, lsn); !ok {
+				a.log.Warn("standbys did not confirm the old writer's last WAL in time", "lsn", lsn)
+			}
+			cancel()
 		}
-		cancel()
+		a.fenced = true
 		a.c.recordFinal(spec.Scope, spec.Key, lsn)
+		if ok, what := a.c.handedOver(ctx, spec, lsn); !ok {
+			return waiting(what)
+		}
 	}
+	a.fenced = false
 	a.stop(engine.StopFast)
 	a.c.setRunning(spec.Key, n, false, false)
 	a.report(spec, "")

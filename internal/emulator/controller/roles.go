@@ -51,6 +51,35 @@ func (c *Controller) recordFinal(scope, key string, lsn engine.LSN) {
 	c.finals[scope][key] = lsn
 }
 
+// handedOver reports whether the new writer of spec's scope has received
+// a fenced old writer's WAL up to lsn, and otherwise what it waits for. A
+// scope with no other writer (the cluster has none now) needs nothing.
+func (c *Controller) handedOver(ctx context.Context, spec rds.Node, lsn engine.LSN) (bool, string) {
+	c.mu.Lock()
+	var writer string
+	for k, s := range c.specs {
+		if k != spec.Key && s.Scope == spec.Scope && s.Writer {
+			writer = k
+		}
+	}
+	n, running := c.running[writer]
+	c.mu.Unlock()
+	if writer == "" {
+		return true, ""
+	}
+	if !running {
+		return false, fmt.Sprintf("the new writer %s to run before handing over", writer)
+	}
+	have, err := c.cfg.Engine.ReceivedLSN(ctx, n)
+	if err != nil {
+		return false, fmt.Sprintf("the new writer %s to answer: %v", writer, err)
+	}
+	if have < lsn {
+		return false, fmt.Sprintf("the new writer %s to receive WAL up to %s (has %s)", writer, lsn, have)
+	}
+	return true, ""
+}
+
 // readyToPromote holds a promotion until no other server of the node's
 // scope runs as a primary (the old writer is fenced), and until the node
 // has received every WAL record the fenced writers wrote before they

@@ -73,7 +73,32 @@ func TestRoles_LinkFaults(t *testing.T) {
 		}
 		l.waitAcks(ctx, t, 50)
 	})
-	rep := l.check(ctx, t, e, s, b)
+	// The writer is b now. A switchover requested while the link into
+	// the target is down cannot hand over: the old writer refuses
+	// clients but keeps its last WAL until the target can receive it,
+	// and the switchover completes, losing nothing, once the link heals.
+	t.Run("switchover while the target's link is cut", func(t *testing.T) {
+		f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.LinkFault, From: b.Name, To: a.Name, Cut: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.waitAcks(ctx, t, 100) // writes the target has not received
+		arn := "arn:aws:rds:" + a.Name + ":000000000000:cluster:" + a.Cluster
+		if _, err := b.Client.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: &s.GlobalCluster, TargetDbClusterIdentifier: &arn}); err != nil {
+			t.Fatalf("switchover to %s: %v", a.Name, err)
+		}
+		_, fail0, _ := l.w.Counts()
+		waitFor(ctx, t, "the old writer to refuse writes", func() bool {
+			_, fail, _ := l.w.Counts()
+			return fail > fail0
+		})
+		if err := e.Faults().Clear(ctx, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		waitSwitchover(ctx, t, s, b, a)
+		l.waitAcks(ctx, t, 50)
+	})
+	rep := l.check(ctx, t, e, s, a)
 	if !rep.OK || len(rep.Lost) > 0 {
 		t.Errorf("link faults lost acknowledged writes: %s", rep)
 	}

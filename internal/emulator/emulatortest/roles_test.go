@@ -214,6 +214,14 @@ func switchover(ctx context.Context, t *testing.T, s *runbook.Spec, from, to run
 	if aws.ToString(gc.Status) != "switching-over" || gc.FailoverState == nil || string(gc.FailoverState.Status) != "pending" {
 		t.Errorf("right after switchover: status %s, failover state %+v", aws.ToString(gc.Status), gc.FailoverState)
 	}
+	waitSwitchover(ctx, t, s, from, to)
+}
+
+// waitSwitchover waits until the global cluster is available again with
+// to's cluster as its writer.
+func waitSwitchover(ctx context.Context, t *testing.T, s *runbook.Spec, from, to runbook.Region) {
+	t.Helper()
+	arn := "arn:aws:rds:" + to.Name + ":000000000000:cluster:" + to.Cluster
 	waitFor(ctx, t, "switchover to complete", func() bool {
 		g, err := from.Client.DescribeGlobalClusters(ctx, &rds.DescribeGlobalClustersInput{GlobalClusterIdentifier: &s.GlobalCluster})
 		if err != nil {

@@ -347,3 +347,24 @@ func isObjectInUse(err error) bool {
 func (s *Supervisor) EnsureSlot(ctx context.Context, up Upstream, slot string) error {
 	return s.ensureSlot(ctx, up, slot)
 }
+
+// StreamsFrom returns the "host:port" that a running standby's
+// primary_conninfo names, or "" when it names none.
+func (s *Supervisor) StreamsFrom(ctx context.Context, n Node) (string, error) {
+	var info string
+	err := s.withConn(ctx, n, "postgres", func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, `SELECT current_setting('primary_conninfo')`).Scan(&info)
+	})
+	if err != nil {
+		return "", fmt.Errorf("read upstream of %s: %w", n.Name, err)
+	}
+	if strings.TrimSpace(info) == "" {
+		return "", nil
+	}
+	cfg, err := pgconn.ParseConfig(info)
+	if err != nil {
+		// The error would quote the string, which holds the password.
+		return "", fmt.Errorf("read upstream of %s: primary_conninfo does not parse", n.Name)
+	}
+	return fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), nil
+}
