@@ -305,3 +305,32 @@ func TestNew(t *testing.T) {
 		})
 	}
 }
+
+// TestProcess_KillTakesChildren: a crash (Kill) leaves no backend of the
+// server alive (PostgreSQL's children leave the postmaster's process
+// group), so a restart right away finds its shared memory free.
+func TestProcess_KillTakesChildren(t *testing.T) {
+	s := newSupervisor(t)
+	ctx := testCtx(t)
+	n, p := startPrimary(t, s, "k")
+	for i := range 3 {
+		exec1(t, s, n, "INSERT INTO t VALUES ($1)", i)
+		kids := children(p.Pid())
+		if len(kids) == 0 {
+			t.Fatal("the postmaster has no children; the test proves nothing")
+		}
+		if err := p.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range kids {
+			if alive(k) {
+				t.Fatalf("backend %d of the killed server is still alive", k)
+			}
+		}
+		var err error
+		if p, err = s.Start(ctx, n); err != nil {
+			t.Fatalf("restart %d right after the crash: %v", i, err)
+		}
+	}
+	_ = p.Stop(ctx, StopFast)
+}

@@ -51,8 +51,9 @@ func (m StopMode) signal() syscall.Signal {
 	return syscall.SIGINT
 }
 
-// Process is a running postmaster started by Start. Its process group holds
-// every backend; the postmaster is reaped by the supervisor.
+// Process is a running postmaster started by Start, in a process group of
+// its own (its children each call setsid, so they are found by parent);
+// the postmaster is reaped by the supervisor.
 type Process struct {
 	node Node
 	pid  int
@@ -104,17 +105,35 @@ func (p *Process) Stop(ctx context.Context, mode StopMode) error {
 	return fmt.Errorf("stop %s (%s): %w", p.node.Name, mode, ErrKilled)
 }
 
-// Kill sends SIGKILL to the whole process group (a crash), then waits until
-// the postmaster is reaped and every backend has exited.
+// Kill crashes the server: SIGKILL to the postmaster's process group and
+// to every child of the postmaster (PostgreSQL's children each lead a
+// session of their own, so the group holds only the postmaster), then
+// waits until all of them have exited, so the shared memory is free for
+// the next start. The postmaster is stopped first so that it forks no
+// child that the kill would miss.
 func (p *Process) Kill() error {
+	if err := syscall.Kill(p.pid, syscall.SIGSTOP); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("kill %s: %w", p.node.Name, err)
+	}
+	kids := children(p.pid)
 	if err := syscall.Kill(-p.pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill %s: %w", p.node.Name, err)
+	}
+	for _, k := range kids {
+		if err := syscall.Kill(k, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("kill %s: child %d: %w", p.node.Name, k, err)
+		}
 	}
 	<-p.done
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := waitGroupGone(ctx, p.pid); err != nil {
 		return fmt.Errorf("kill %s: %w", p.node.Name, err)
+	}
+	for _, k := range kids {
+		if err := waitGone(ctx, k); err != nil {
+			return fmt.Errorf("kill %s: %w", p.node.Name, err)
+		}
 	}
 	return nil
 }

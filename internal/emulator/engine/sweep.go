@@ -191,6 +191,30 @@ func procStat(pid int) (state byte, pgrp int, ok bool) {
 	return f[0][0], pgrp, true
 }
 
+// children lists the processes whose parent is pid.
+func children(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		k, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", k))
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(data), ')')
+		if i < 0 {
+			continue
+		}
+		if f := strings.Fields(string(data[i+1:])); len(f) >= 2 && f[1] == strconv.Itoa(pid) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // alive reports whether pid exists and is not a zombie.
 func alive(pid int) bool {
 	st, _, ok := procStat(pid)
