@@ -141,8 +141,11 @@ func toInt(val any) (int64, error) {
 }
 
 // Encode turns an SDK output struct (or pointer to one) into a document.
-// Nil pointers, nil slices and empty enum strings are omitted; the SDK's
-// ResultMetadata field is skipped.
+// Nil pointers, nil slices and empty enum strings are omitted, except the
+// result list of a paginated output (one with Marker, NextToken or
+// IsTruncated): AWS always sends it, empty as <DBInstances/>, and waiters
+// such as db-instance-deleted test its length. The SDK's ResultMetadata
+// field is skipped.
 func Encode(src any) (map[string]any, error) {
 	v := reflect.ValueOf(src)
 	for v.Kind() == reflect.Pointer {
@@ -155,10 +158,28 @@ func Encode(src any) (map[string]any, error) {
 		return nil, fmt.Errorf("encode: want struct, got %T", src)
 	}
 	out, _ := encodeValue(v)
-	if out == nil {
-		return map[string]any{}, nil
+	m := out.(map[string]any)
+	t := v.Type()
+	if !paginated(t) {
+		return m, nil
 	}
-	return out.(map[string]any), nil
+	for i := 0; i < t.NumField(); i++ {
+		if sf := t.Field(i); sf.IsExported() && sf.Type.Kind() == reflect.Slice && m[sf.Name] == nil {
+			m[sf.Name] = []any{}
+		}
+	}
+	return m, nil
+}
+
+// paginated reports whether an output struct type carries a pagination
+// token.
+func paginated(t reflect.Type) bool {
+	for _, name := range []string{"Marker", "NextMarker", "NextToken", "IsTruncated"} {
+		if _, ok := t.FieldByName(name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func encodeValue(v reflect.Value) (any, bool) {

@@ -74,4 +74,12 @@ func TestEncode(t *testing.T) {
 	if doc["ClusterCreateTime"] != ts {
 		t.Errorf("timestamp encoded as %v", doc["ClusterCreateTime"])
 	}
+	if _, ok := doc["DBClusterMembers"]; ok {
+		t.Errorf("a nil list of a non-paginated structure was encoded: %v", doc)
+	}
+	// A paginated result list is always sent, empty when nothing matches.
+	doc, _ = Encode(&rds.DescribeDBInstancesOutput{})
+	if l, ok := doc["DBInstances"].([]any); !ok || len(l) != 0 {
+		t.Errorf("empty DescribeDBInstances result encoded as %#v, want an empty DBInstances list", doc)
+	}
 }
