@@ -186,7 +186,7 @@ func (r *run) drive(ctx context.Context) error {
 	go func() { wdone <- wl.Run(wctx) }()
 	lctx, stopLag := context.WithCancel(ctx)
 	lagDone := make(chan struct{})
-	go func() { defer close(lagDone); r.sampleLag(lctx) }()
+	go func() { defer close(lagDone); r.sampleLag(lctx, wl) }()
 
 	baseline := o.Duration / 4
 	sleep(ctx, baseline)
@@ -214,10 +214,14 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// sampleLag reads each secondary's replication lag every 250 ms through
-// its reader endpoint: the age of the last replayed transaction while the
-// client writes (0 when it has replayed all it received).
-func (r *run) sampleLag(ctx context.Context) {
+// sampleLag measures, every 250 ms, how stale each secondary region is
+// as a reader there sees it: through the region's reader endpoint it reads
+// the newest workload row, and the staleness is the age of the oldest
+// write the client had acknowledged before the read that the reader does
+// not have yet (0 when it has them all). It is the replication lag as
+// clients experience it, and it keeps growing while a link is cut, when
+// the server's own replay timestamps stand still.
+func (r *run) sampleLag(ctx context.Context, wl *workload.Workload) {
 	conns := map[string]*pgx.Conn{}
 	defer func() {
 		for _, c := range conns {
@@ -261,15 +265,19 @@ func (r *run) sampleLag(ctx context.Context) {
 				}
 				conns[region] = conn
 			}
-			var lag float64
+			var seen int64
+			at := time.Now()
 			qctx, cancel := context.WithTimeout(ctx, time.Second)
-			err := conn.QueryRow(qctx, `SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-				ELSE greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp()))::float8 END`).Scan(&lag)
+			err := conn.QueryRow(qctx, `SELECT coalesce(max(id), 0) FROM `+wl.Table()).Scan(&seen)
 			cancel()
 			if err != nil {
 				conn.Close(context.Background())
 				delete(conns, region)
 				continue
+			}
+			var lag float64
+			if acked, ok := wl.OldestUnseen(seen, at); ok {
+				lag = at.Sub(acked).Seconds()
 			}
 			r.mu.Lock()
 			r.res.Lag[region] = append(r.res.Lag[region], Sample{At: r.since(), Seconds: lag})

@@ -194,6 +194,25 @@ func (w *Workload) History() []Op {
 	return h
 }
 
+// OldestUnseen returns when the earliest write acknowledged before at
+// with an id above seen was acknowledged: the oldest acknowledged write
+// that a reader whose newest row is seen has not seen yet (ids grow with
+// invocation). ok is false when the reader has every write acknowledged
+// before at.
+func (w *Workload) OldestUnseen(seen int64, at time.Time) (acked time.Time, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, op := range w.history {
+		if op.Outcome == OK && op.ID > seen && op.Complete.Before(at) && (!ok || op.Complete.Before(acked)) {
+			acked, ok = op.Complete, true
+		}
+	}
+	return acked, ok
+}
+
+// Table returns the workload's table name, quoted.
+func (w *Workload) Table() string { return w.table }
+
 // Counts returns how many completed writes had each outcome so far.
 func (w *Workload) Counts() (ok, fail, info int) {
 	w.mu.Lock()

@@ -39,6 +39,7 @@ type actor struct {
 	notStreaming time.Time // since when a replica has had no WAL receiver
 	slotOn       string    // instance key of the server that holds our slot
 	fenced       bool      // an old writer refusing clients until handed over
+	resynced     bool      // rebuilt from the upstream since spec.Resync was set
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
@@ -145,16 +146,31 @@ func (a *actor) down(spec rds.Node) {
 // step does the next piece of work towards spec.
 func (a *actor) step(ctx context.Context, spec rds.Node) error {
 	n := a.node(spec)
+	if !spec.Resync {
+		a.resynced = false
+	}
 	if !exists(n.Dir) {
 		if err := a.provision(ctx, spec, n); err != nil {
 			return err
 		}
+		a.resynced = spec.Resync // a fresh copy of the upstream
+	}
+	resync := spec.Resync && !a.resynced && !spec.Writer
+	if a.proc != nil && resync && a.c.cfg.Engine.IsStandby(n) {
+		// Its data may hold WAL the new primary never had: it cannot
+		// follow the new history, and must not serve reads from the
+		// old one. (A running old writer is fenced by ensureRole first.)
+		a.log.Info("stopping to rebuild from the upstream after a failover with data loss")
+		a.stop(engine.StopFast)
+		a.c.setRunning(spec.Key, n, false, false)
+		a.report(spec, "")
 	}
 	if a.proc == nil {
-		if !spec.Writer && !a.c.cfg.Engine.IsStandby(n) {
+		if !spec.Writer && (!a.c.cfg.Engine.IsStandby(n) || resync) {
 			if err := a.rejoin(ctx, spec, n); err != nil {
 				return err
 			}
+			a.resynced = spec.Resync
 		}
 		p, err := a.c.cfg.Engine.Start(ctx, n)
 		if err != nil {
@@ -176,6 +192,9 @@ func (a *actor) step(ctx context.Context, spec rds.Node) error {
 			a.c.cfg.Model.ObservePromoted(spec.Cluster)
 		}
 		return a.syncStandbys(ctx, spec, n)
+	}
+	if spec.Resync && a.resynced {
+		a.c.cfg.Model.ObserveResynced(spec.Key)
 	}
 	return a.checkStreaming(ctx, spec, n)
 }
@@ -241,6 +260,19 @@ func (a *actor) rejoin(ctx context.Context, spec rds.Node, n engine.Node) error 
 	if !ok || !a.c.isPrimary(spec.Upstream.Node) && spec.Upstream.Link != nil {
 		return waiting("the new writer to rejoin")
 	}
+	if spec.Upstream.Link == nil && a.c.resyncing(spec.Upstream.Node) {
+		return waiting("the upstream to be rebuilt first")
+	}
+	if spec.Resync && spec.Upstream.Link == nil {
+		// A replica behind a replica: pg_rewind reads the source's
+		// timeline from its control file, which a standby updates only
+		// at its next restartpoint, so rewind from the writer itself.
+		w, ok := a.c.scopeWriter(spec.Scope)
+		if !ok {
+			return waiting("the new writer to rebuild from")
+		}
+		src = w
+	}
 	// Across regions the stream must run through the WAN link, so the
 	// link has to be up before the settings are written.
 	host, port, ok := a.c.upstreamAddr(spec.Upstream)
@@ -256,6 +288,15 @@ func (a *actor) rejoin(ctx context.Context, spec rds.Node, n engine.Node) error 
 		}
 		return a.clone(ctx, spec, n)
 	}
+	// The rewind made the node's slot on its source; a node rewound from
+	// the writer but streaming from another server needs it there too,
+	// before it starts.
+	if up, ok := a.c.runningNode(spec.Upstream.Node); ok && up.Addr() != src.Addr() {
+		if err := a.c.cfg.Engine.EnsureSlot(ctx, engine.Upstream{Host: up.Host, Port: up.Port}, spec.Name); err != nil {
+			return fmt.Errorf("replication slot on the upstream: %w", err)
+		}
+	}
+	a.slotOn = spec.Upstream.Node
 	if host != src.Host || port != src.Port {
 		return a.c.cfg.Engine.SetUpstream(n, engine.Upstream{Host: host, Port: port})
 	}

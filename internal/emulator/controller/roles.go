@@ -41,6 +41,27 @@ func (c *Controller) isPrimary(key string) bool {
 	return c.primary[key]
 }
 
+// resyncing reports whether an instance still has to be rebuilt after a
+// failover with data loss.
+func (c *Controller) resyncing(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.specs[key].Resync
+}
+
+// scopeWriter returns the running server that writes for scope.
+func (c *Controller) scopeWriter(scope string) (engine.Node, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, s := range c.specs {
+		if s.Scope == scope && s.Writer && c.primary[k] {
+			n, ok := c.running[k]
+			return n, ok
+		}
+	}
+	return engine.Node{}, false
+}
+
 // recordFinal remembers the last WAL position a fenced primary wrote.
 func (c *Controller) recordFinal(scope, key string, lsn engine.LSN) {
 	c.mu.Lock()

@@ -77,6 +77,47 @@ func TestRoles_RegionOutageFailover(t *testing.T) {
 		t.Errorf("old primary after rejoining: write refused=%v err=%v", refused, err)
 	}
 	rep := l.check(ctx, t, e, s, b)
+	// Every instance of the rejoined region serves the new primary's
+	// history: none holds a write the failover lost (their data is
+	// rebuilt before the member reports connected), and each one
+	// receives what is written now.
+	res := dnsserver.Resolver(e.DNSAddr())
+	bw, err := runbook.ClusterEndpoints(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wconn, err := runbook.Connect(ctx, res, bw.Writer, bw.Port, s.MasterUser, s.Password, s.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wconn.Close(ctx)
+	if _, err := wconn.Exec(ctx, `CREATE TABLE rejoin_mark (id int)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wconn.Exec(ctx, `INSERT INTO rejoin_mark VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	insts, err := a.Client.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{Filters: dbClusterFilter(a.Cluster)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, inst := range insts.DBInstances {
+		host, id := aws.ToString(inst.Endpoint.Address), aws.ToString(inst.DBInstanceIdentifier)
+		conn, err := runbook.Connect(ctx, res, host, int(aws.ToInt32(inst.Endpoint.Port)), s.MasterUser, s.Password, s.Database)
+		if err != nil {
+			t.Errorf("%s after the rejoin: %v", id, err)
+			continue
+		}
+		var stale int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM `+workload.DefaultTable+` WHERE id = ANY($1)`, rep.Lost).Scan(&stale); err != nil || stale > 0 {
+			t.Errorf("%s serves %d of the %d writes the failover lost (%v)", id, stale, len(rep.Lost), err)
+		}
+		waitFor(ctx, t, id+" to receive a write made after the rejoin", func() bool {
+			var n int
+			return conn.QueryRow(ctx, `SELECT count(*) FROM rejoin_mark`).Scan(&n) == nil && n == 1
+		})
+		conn.Close(ctx)
+	}
 	// Writes acknowledged by the old primary after the failover would be
 	// split brain; it was down, then fenced.
 	oldHosts := instanceHosts(ctx, t, e, s, a)

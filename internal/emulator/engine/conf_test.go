@@ -97,3 +97,20 @@ func TestParseLSN(t *testing.T) {
 		})
 	}
 }
+
+func TestEndOfWAL(t *testing.T) {
+	tests := []struct {
+		name        string
+		insert, end LSN
+	}{
+		{"inside a page", 0x3000100, 0x3000100},
+		{"past a page header", 0x3002018, 0x3002000},
+		{"past a segment's first page header", 0x4000028, 0x4000000},
+		{"past the header of a later page", 0x4004018, 0x4004000},
+	}
+	for _, tt := range tests {
+		if got := endOfWAL(tt.insert); got != tt.end {
+			t.Errorf("%s: endOfWAL(%s) = %s, want %s", tt.name, tt.insert, got, tt.end)
+		}
+	}
+}

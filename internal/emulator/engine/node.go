@@ -186,6 +186,12 @@ func (s *Supervisor) Rewind(ctx context.Context, n Node, up Upstream) error {
 	if err := s.ensureSlot(ctx, up, n.Name); err != nil {
 		return fmt.Errorf("rewind %s: %w", n.Name, err)
 	}
+	// pg_rewind completes an interrupted shutdown in single-user mode,
+	// which refuses standby mode: a standby that crashed is rewound as
+	// the primary it would become, and made a standby again below.
+	if err := os.Remove(filepath.Join(n.Dir, "standby.signal")); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("rewind %s: %w", n.Name, err)
+	}
 	src := fmt.Sprintf("host=%s port=%d user=%s dbname=postgres application_name=%s sslmode=disable",
 		libpqQuote(up.Host), up.Port, libpqQuote(s.admin.User), libpqQuote(n.Name))
 	err := s.run(ctx, "pg_rewind", []string{"-D", n.Dir, "--source-server", src, "--no-sync"},

@@ -125,7 +125,31 @@ func (s *Supervisor) Fence(ctx context.Context, n Node) (LSN, error) {
 	if err != nil {
 		return 0, fmt.Errorf("fence %s: %w", n.Name, err)
 	}
-	return ParseLSN(lsn)
+	l, err := ParseLSN(lsn)
+	if err != nil {
+		return 0, fmt.Errorf("fence %s: %w", n.Name, err)
+	}
+	return endOfWAL(l), nil
+}
+
+// endOfWAL turns an insert position into the end of the last record:
+// when the last record ended on a page boundary, pg_current_wal_insert_lsn
+// points past the next page's header, where no standby will ever report
+// having received WAL until something more is written.
+func endOfWAL(insert LSN) LSN {
+	const (
+		page      = 8192
+		segment   = 16 << 20
+		shortHead = 24 // MAXALIGN(SizeOfXLogShortPHD)
+		longHead  = 40 // MAXALIGN(SizeOfXLogLongPHD), first page of a segment
+	)
+	switch {
+	case insert%segment == longHead:
+		return insert - longHead
+	case insert%segment != longHead && insert%page == shortHead:
+		return insert - shortHead
+	}
+	return insert
 }
 
 // WaitReplicated waits until every streaming standby of n has flushed WAL

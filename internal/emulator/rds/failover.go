@@ -233,6 +233,11 @@ func (s *Service) BeginGlobalFailover(global string) {
 		if f.AllowDataLoss {
 			f.Status = StatusFailingOver
 			g.Resync = appendOnce(g.Resync, f.From)
+			if old := s.st.Clusters[f.From]; old != nil {
+				for _, inst := range s.clusterInstances(old) {
+					inst.Resync = true
+				}
+			}
 		} else {
 			f.Status = StatusSwitchingOver
 		}
@@ -301,12 +306,17 @@ func (s *Service) progress() {
 	}
 }
 
-// rejoined reports whether cluster k's servers stream as readers (or it
-// has none).
+// rejoined reports whether cluster k's servers stream as readers, every
+// one rebuilt after a failover with data loss (or it has none).
 func (s *Service) rejoined(k string) bool {
 	c := s.st.Clusters[k]
 	if c == nil || c.Writer == "" {
 		return true
+	}
+	for _, inst := range s.clusterInstances(c) {
+		if inst.Resync && inst.Status != StatusDeleting {
+			return false
+		}
 	}
 	return s.role(c.Region, c.Writer) == roleReader
 }

@@ -67,6 +67,10 @@ type Node struct {
 	// Promoting: the node's cluster was detached and waits for this
 	// writer's promotion (ObservePromoted).
 	Promoting bool
+	// Resync: the node's data may have diverged from the new primary's
+	// history (a failover with data loss); rebuild it from its upstream
+	// before it serves, then call ObserveResynced.
+	Resync bool
 }
 
 // Upstream is where a replica streams from.
@@ -187,7 +191,7 @@ func (s *Service) clusterNodes(c *Cluster, link *Link) []Node {
 	for _, inst := range insts {
 		n := Node{Key: key(inst.Region, inst.ID), Name: inst.Node, Region: inst.Region, Cluster: ck,
 			Host: inst.Host, Port: inst.Port, Deleting: inst.Status == StatusDeleting, Ready: inst.Status == StatusAvailable,
-			Promoting: c.Status == StatusPromoting, VolumeReady: c.VolumeReady, Scope: s.scope(c)}
+			Promoting: c.Status == StatusPromoting, VolumeReady: c.VolumeReady, Scope: s.scope(c), Resync: inst.Resync}
 		switch {
 		case inst.ID == c.Writer && !secondary:
 			n.Writer = true
@@ -309,6 +313,22 @@ func (s *Service) ObserveInstanceReady(instance string) {
 			inst.Status = StatusAvailable
 		}
 	})
+}
+
+// ObserveResynced records that an instance was rebuilt from its upstream
+// after a failover with data loss.
+func (s *Service) ObserveResynced(instance string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inst := s.st.Instances[instance]
+	if inst == nil || !inst.Resync {
+		return
+	}
+	inst.Resync = false
+	s.progress()
+	if err := s.commit(); err != nil {
+		s.cfg.Logger.Error("persist resync", "err", err)
+	}
 }
 
 // ObserveInstanceFailed records that an instance could not be brought up.

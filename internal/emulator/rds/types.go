@@ -144,6 +144,11 @@ type Instance struct {
 	// Role is the role the runtime last saw the server in: "writer",
 	// "reader" or "" (not running).
 	Role string `json:"role,omitempty"`
+	// Resync: the instance belonged to the old primary of a failover with
+	// data loss, so its data may hold writes the new primary never had;
+	// the runtime rewinds (or re-copies) it from its upstream before it
+	// serves again, and reports that with ObserveResynced.
+	Resync bool `json:"resync,omitempty"`
 }
 
 // SubnetGroup is a DB subnet group. The emulator has no VPCs: subnets are

@@ -946,6 +946,16 @@ func instanceRole(region, id, role string) runtimeFunc {
 	return func(t *testing.T, m *rds.Service) { m.ObserveInstanceRole(key(region, id), role) }
 }
 
+// rebuilt plays the runtime rebuilding an old primary's instance after a
+// failover with data loss: it was rewound (ObserveResynced) and streams
+// as a reader again.
+func rebuilt(region, id string) runtimeFunc {
+	return func(t *testing.T, m *rds.Service) {
+		m.ObserveResynced(key(region, id))
+		m.ObserveInstanceRole(key(region, id), "reader")
+	}
+}
+
 // beginGlobalFailover plays the runtime starting a pending role change.
 func beginGlobalFailover(id string) runtimeFunc {
 	return func(t *testing.T, m *rds.Service) { m.BeginGlobalFailover(id) }
@@ -1158,7 +1168,7 @@ func failoverSteps() []step {
 		// must still be rebuilt from it.
 		{op: "DescribeGlobalClusters", name: "failed-over", before: instanceRole(pr, "dr-usw2-2", "writer"),
 			call: describeDRGlobal(wantGlobal{status: "available", writer: drPrimaryARN, resync: []string{drSecARN}})},
-		{op: "DescribeGlobalClusters", name: "resynced", before: instanceRole(sr, "dr-euc1-1", "reader"),
+		{op: "DescribeGlobalClusters", name: "resynced", before: rebuilt(sr, "dr-euc1-1"),
 			call: describeDRGlobal(wantGlobal{status: "available", writer: drPrimaryARN})},
 
 		// Without AllowDataLoss, FailoverGlobalCluster is a switchover.
