@@ -429,6 +429,12 @@ func (a *actor) checkStreaming(ctx context.Context, spec rds.Node, n engine.Node
 		a.notStreaming = time.Time{}
 		return nil
 	}
+	if l := spec.Upstream.Link; l != nil && a.c.cfg.Net.Link(l.From, l.To).Cut {
+		// A cut WAN link is why it does not stream: a fresh copy, taken
+		// from the upstream directly, would carry data across the cut.
+		a.notStreaming = time.Time{}
+		return nil
+	}
 	ok, err := a.c.streaming(ctx, n)
 	if err != nil || ok {
 		a.notStreaming = time.Time{}

@@ -98,6 +98,58 @@ func TestRoles_LinkFaults(t *testing.T) {
 		waitSwitchover(ctx, t, s, b, a)
 		l.waitAcks(ctx, t, 50)
 	})
+	// The writer is a again. A cut that outlasts the emulator's re-clone
+	// threshold (8 s without streaming) must still hold replication
+	// back: nothing may reach b until the link heals.
+	t.Run("long link cut", func(t *testing.T) {
+		res := dnsserver.Resolver(e.DNSAddr())
+		aw, err := runbook.ClusterEndpoints(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bw, err := runbook.ClusterEndpoints(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := runbook.Connect(ctx, res, aw.Writer, aw.Port, s.MasterUser, s.Password, s.Database)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close(ctx)
+		if _, err := w.Exec(ctx, `CREATE TABLE long_cut (id int)`); err != nil {
+			t.Fatal(err)
+		}
+		r, err := runbook.Connect(ctx, res, bw.Reader, bw.Port, s.MasterUser, s.Password, s.Database)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close(ctx)
+		count := func() int {
+			var n int
+			if err := r.QueryRow(ctx, `SELECT count(*) FROM long_cut`).Scan(&n); err != nil {
+				return -1
+			}
+			return n
+		}
+		waitFor(ctx, t, "the table to reach "+b.Name, func() bool { return count() == 0 })
+		f, err := e.Faults().Add(ctx, faults.Fault{Kind: faults.LinkFault, From: a.Name, To: b.Name, Cut: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Exec(ctx, `INSERT INTO long_cut VALUES (1)`); err != nil {
+			t.Fatal(err)
+		}
+		const window = 10 * time.Second // longer than the 8 s re-clone threshold
+		for end := time.Now().Add(window); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+			if n := count(); n != 0 {
+				t.Fatalf("%s changed while its link was cut (rows %d; -1: its server was rebuilt from across the cut)", b.Name, n)
+			}
+		}
+		if err := e.Faults().Clear(ctx, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(ctx, t, "the row after the link healed", func() bool { return count() == 1 })
+	})
 	rep := l.check(ctx, t, e, s, a)
 	if !rep.OK || len(rep.Lost) > 0 {
 		t.Errorf("link faults lost acknowledged writes: %s", rep)
