@@ -1,0 +1,27 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestDemo runs `globaldb demo`, what `make demo` runs: an in-process
+// emulator, apply, verify, status, the runbook's checks and destroy, with
+// nothing left behind.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	r := runCLI(t, "", "demo")
+	if r.code != ExitOK {
+		t.Fatalf("demo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"== globaldb apply", "== globaldb verify", "== globaldb status",
+		"is refused (read-only)", "== globaldb destroy", "found nothing left",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
