@@ -35,7 +35,7 @@ conformance: deps build
 
 # Not in CI: switchover 20× and region-outage 10× on one stack, with counts.
 soak: deps build
-	$(GO) test -tags soak -run TestSoak -count=1 -timeout 60m -v ./internal/drill/ | grep -E '^(soak|---|ok|FAIL|PASS)'
+	set -o pipefail; $(GO) test -tags soak -run TestSoak -count=1 -timeout 60m -v ./internal/drill/ | grep -E '^(soak|---|ok|FAIL|PASS)|soak_test.go'
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/emulator/query/
