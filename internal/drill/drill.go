@@ -178,8 +178,19 @@ func (r *run) drive(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := wl.Setup(ctx); err != nil {
-		return fmt.Errorf("set up the workload through %s: %w", t.DNS.Writer.Name, err)
+	// Right after a role change (the previous drill's, or an operator's)
+	// the writer name may still lead to the old writer for a moment:
+	// retry, as a client would, for a bounded time.
+	setupBy := time.Now().Add(30 * time.Second)
+	for {
+		err := wl.Setup(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || time.Now().After(setupBy) {
+			return fmt.Errorf("set up the workload through %s: %w", t.DNS.Writer.Name, err)
+		}
+		sleep(ctx, 250*time.Millisecond)
 	}
 	wctx, stopWL := context.WithCancel(ctx)
 	wdone := make(chan error, 1)
@@ -296,8 +307,10 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 	hc := t.DNS.HealthChecks
 	budget := time.Duration(float64(time.Duration(hc.Interval)*time.Second) * float64(hc.Threshold) * o.TimeScale)
 	fo := func(mode orchestrator.FailoverMode, to string, force bool) (*orchestrator.FailoverReport, error) {
+		// With the resolver, the failover also waits until the writer
+		// name answers the new writer, as the next client will ask.
 		return orchestrator.Failover(ctx, r.c, t, orchestrator.FailoverOptions{Mode: mode, To: to, Force: force, MaxLag: time.Second,
-			Options: orchestrator.Options{PollMin: o.Poll}})
+			Resolver: o.Resolver, Options: orchestrator.Options{PollMin: o.Poll}})
 	}
 	switch o.Scenario {
 	case "switchover":
