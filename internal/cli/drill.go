@@ -39,12 +39,8 @@ docs/drills.md explains each scenario, its invariants and the report.
 Exit status 3 when an invariant fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := f.load()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			c, err := f.connect(ctx, t)
+			t, c, err := f.open(ctx)
 			if err != nil {
 				return err
 			}

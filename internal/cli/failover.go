@@ -37,12 +37,8 @@ PRIMARY at the new writer (Route 53 alone never restores writes: Aurora does not
 promote a secondary by itself). Prints what happened with timings.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := f.load()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			c, err := f.connect(ctx, t)
+			t, c, err := f.open(ctx)
 			if err != nil {
 				return err
 			}

@@ -44,11 +44,7 @@ or the WAL positions on PostgreSQL), the Route 53 health checks as the checkers 
 to now. A region or database that cannot be reached is shown as such.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := f.load()
-			if err != nil {
-				return err
-			}
-			c, err := f.connect(cmd.Context(), t)
+			t, c, err := f.open(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -81,11 +77,7 @@ in each secondary, with the time it took.
 Exit status: 0 all checks passed, 3 a check failed (each failure is listed), 1 error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := f.load()
-			if err != nil {
-				return err
-			}
-			c, err := f.connect(cmd.Context(), t)
+			t, c, err := f.open(cmd.Context())
 			if err != nil {
 				return err
 			}

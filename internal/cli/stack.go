@@ -75,6 +75,20 @@ func (f *stackFlags) connect(ctx context.Context, t *topology.Topology) (*orches
 	return orchestrator.Connect(ctx, orchestrator.Target{Profile: f.profile, EndpointURL: f.endpointURL}, regions)
 }
 
+// open loads the topology file and connects to the target its regions
+// need.
+func (f *stackFlags) open(ctx context.Context) (*topology.Topology, *orchestrator.Clients, error) {
+	t, err := f.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := f.connect(ctx, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, c, nil
+}
+
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
 	if !ok {
@@ -224,12 +238,8 @@ roles. Deletion protection is turned off only with --lift-deletion-protection. S
 re-run. Ends with a scan by tag; anything left is listed and the exit status is 3.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := f.load()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			c, err := f.connect(ctx, t)
+			t, c, err := f.open(ctx)
 			if err != nil {
 				return err
 			}
