@@ -14,7 +14,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/emulator/faults/faultstest"
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 // isolateAWSConfig gives config.LoadDefaultConfig the emulator's root

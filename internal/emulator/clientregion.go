@@ -3,7 +3,7 @@ package emulator
 import (
 	"net"
 
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 // clientRegionOctet marks source addresses that place a DNS client in a

@@ -35,10 +35,10 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
 	"github.com/globaldb/globaldb/internal/emulator/rdsapi"
-	"github.com/globaldb/globaldb/internal/emulator/regions"
 	"github.com/globaldb/globaldb/internal/emulator/route53"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
 	"github.com/globaldb/globaldb/internal/emulator/sts"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 // Config configures an Emulator. Zero values take the documented defaults.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 	"github.com/globaldb/globaldb/internal/resolve"
 )
 

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 var (

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 // Aurora Global Database limits (reference/aws-semantics.md §1.1).

@@ -16,7 +16,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/emulator/faults/faultstest"
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 var t0 = time.Date(2025, 1, 2, 12, 0, 1, 0, time.UTC)

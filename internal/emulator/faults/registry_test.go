@@ -10,7 +10,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/emulator/faults/faultstest"
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 const (

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 // Check is one health check as the Route 53 model stores it.

@@ -24,7 +24,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 // ErrClosed is returned by Network.Proxy after Network.Close.

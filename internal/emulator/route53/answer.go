@@ -13,7 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
-	"github.com/globaldb/globaldb/internal/emulator/regions"
+	"github.com/globaldb/globaldb/internal/regions"
 )
 
 // maxHops bounds CNAME chains inside our zones and alias chains.

@@ -1,4 +1,4 @@
-// Package regions is the emulator's table of AWS commercial Regions: names,
+// Package regions is a table of AWS facts about the commercial Regions: names,
 // Availability Zones, Aurora Global Database support, the inter-Region
 // round-trip-time matrix and the Route 53 health-checker Regions.
 //
