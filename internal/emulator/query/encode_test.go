@@ -14,6 +14,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
+	"github.com/globaldb/globaldb/internal/emulator/query/querytest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -127,7 +128,7 @@ func TestCodec_EncodeResult(t *testing.T) {
 				t.Fatalf("EncodeResult: %v", err)
 			}
 			golden(t, tt.name+".xml", out)
-			ValidateWithBotocore(t, tt.service, tt.op, out)
+			querytest.ValidateWithBotocore(t, tt.service, tt.op, out)
 		})
 	}
 }
@@ -196,7 +197,7 @@ func TestCodec_WriteError(t *testing.T) {
 				t.Errorf("Content-Type = %q", ct)
 			}
 			golden(t, "error_"+tt.name+".xml", rec.Body.Bytes())
-			ValidateWithBotocore(t, tt.service, errorOp[tt.service], rec.Body.Bytes()) // envelope check only
+			querytest.ValidateWithBotocore(t, tt.service, errorOp[tt.service], rec.Body.Bytes()) // envelope check only
 		})
 	}
 }

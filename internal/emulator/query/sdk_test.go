@@ -24,6 +24,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
+	"github.com/globaldb/globaldb/internal/emulator/query/querytest"
 )
 
 // recordingHandler answers every call with a fixed document or error and
@@ -99,7 +100,7 @@ func TestCodec_Serve_sdkRoundTrip(t *testing.T) {
 			t.Errorf("TagList = %+v", gc.TagList)
 		}
 		xml, _ := NewCodec(awsmodel.MustLoad(awsmodel.RDS)).EncodeResult("DescribeGlobalClusters", doc, "req-sdk")
-		ValidateWithBotocore(t, awsmodel.RDS, "DescribeGlobalClusters", xml)
+		querytest.ValidateWithBotocore(t, awsmodel.RDS, "DescribeGlobalClusters", xml)
 	})
 	t.Run("DescribeDBClusters", func(t *testing.T) {
 		h := &recordingHandler{doc: dbClustersDoc()}

@@ -31,6 +31,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/query"
+	"github.com/globaldb/globaldb/internal/emulator/query/querytest"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
 	"github.com/globaldb/globaldb/internal/emulator/rdsapi"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
@@ -267,7 +268,7 @@ func TestHandler_Handle(t *testing.T) {
 			}
 			t.Run(strings.TrimSuffix(name, ".xml"), func(t *testing.T) {
 				t.Parallel()
-				query.ValidateWithBotocore(t, "rds", op, ex.body)
+				querytest.ValidateWithBotocore(t, "rds", op, ex.body)
 			})
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
+	"github.com/globaldb/globaldb/internal/emulator/restxml/restxmltest"
 )
 
 var submitted = time.Date(2017, 2, 10, 1, 36, 41, 958123456, time.UTC)
@@ -119,7 +120,7 @@ func TestCodec_EncodeResult_golden(t *testing.T) {
 				t.Errorf("status, header = %d %v, want %d %v", status, header, tt.status, tt.header)
 			}
 			golden(t, tt.golden, body)
-			ValidateWithBotocore(t, tt.op, status, body)
+			restxmltest.ValidateWithBotocore(t, tt.op, status, body)
 		})
 	}
 }
@@ -186,7 +187,7 @@ func TestCodec_WriteError_golden(t *testing.T) {
 				t.Errorf("internal error text leaked: %s", w.Body)
 			}
 			golden(t, tt.golden, w.Body.Bytes())
-			ValidateWithBotocore(t, tt.op, w.Code, w.Body.Bytes())
+			restxmltest.ValidateWithBotocore(t, tt.op, w.Code, w.Body.Bytes())
 		})
 	}
 }
@@ -215,7 +216,7 @@ func TestValidateWithBotocore_rejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recordTB{TB: t}
-			ValidateWithBotocore(rec, tt.op, tt.status, []byte(tt.body))
+			restxmltest.ValidateWithBotocore(rec, tt.op, tt.status, []byte(tt.body))
 			if len(rec.errors) == 0 {
 				t.Errorf("validator accepted %s", tt.body)
 			}

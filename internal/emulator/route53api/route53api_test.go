@@ -32,6 +32,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/restxml"
+	"github.com/globaldb/globaldb/internal/emulator/restxml/restxmltest"
 	"github.com/globaldb/globaldb/internal/emulator/route53"
 	"github.com/globaldb/globaldb/internal/emulator/route53api"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
@@ -341,7 +342,7 @@ func TestHandler_Handle(t *testing.T) {
 			}
 			t.Run(strings.TrimSuffix(name, ".xml"), func(t *testing.T) {
 				t.Parallel()
-				restxml.ValidateWithBotocore(t, op, ex.status, ex.body)
+				restxmltest.ValidateWithBotocore(t, op, ex.status, ex.body)
 			})
 		}
 	})

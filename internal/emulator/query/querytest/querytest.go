@@ -1,4 +1,7 @@
-package query
+// Package querytest checks Query-protocol responses against botocore in
+// tests. It is a separate package so that the shipped binary does not link
+// the testing package.
+package querytest
 
 import (
 	"os"
@@ -12,8 +15,6 @@ import (
 // service's operation op against botocore's output shape with
 // tools/validate_shapes.py, failing t with the script's list of problems.
 // It skips the test when python3 with botocore is not installed.
-//
-// It lives in a non-test file so that other packages' tests can call it.
 func ValidateWithBotocore(t testing.TB, service, op string, xml []byte) {
 	t.Helper()
 	script, err := botocheck.Script("validate_shapes.py")

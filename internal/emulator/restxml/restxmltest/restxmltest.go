@@ -1,4 +1,7 @@
-package restxml
+// Package restxmltest checks REST-XML (Route 53) responses against botocore
+// in tests. It is a separate package so that the shipped binary does not
+// link the testing package.
+package restxmltest
 
 import (
 	"os"
@@ -17,8 +20,6 @@ import (
 // must carry an ErrorResponse (or InvalidChangeBatch) from which botocore
 // reads a code. It fails t with the script's list of problems and skips the
 // test when python3 with botocore is not installed.
-//
-// It lives in a non-test file so that other packages' tests can call it.
 func ValidateWithBotocore(t testing.TB, op string, status int, xml []byte) {
 	t.Helper()
 	script, err := botocheck.Script("validate_restxml.py")
