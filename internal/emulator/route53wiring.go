@@ -11,8 +11,8 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
-	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/healthcheck"
+	"github.com/globaldb/globaldb/internal/emulator/netguard"
 	"github.com/globaldb/globaldb/internal/emulator/restxml"
 	"github.com/globaldb/globaldb/internal/emulator/route53"
 	"github.com/globaldb/globaldb/internal/emulator/route53api"
@@ -56,7 +56,7 @@ func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 			}
 			return out
 		},
-		Resolver: dnsserver.Resolver(e.dns.Addr()),
+		Resolver: netguard.DNS{Addr: e.dns.Addr()},
 		Reach:    e.rds,
 		Clock:    clk,
 		Logger:   e.log.With("component", "healthcheck"),

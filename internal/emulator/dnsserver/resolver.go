@@ -3,6 +3,8 @@ package dnsserver
 import (
 	"context"
 	"net"
+
+	"github.com/globaldb/globaldb/internal/emulator/netguard"
 )
 
 // Resolver returns a *net.Resolver that uses Go's built-in resolver and sends
@@ -14,8 +16,7 @@ func Resolver(addr string) *net.Resolver {
 	return &net.Resolver{
 		PreferGo: true,
 		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
+			return netguard.Dialer{}.DialContext(ctx, network, addr)
 		},
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/globaldb/globaldb/internal/emulator/netguard"
 )
 
 // Replica is one row of a node's pg_stat_replication.
@@ -38,6 +40,8 @@ func (s *Supervisor) connectAddr(ctx context.Context, host string, port int, dat
 	cfg.Fallbacks = nil
 	cfg.TLSConfig = nil
 	cfg.RuntimeParams = map[string]string{"application_name": "globaldb-engine"}
+	guard := netguard.Dialer{} // instances listen on loopback only
+	cfg.DialFunc, cfg.LookupFunc = guard.DialContext, guard.LookupHost
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s:%d: %w", host, port, err)

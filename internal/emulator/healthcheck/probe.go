@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
+
+	"github.com/globaldb/globaldb/internal/emulator/netguard"
 )
 
 // Real-time limits of one probe. AWS allows 10 s for a TCP connect and 4 s
@@ -45,7 +47,7 @@ func failure(format string, a ...any) result {
 
 // prober runs one probe of an endpoint check.
 type prober struct {
-	resolver *net.Resolver
+	resolver netguard.Resolver
 	reach    Reachability
 }
 
@@ -62,6 +64,9 @@ func (p prober) probe(ctx context.Context, cfg types.HealthCheckConfig) result {
 			}
 			return failure("%s", reason)
 		}
+	}
+	if !netguard.AllowedIP(ip) { // unreachable: no packet is sent
+		return failure("%v", &netguard.OutsideError{Addr: ip.String()})
 	}
 	port := int(deref(cfg.Port))
 	if port == 0 {
@@ -92,10 +97,13 @@ func (p prober) target(ctx context.Context, cfg types.HealthCheckConfig) (net.IP
 	}
 	r := p.resolver
 	if r == nil {
-		r = net.DefaultResolver
+		r = netguard.DNS{} // no DNS server: every name is outside the emulated world
 	}
 	// Route 53 resolves FullyQualifiedDomainName to IPv4 only.
 	ips, err := r.LookupIP(ctx, "ip4", name)
+	if errors.Is(err, netguard.ErrOutside) {
+		return nil, failure("%v", err)
+	}
 	if err != nil || len(ips) == 0 {
 		if err == nil {
 			err = errors.New("no A records")
@@ -116,7 +124,7 @@ func defaultPort(t types.HealthCheckType) int {
 }
 
 func probeTCP(ctx context.Context, addr string) result {
-	d := net.Dialer{Timeout: tcpConnectTimeout}
+	d := netguard.Dialer{Timeout: tcpConnectTimeout}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return connectFailure(err)
@@ -129,7 +137,10 @@ func probeTCP(ctx context.Context, addr string) result {
 func connectFailure(err error) result {
 	const hint = "The endpoint or the internet connection is down, or firewall or proxy rules are preventing connections to the endpoint."
 	var ne net.Error
+	var oe *netguard.OutsideError
 	switch {
+	case errors.As(err, &oe):
+		return failure("%v", oe)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return failure("Connection refused. %s", hint)
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
@@ -165,7 +176,7 @@ func probeHTTP(ctx context.Context, cfg types.HealthCheckConfig, addr string, po
 
 	connected := make(chan struct{}, 1)
 	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
-		d := net.Dialer{Timeout: httpConnectTimeout}
+		d := netguard.Dialer{Timeout: httpConnectTimeout}
 		c, err := d.DialContext(ctx, "tcp", addr)
 		if err == nil {
 			select {
@@ -250,7 +261,7 @@ func httpFailure(ctx context.Context, err error) result {
 	if errors.Is(context.Cause(ctx), errReplyTimeout) {
 		return failure("The endpoint did not respond within %v after the connection was established", httpReplyTimeout)
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, netguard.ErrOutside) {
 		return connectFailure(err)
 	}
 	var ne net.Error

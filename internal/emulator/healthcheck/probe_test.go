@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
+
+	"github.com/globaldb/globaldb/internal/emulator/netguard"
 )
 
 // offlineResolver answers from /etc/hosts only ("localhost"), never the
@@ -126,6 +128,63 @@ func TestRunner_HTTP(t *testing.T) {
 			}
 			regs := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
 			h := newHarness(t, Config{Regions: regs, Resolver: offlineResolver}, Check{ID: "hc", Config: cfg}).start()
+			got := statuses(h.r.Observations("hc"))
+			if len(got) != len(regs) || slices.ContainsFunc(got, func(s string) bool { return !strings.HasPrefix(s, tt.status) }) {
+				t.Errorf("statuses = %q, want %d with prefix %q", got, len(regs), tt.status)
+			}
+			if h.r.Healthy("hc") != tt.want {
+				t.Errorf("Healthy = %v, want %v", h.r.Healthy("hc"), tt.want)
+			}
+		})
+	}
+}
+
+// mapResolver answers names from a map and refuses the rest as outside
+// the emulated world, as netguard.DNS does for names the emulator's DNS
+// server does not serve.
+type mapResolver map[string]string
+
+func (m mapResolver) LookupIP(_ context.Context, _, host string) ([]net.IP, error) {
+	if ip, ok := m[host]; ok {
+		return []net.IP{net.ParseIP(ip)}, nil
+	}
+	return nil, &netguard.OutsideError{Name: host}
+}
+
+// TestRunner_Outside: an endpoint outside the emulated world (outside
+// loopback) is unreachable: every checker reports why, and no connection
+// is attempted (netguard refuses before a socket exists).
+func TestRunner_Outside(t *testing.T) {
+	const why = "is outside the emulated world (the emulator never connects outside loopback)"
+	inside := listen(t, "127.0.0.1:0").Addr().(*net.TCPAddr)
+	resolver := mapResolver{"inside.example": "127.0.0.1", "private.example": "10.0.0.1"}
+	tests := []struct {
+		name   string
+		cfg    types.HealthCheckConfig
+		want   bool
+		status string
+	}{
+		{name: "public IPv4, TCP", cfg: types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: aws.String("8.8.8.8"), Port: aws.Int32(53)},
+			status: "Failure: address 8.8.8.8 " + why},
+		{name: "public IPv4, HTTP", cfg: types.HealthCheckConfig{Type: types.HealthCheckTypeHttp, IPAddress: aws.String("93.184.215.14")},
+			status: "Failure: address 93.184.215.14 " + why},
+		{name: "IPv4-mapped public", cfg: types.HealthCheckConfig{Type: types.HealthCheckTypeHttps, IPAddress: aws.String("::ffff:1.1.1.1")},
+			status: "Failure: address 1.1.1.1 " + why},
+		{name: "public IPv6", cfg: types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: aws.String("2606:4700::1111"), Port: aws.Int32(443)},
+			status: "Failure: address 2606:4700::1111 " + why},
+		{name: "name resolving outside", cfg: types.HealthCheckConfig{Type: types.HealthCheckTypeHttp, FullyQualifiedDomainName: aws.String("private.example")},
+			status: "Failure: address 10.0.0.1 " + why},
+		{name: "name not in the emulated world", cfg: types.HealthCheckConfig{Type: types.HealthCheckTypeHttp, FullyQualifiedDomainName: aws.String("www.example.com.")},
+			status: "Failure: name www.example.com is outside the emulated world"},
+		{name: "name inside", cfg: types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, FullyQualifiedDomainName: aws.String("inside.example"), Port: aws.Int32(int32(inside.Port))},
+			want: true, status: "Success: TCP connection established"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.FailureThreshold = aws.Int32(1)
+			regs := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
+			h := newHarness(t, Config{Regions: regs, Resolver: resolver}, Check{ID: "hc", Config: cfg}).start()
 			got := statuses(h.r.Observations("hc"))
 			if len(got) != len(regs) || slices.ContainsFunc(got, func(s string) bool { return !strings.HasPrefix(s, tt.status) }) {
 				t.Errorf("statuses = %q, want %d with prefix %q", got, len(regs), tt.status)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/netguard"
 	"github.com/globaldb/globaldb/internal/regions"
 )
 
@@ -45,9 +46,10 @@ type Config struct {
 	// Changed, if not nil, is signalled when Checks' answer changes; the
 	// Runner then refreshes at once instead of at the next RefreshInterval.
 	Changed <-chan struct{}
-	// Resolver resolves FullyQualifiedDomainName (the emulator's DNS
-	// server); nil means net.DefaultResolver.
-	Resolver *net.Resolver
+	// Resolver resolves FullyQualifiedDomainName: the emulator passes
+	// netguard.DNS, its own DNS server, so that a name outside the
+	// emulated world fails the probe as unreachable. nil resolves no name.
+	Resolver netguard.Resolver
 	// Reach decides reachability; nil means every address is reachable.
 	Reach Reachability
 	// Clock paces RequestInterval and RefreshInterval (emulated time); nil

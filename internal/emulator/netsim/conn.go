@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/globaldb/globaldb/internal/emulator/netguard"
 )
 
 const (
@@ -64,7 +66,7 @@ func (c *conn) run(ctx context.Context, target string) {
 		c.logger.Debug("proxy has no target yet; connection dropped")
 		return
 	}
-	d := net.Dialer{Timeout: dialTimeout}
+	d := netguard.Dialer{Timeout: dialTimeout} // links join loopback addresses only
 	up, err := d.DialContext(ctx, "tcp", target)
 	if err != nil {
 		c.logger.Warn("proxy dial target", "target", target, "error", err)
