@@ -30,6 +30,8 @@ func (e *Emulator) startRoute53(clk clock.Scaled) error {
 		ChangeDelay:   clk.Duration(changeDelay),
 		ClientRegion:  func(ip net.IP) string { return ClientRegion(ip, "") },
 		DefaultRegion: e.cfg.DNSClientRegion, Logger: e.log.With("service", "route53"),
+		// The emulated world's public endpoints are loopback addresses.
+		EmulatedPublic: netguard.Allowed,
 	})
 	if err != nil {
 		return fmt.Errorf("start route53 model: %w", err)

@@ -98,7 +98,7 @@ func TestService_Answer(t *testing.T) {
 func TestService_AnswerFrom_failover(t *testing.T) {
 	f := newFixture(t)
 	z := f.zone(t, "example.com")
-	p, s := f.check(t, "p", "192.0.2.1"), f.check(t, "s", "192.0.2.2")
+	p, s := f.check(t, "p", "93.184.215.1"), f.check(t, "s", "93.184.215.2")
 	f.mustChange(t, z,
 		create(failover("db.example.com", "primary", "PRIMARY", p, "192.0.2.1")),
 		create(failover("db.example.com", "secondary", "SECONDARY", s, "192.0.2.2")),
@@ -132,7 +132,7 @@ func TestService_AnswerFrom_failover(t *testing.T) {
 func TestService_AnswerFrom_weighted(t *testing.T) {
 	f := newFixture(t)
 	z := f.zone(t, "example.com")
-	one, three, zero := f.check(t, "1", "192.0.2.1"), f.check(t, "3", "192.0.2.3"), f.check(t, "0", "192.0.2.9")
+	one, three, zero := f.check(t, "1", "93.184.215.1"), f.check(t, "3", "93.184.215.3"), f.check(t, "0", "93.184.215.9")
 	f.mustChange(t, z,
 		create(weighted("w.example.com", "one", 1, one, "192.0.2.1")),
 		create(weighted("w.example.com", "three", 3, three, "192.0.2.3")),
@@ -177,7 +177,7 @@ func TestService_AnswerFrom_weighted(t *testing.T) {
 func TestService_AnswerFrom_latency(t *testing.T) {
 	f := newFixture(t)
 	z := f.zone(t, "example.com")
-	use1 := f.check(t, "use1", "192.0.2.1")
+	use1 := f.check(t, "use1", "93.184.215.1")
 	f.mustChange(t, z,
 		create(latency("api.example.com", "us-east-1", use1, "192.0.2.1")),
 		create(latency("api.example.com", "eu-west-1", "", "192.0.2.2")),
@@ -217,7 +217,7 @@ func TestService_AnswerFrom_latency(t *testing.T) {
 func TestService_AnswerFrom_alias(t *testing.T) {
 	f := newFixture(t)
 	z := f.zone(t, "example.com")
-	blue := f.check(t, "blue", "192.0.2.1")
+	blue := f.check(t, "blue", "93.184.215.1")
 	f.mustChange(t, z,
 		create(failover("blue.example.com", "b", "PRIMARY", blue, "192.0.2.1")),
 		create(failover("blue.example.com", "g", "SECONDARY", "", "192.0.2.5")),

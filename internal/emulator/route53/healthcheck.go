@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"slices"
 	"strings"
 
@@ -21,7 +20,7 @@ func (s *Service) CreateHealthCheck(_ context.Context, _ string, in *sdk.CreateH
 	if ref == "" || in.HealthCheckConfig == nil {
 		return nil, errorf(errInvalidInput, "CallerReference and HealthCheckConfig are required")
 	}
-	cfg, err := normaliseConfig(*in.HealthCheckConfig)
+	cfg, err := normaliseConfig(*in.HealthCheckConfig, s.cfg.EmulatedPublic)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +146,7 @@ func (s *Service) UpdateHealthCheck(_ context.Context, _ string, in *sdk.UpdateH
 	if in.HealthCheckVersion != nil && *in.HealthCheckVersion != hc.Version {
 		return nil, errorf(errHealthCheckVersion, "The value of HealthCheckVersion in the request doesn't match the value of HealthCheckVersion in the health check.")
 	}
-	cfg, err := normaliseConfig(updatedConfig(cloneConfig(hc.Config), in))
+	cfg, err := normaliseConfig(updatedConfig(cloneConfig(hc.Config), in), s.cfg.EmulatedPublic)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +266,3 @@ func (s *Service) GetHealthCheckStatus(_ context.Context, _ string, in *sdk.GetH
 	}
 	return &sdk.GetHealthCheckStatusOutput{HealthCheckObservations: obs}, nil
 }
-
-// validIP reports whether v is an IPv4 or IPv6 address.
-func validIP(v string) bool { return net.ParseIP(v) != nil }

@@ -10,7 +10,7 @@ import (
 func TestService_CreateHealthCheck(t *testing.T) {
 	f := newFixture(t)
 	http := func() *types.HealthCheckConfig {
-		return &types.HealthCheckConfig{Type: types.HealthCheckTypeHttp, IPAddress: ptr("192.0.2.1"), ResourcePath: ptr("/health")}
+		return &types.HealthCheckConfig{Type: types.HealthCheckTypeHttp, IPAddress: ptr("93.184.215.1"), ResourcePath: ptr("/health")}
 	}
 	first, err := f.s.CreateHealthCheck(ctx, "", &sdk.CreateHealthCheckInput{CallerReference: ptr("a"), HealthCheckConfig: http()})
 	if err != nil {
@@ -28,13 +28,13 @@ func TestService_CreateHealthCheck(t *testing.T) {
 		sameID bool
 	}{
 		{"same reference, same config", "a", http(), "", true},
-		{"same reference, other config", "a", &types.HealthCheckConfig{Type: types.HealthCheckTypeHttp, IPAddress: ptr("192.0.2.2")}, "HealthCheckAlreadyExists", false},
-		{"interval 20", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("192.0.2.1"), Port: ptr(int32(1)), RequestInterval: ptr(int32(20))}, "InvalidInput", false},
-		{"threshold 11", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("192.0.2.1"), Port: ptr(int32(1)), FailureThreshold: ptr(int32(11))}, "InvalidInput", false},
-		{"TCP without port", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("192.0.2.1")}, "InvalidInput", false},
-		{"port 70000", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("192.0.2.1"), Port: ptr(int32(70000))}, "InvalidInput", false},
-		{"bad type", "b", &types.HealthCheckConfig{Type: "PING", IPAddress: ptr("192.0.2.1")}, "InvalidInput", false},
-		{"string match without string", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeHttpStrMatch, IPAddress: ptr("192.0.2.1")}, "InvalidInput", false},
+		{"same reference, other config", "a", &types.HealthCheckConfig{Type: types.HealthCheckTypeHttp, IPAddress: ptr("93.184.215.2")}, "HealthCheckAlreadyExists", false},
+		{"interval 20", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("93.184.215.1"), Port: ptr(int32(1)), RequestInterval: ptr(int32(20))}, "InvalidInput", false},
+		{"threshold 11", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("93.184.215.1"), Port: ptr(int32(1)), FailureThreshold: ptr(int32(11))}, "InvalidInput", false},
+		{"TCP without port", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("93.184.215.1")}, "InvalidInput", false},
+		{"port 70000", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("93.184.215.1"), Port: ptr(int32(70000))}, "InvalidInput", false},
+		{"bad type", "b", &types.HealthCheckConfig{Type: "PING", IPAddress: ptr("93.184.215.1")}, "InvalidInput", false},
+		{"string match without string", "b", &types.HealthCheckConfig{Type: types.HealthCheckTypeHttpStrMatch, IPAddress: ptr("93.184.215.1")}, "InvalidInput", false},
 		{"calculated with unknown child", "c", &types.HealthCheckConfig{Type: types.HealthCheckTypeCalculated, ChildHealthChecks: []string{"nope"}}, "NoSuchHealthCheck", false},
 		{"calculated", "d", &types.HealthCheckConfig{Type: types.HealthCheckTypeCalculated, ChildHealthChecks: []string{*first.HealthCheck.Id}, HealthThreshold: ptr(int32(1))}, "", false},
 	}
@@ -56,7 +56,7 @@ func TestService_CreateHealthCheck(t *testing.T) {
 
 func TestService_UpdateHealthCheck(t *testing.T) {
 	f := newFixture(t)
-	id := f.check(t, "a", "192.0.2.1")
+	id := f.check(t, "a", "93.184.215.1")
 	tests := []struct {
 		name    string
 		in      sdk.UpdateHealthCheckInput
@@ -92,7 +92,7 @@ func TestService_UpdateHealthCheck(t *testing.T) {
 func TestService_DeleteHealthCheck(t *testing.T) {
 	f := newFixture(t)
 	z := f.zone(t, "example.com")
-	id := f.check(t, "a", "192.0.2.1")
+	id := f.check(t, "a", "93.184.215.1")
 	rec := failover("db.example.com", "p", "PRIMARY", id, "192.0.2.1")
 	f.mustChange(t, z, create(rec))
 	tests := []struct {
@@ -118,7 +118,7 @@ func TestService_DeleteHealthCheck(t *testing.T) {
 		})
 	}
 	_, err := f.s.CreateHealthCheck(ctx, "", &sdk.CreateHealthCheckInput{CallerReference: ptr("a"),
-		HealthCheckConfig: &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("192.0.2.1"), Port: ptr(int32(5432))}})
+		HealthCheckConfig: &types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: ptr("93.184.215.1"), Port: ptr(int32(5432))}})
 	if code(err) != "HealthCheckAlreadyExists" {
 		t.Errorf("reusing a deleted check's reference: %v", err)
 	}
@@ -126,7 +126,7 @@ func TestService_DeleteHealthCheck(t *testing.T) {
 
 func TestService_GetHealthCheckStatus(t *testing.T) {
 	f := newFixture(t)
-	id := f.check(t, "a", "192.0.2.1")
+	id := f.check(t, "a", "93.184.215.1")
 	f.health.obs = []types.HealthCheckObservation{{Region: types.HealthCheckRegionUsEast1, StatusReport: &types.StatusReport{Status: ptr("Success: TCP connection established")}}}
 	tests := []struct {
 		name string
@@ -153,7 +153,7 @@ func TestService_GetHealthCheckStatus(t *testing.T) {
 func TestService_ChangeTagsForResource(t *testing.T) {
 	f := newFixture(t)
 	z := f.zone(t, "example.com")
-	hc := f.check(t, "a", "192.0.2.1")
+	hc := f.check(t, "a", "93.184.215.1")
 	tests := []struct {
 		name   string
 		typ    types.TagResourceType

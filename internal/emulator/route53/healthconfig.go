@@ -1,6 +1,7 @@
 package route53
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -16,8 +17,8 @@ const (
 // normaliseConfig validates a health-check configuration and returns a
 // copy with AWS's defaults filled in (RequestInterval 30, FailureThreshold
 // 3, Port 80/443, Inverted/Disabled/MeasureLatency false, EnableSNI true
-// for HTTPS). Errors are InvalidInput.
-func normaliseConfig(in types.HealthCheckConfig) (types.HealthCheckConfig, error) {
+// for HTTPS). Errors are InvalidInput. emulated is Config.EmulatedPublic.
+func normaliseConfig(in types.HealthCheckConfig, emulated func(netip.Addr) bool) (types.HealthCheckConfig, error) {
 	c := cloneConfig(in)
 	bad := func(format string, args ...any) (types.HealthCheckConfig, error) {
 		return types.HealthCheckConfig{}, errorf(errInvalidInput, "Invalid parameter: "+format, args...)
@@ -52,11 +53,11 @@ func normaliseConfig(in types.HealthCheckConfig) (types.HealthCheckConfig, error
 		}
 		return c, nil
 	}
-	return normaliseEndpoint(c)
+	return normaliseEndpoint(c, emulated)
 }
 
 // normaliseEndpoint handles the endpoint types: HTTP(S)[_STR_MATCH], TCP.
-func normaliseEndpoint(c types.HealthCheckConfig) (types.HealthCheckConfig, error) {
+func normaliseEndpoint(c types.HealthCheckConfig, emulated func(netip.Addr) bool) (types.HealthCheckConfig, error) {
 	bad := func(format string, args ...any) (types.HealthCheckConfig, error) {
 		return types.HealthCheckConfig{}, errorf(errInvalidInput, "Invalid parameter: "+format, args...)
 	}
@@ -75,8 +76,6 @@ func normaliseEndpoint(c types.HealthCheckConfig) (types.HealthCheckConfig, erro
 		return bad("FailureThreshold must be between 1 and 10, got %d", *c.FailureThreshold)
 	case deref(c.IPAddress) == "" && deref(c.FullyQualifiedDomainName) == "":
 		return bad("you must specify either IPAddress or FullyQualifiedDomainName")
-	case c.IPAddress != nil && !validIP(*c.IPAddress):
-		return bad("IPAddress %q is not a valid IPv4 or IPv6 address", *c.IPAddress)
 	case c.Port == nil && !http:
 		return bad("Port is required for %s health checks", t)
 	case strMatch && deref(c.SearchString) == "":
@@ -89,6 +88,16 @@ func normaliseEndpoint(c types.HealthCheckConfig) (types.HealthCheckConfig, erro
 		return bad("ResourcePath is only valid for HTTP and HTTPS health checks")
 	case c.Regions != nil && len(c.Regions) < 3:
 		return bad("Regions must list at least 3 health checker regions")
+	}
+	if c.IPAddress != nil {
+		if err := checkIPAddress(*c.IPAddress, emulated); err != nil {
+			return types.HealthCheckConfig{}, err
+		}
+	}
+	if c.FullyQualifiedDomainName != nil {
+		if err := checkDomainName(*c.FullyQualifiedDomainName); err != nil {
+			return types.HealthCheckConfig{}, err
+		}
 	}
 	for _, r := range c.Regions {
 		if !slices.Contains(r.Values(), r) {

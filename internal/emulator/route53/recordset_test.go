@@ -14,7 +14,7 @@ import (
 func TestService_ChangeResourceRecordSets(t *testing.T) {
 	f := newFixture(t)
 	z := f.zone(t, "example.com")
-	hc := f.check(t, "hc", "192.0.2.10")
+	hc := f.check(t, "hc", "93.184.215.10")
 	f.mustChange(t, z, create(simple("www.example.com", types.RRTypeA, 60, "192.0.2.1")))
 	www := simple("www.example.com", types.RRTypeA, 60, "192.0.2.1")
 	tests := []struct {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +56,12 @@ type Config struct {
 	// from, for latency routing; "" means DefaultRegion.
 	ClientRegion  func(ip net.IP) string
 	DefaultRegion string // default "us-east-1"
-	Logger        *slog.Logger
+	// EmulatedPublic reports whether a health check's IPAddress stands for
+	// a public endpoint of the emulated world although it is in a range
+	// AWS refuses (the emulator passes netguard.Allowed: its public
+	// endpoints are loopback addresses). nil accepts none, as AWS.
+	EmulatedPublic func(netip.Addr) bool
+	Logger         *slog.Logger
 	// Random is the source of generated identifiers; nil means crypto/rand.
 	// It is read with the model lock held.
 	Random io.Reader

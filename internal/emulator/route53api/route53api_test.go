@@ -707,7 +707,7 @@ func createCheck(ref string, cfg types.HealthCheckConfig, save func(t *testing.T
 }
 
 func tcpConfig(port int32) types.HealthCheckConfig {
-	return types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: aws.String("192.0.2.10"), Port: aws.Int32(port),
+	return types.HealthCheckConfig{Type: types.HealthCheckTypeTcp, IPAddress: aws.String("93.184.215.10"), Port: aws.Int32(port),
 		RequestInterval: aws.Int32(10), FailureThreshold: aws.Int32(2)}
 }
 
