@@ -32,6 +32,10 @@
 //     the checkers (which are on the internet) can reach the address: a DB
 //     endpoint that is not PubliclyAccessible resolves to a private address
 //     Route 53 cannot check (§3.1 "Private endpoints").
+//   - Loopback only: probes dial through netguard, so an address outside
+//     127.0.0.0/8 and ::1, or a name the emulated world does not serve, is
+//     unreachable: the probe fails with netguard's reason ("address … is
+//     outside the emulated world …") and no packet is sent.
 //
 // Deviations: timeouts are real time (the clock only paces intervals);
 // checkers don't spread their probes over the interval; status strings
