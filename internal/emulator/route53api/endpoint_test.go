@@ -11,7 +11,7 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
 
-	"github.com/globaldb/globaldb/internal/emulator/restxml"
+	"github.com/globaldb/globaldb/internal/emulator/restxml/restxmltest"
 )
 
 // TestHandler_CreateHealthCheck_Endpoint: an IPAddress in a local, private,
@@ -82,7 +82,7 @@ func TestHandler_CreateHealthCheck_Endpoint(t *testing.T) {
 			if ex.status != http.StatusBadRequest {
 				t.Errorf("status %d", ex.status)
 			}
-			restxml.ValidateWithBotocore(t, "CreateHealthCheck", ex.status, ex.body)
+			restxmltest.ValidateWithBotocore(t, "CreateHealthCheck", ex.status, ex.body)
 		}
 	})
 }
