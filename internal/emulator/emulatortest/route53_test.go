@@ -167,7 +167,9 @@ func TestRoute53_PrivateEndpointCheck(t *testing.T) {
 			return false
 		}
 		for _, o := range st.HealthCheckObservations {
-			if !strings.Contains(aws.ToString(o.StatusReport.Status), "PubliclyAccessible") {
+			// One "Failure: " prefix, as Route 53 words it, then the reason.
+			status := aws.ToString(o.StatusReport.Status)
+			if !strings.HasPrefix(status, "Failure: Resolved IP address ") || !strings.Contains(status, "PubliclyAccessible") {
 				return false
 			}
 		}

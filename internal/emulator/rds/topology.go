@@ -385,7 +385,7 @@ func (s *Service) Reachable(ip net.IP) (bool, string) {
 	defer s.mu.Unlock()
 	for _, inst := range s.st.Instances {
 		if net.ParseIP(inst.Host).Equal(ip) && !inst.PubliclyAccessible {
-			return false, fmt.Sprintf("Failure: Resolved IP address %s is the private address of DB instance %s, which is not PubliclyAccessible. Route 53 health checkers can only reach public endpoints.", ip, inst.ID)
+			return false, fmt.Sprintf("Resolved IP address %s is the private address of DB instance %s, which is not PubliclyAccessible. Route 53 health checkers can only reach public endpoints.", ip, inst.ID)
 		}
 	}
 	return true, ""
