@@ -123,6 +123,9 @@ Exit status: 0 no changes, 2 changes pending, 1 error.`,
 			if err != nil {
 				return err
 			}
+			for _, w := range t.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+			}
 			c, err := f.connect(cmd.Context(), t)
 			if err != nil {
 				return err

@@ -25,6 +25,7 @@ func cliRDS(t *testing.T, c *cli, name string, full bool) {
 	pc, sc := name+"-p", name+"-s"
 	if full {
 		c.must(t, p, "rds", "describe-db-engine-versions", "--engine", "aurora-postgresql", "--engine-version", "15.10")
+		c.must(t, p, "rds", "describe-orderable-db-instance-options", "--engine", "aurora-postgresql", "--engine-version", "15.10")
 		c.must(t, p, "rds", "create-db-subnet-group", "--db-subnet-group-name", name, "--db-subnet-group-description", "conformance",
 			"--subnet-ids", "subnet-"+name+"a", "subnet-"+name+"b")
 		c.must(t, p, "rds", "describe-db-subnet-groups", "--db-subnet-group-name", name)
@@ -38,6 +39,10 @@ func cliRDS(t *testing.T, c *cli, name string, full bool) {
 	for i, az := range []string{"ap-southeast-1a", "ap-southeast-1b"} {
 		c.must(t, p, "rds", "create-db-instance", "--db-instance-identifier", fmt.Sprintf("%s%d", pc, i+1), "--db-cluster-identifier", pc,
 			"--db-instance-class", "db.r6g.large", "--engine", "aurora-postgresql", "--availability-zone", az)
+	}
+	if full { // a class Aurora PostgreSQL does not offer
+		c.fails(t, "InvalidParameterCombination", p, "rds", "create-db-instance", "--db-instance-identifier", pc+"-micro",
+			"--db-cluster-identifier", pc, "--db-instance-class", "db.t3.micro", "--engine", "aurora-postgresql")
 	}
 	c.fails(t, "InvalidParameterCombination", s, "rds", "create-db-cluster", "--db-cluster-identifier", name+"-bad",
 		"--engine", "aurora-postgresql", "--global-cluster-identifier", name, "--master-username", "u", "--master-user-password", "pw-123456789")

@@ -92,6 +92,9 @@ func TestParse_Invalid(t *testing.T) {
 		{"reserved-tag", "tags.globaldb:stack"},
 		{"yes-is-not-a-bool", "regions[0].network.publiclyAccessible"},
 		{"engine-mysql-no-version", "engineVersion"},
+		{"instance-class-not-offered", "instanceClass"},
+		{"instance-class-typo", "instanceClass"},
+		{"instance-class-version", "instanceClass"},
 		{"bad-stack-name", "name"},
 		{"subnet-group-and-ids", "regions[0].network.subnetIds"},
 		{"duplicate-key", "regions[0].role"},
@@ -132,6 +135,7 @@ func TestParse_Warnings(t *testing.T) {
 		{"high-ttl-http-check", "dns.ttl"},
 		{"unconfirmed-region-small-class", "regions[1].name"},
 		{"failover-without-checks", "dns.writerRecord"},
+		{"burstable-class", "instanceClass"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/globaldb/globaldb/internal/orderable"
 )
 
 var (
@@ -49,13 +51,36 @@ func validateStack(p *problems, t *Topology) {
 		p.errorf("engineVersion", `e.g. engineVersion: "15.10"; aws rds describe-db-engine-versions --engine aurora-postgresql lists versions with SupportsGlobalDatabases`,
 			"%q is not an engine version", t.EngineVersion)
 	}
+	validateClass(p, t)
+}
+
+// validateClass refuses a class AWS does not offer for the engine (RDS
+// would refuse it halfway through an apply, after the clusters exist) and
+// warns about burstable classes, which Aurora Global Database does not
+// take (it requires memory-optimized classes).
+func validateClass(p *problems, t *Topology) {
+	class := t.InstanceClass
+	if class != "db.serverless" && !classRe.MatchString(class) {
+		p.errorf("instanceClass", "e.g. db.r6g.large", "%q is not a DB instance class", class)
+		return
+	}
+	if t.Engine != orderable.AuroraPostgreSQL {
+		return
+	}
+	listHint := "aws rds describe-orderable-db-instance-options --engine " + t.Engine + " lists the classes AWS offers; e.g. db.r6g.large"
+	o, ok := orderable.Lookup(t.Engine, class)
 	switch {
-	case t.InstanceClass == "db.serverless":
-	case !classRe.MatchString(t.InstanceClass):
-		p.errorf("instanceClass", "e.g. db.r6g.large", "%q is not a DB instance class", t.InstanceClass)
-	case !strings.HasPrefix(t.InstanceClass, "db.r") && !strings.HasPrefix(t.InstanceClass, "db.x"):
+	case !ok:
+		hint := listHint
+		if best, near := closest(class, orderable.Classes(t.Engine)); near {
+			hint = "did you mean " + strconv.Quote(best) + "?"
+		}
+		p.errorf("instanceClass", hint, "%s is not a DB instance class %s offers", class, t.Engine)
+	case versionRe.MatchString(t.EngineVersion) && !o.Offers(t.EngineVersion):
+		p.errorf("instanceClass", listHint, "%s is not offered for %s %s", class, t.Engine, t.EngineVersion)
+	case o.Kind == orderable.Burstable:
 		p.warnf("instanceClass", "use a memory-optimized class such as db.r6g.large",
-			"Aurora Global Database requires memory-optimized instance classes (db.r5 or higher); %s may be refused", t.InstanceClass)
+			"Aurora Global Database requires memory-optimized instance classes (db.r5 or higher); %s may be refused", class)
 	}
 }
 

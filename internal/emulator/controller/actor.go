@@ -40,6 +40,7 @@ type actor struct {
 	slotOn       string    // instance key of the server that holds our slot
 	fenced       bool      // an old writer refusing clients until handed over
 	resynced     bool      // rebuilt from the upstream since spec.Resync was set
+	held         bool      // a fault holds the server down (reported to the model)
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
@@ -88,6 +89,10 @@ func (a *actor) run(ctx context.Context) {
 		case a.c.held(spec):
 			a.holdDown(spec)
 		default:
+			if a.held {
+				a.c.cfg.Model.ObserveInstanceHeld(spec.Key, false)
+				a.held = false
+			}
 			err := a.step(ctx, spec)
 			if errors.As(err, new(waitingError)) {
 				a.log.Debug("converge instance", "waiting", err)
@@ -114,8 +119,13 @@ func (a *actor) run(ctx context.Context) {
 }
 
 // holdDown keeps the server down while a fault (instance failure, region
-// outage) holds it: a crash, as the fault intends.
+// outage) holds it: a crash, as the fault intends. The instance reads
+// "rebooting", not "failed": it comes back when the fault clears.
 func (a *actor) holdDown(spec rds.Node) {
+	if !a.held {
+		a.c.cfg.Model.ObserveInstanceHeld(spec.Key, true)
+		a.held = true
+	}
 	if a.proc != nil {
 		a.log.Info("fault: killing postgres")
 		if err := a.proc.Kill(); err != nil {
@@ -124,10 +134,7 @@ func (a *actor) holdDown(spec rds.Node) {
 		a.proc = nil
 		a.down(spec)
 	}
-	if a.reported {
-		a.c.cfg.Model.ObserveInstanceFailed(spec.Key)
-		a.reported = false
-	}
+	a.reported = false
 }
 
 // down handles the server having stopped unexpectedly: a writer's death
@@ -202,6 +209,9 @@ func (a *actor) step(ctx context.Context, spec rds.Node) error {
 func (a *actor) report(spec rds.Node, role string) {
 	if a.role == role {
 		return
+	}
+	if role == "" {
+		a.reported = false // the model shows it rebooting until it serves again
 	}
 	a.role = role
 	a.c.cfg.Model.ObserveInstanceRole(spec.Key, role)

@@ -129,6 +129,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 		t = c.cfg.Model.Topology()
 	}
 	c.syncRecords(t.Records)
+	c.cfg.Model.ObserveRecords(t.Records)
 	c.syncLinks(ctx, t.Links)
 	c.syncVolumes(ctx, t.Volumes)
 	c.syncNodes(ctx, t)

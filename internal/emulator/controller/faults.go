@@ -46,6 +46,7 @@ func (c *Controller) RegionOutage(ctx context.Context, region string, on bool) e
 	isolated := c.faults.isolated[region]
 	c.faults.mu.Unlock()
 	c.setLinks(region, on || isolated)
+	c.reportHeld(func(n rds.Node) bool { return n.Region == region })
 	c.pokeRegion(region)
 	if on {
 		return c.waitDown(ctx, func(n rds.Node) bool { return n.Region == region })
@@ -106,6 +107,7 @@ func (c *Controller) InstanceFailure(ctx context.Context, region, instance strin
 		delete(c.faults.instances, k)
 	}
 	c.faults.mu.Unlock()
+	c.reportHeld(func(n rds.Node) bool { return n.Key == k })
 	c.mu.Lock()
 	a := c.actors[k]
 	c.mu.Unlock()
@@ -176,5 +178,23 @@ func (c *Controller) pokeRegion(region string) {
 		if c.specs[k].Region == region {
 			a.poke()
 		}
+	}
+}
+
+// reportHeld tells the model, before a fault's injection or clearing
+// returns, which of the selected instances a fault now holds down, so
+// that statuses read right after it already reflect it (an instance
+// held down reads "rebooting"; a released one is being brought back).
+func (c *Controller) reportHeld(sel func(rds.Node) bool) {
+	c.mu.Lock()
+	var nodes []rds.Node
+	for _, n := range c.specs {
+		if sel(n) {
+			nodes = append(nodes, n)
+		}
+	}
+	c.mu.Unlock()
+	for _, n := range nodes {
+		c.cfg.Model.ObserveInstanceHeld(n.Key, c.held(n))
 	}
 }

@@ -266,6 +266,10 @@ func (s *Service) ObserveInstanceRole(instance, role string) {
 		return
 	}
 	inst.Role = role
+	if role == "" && inst.Status == StatusAvailable {
+		// Stopped to be fenced, rewound or rebuilt: it comes back.
+		inst.Status = StatusRebooting
+	}
 	s.progress()
 	if err := s.commit(); err != nil {
 		s.cfg.Logger.Error("persist role", "err", err)
@@ -286,24 +290,34 @@ func (s *Service) progress() {
 	for _, g := range s.st.Globals {
 		var resync []string
 		for _, k := range g.Resync {
-			if !s.rejoined(k) {
+			if !s.resynced(k) {
 				resync = append(resync, k)
 			}
 		}
 		g.Resync = resync
-		f := g.Failover
-		if f == nil || f.Status == FailoverPending {
-			continue
+		if s.roleChangeDone(g) {
+			g.Failover = nil
 		}
-		to := s.st.Clusters[f.To]
-		if to == nil || s.role(to.Region, to.Writer) != roleWriter {
-			continue
+		if g.Failover == nil {
+			g.Status = s.settledStatus(g)
 		}
-		if !f.AllowDataLoss && !s.rejoined(f.From) {
-			continue
-		}
-		g.Failover, g.Status = nil, StatusAvailable
 	}
+}
+
+// roleChangeDone reports whether g's switchover or failover in progress
+// has completed: the target writes and, for a switchover, the old primary
+// streams from it. A failover with data loss completes without the old
+// primary, which is rebuilt afterwards (pending-resync).
+func (s *Service) roleChangeDone(g *GlobalCluster) bool {
+	f := g.Failover
+	if f == nil || f.Status == FailoverPending {
+		return false
+	}
+	to := s.st.Clusters[f.To]
+	if to == nil || s.role(to.Region, to.Writer) != roleWriter {
+		return false
+	}
+	return f.AllowDataLoss || s.rejoined(f.From)
 }
 
 // rejoined reports whether cluster k's servers stream as readers, every

@@ -265,7 +265,8 @@ func (s *Service) renderGlobal(g *GlobalCluster) *types.GlobalCluster {
 		}
 		if k == g.Writer {
 			for _, o := range g.Members {
-				if o != k && s.st.Clusters[o] != nil {
+				// A member being rebuilt serves no reads yet.
+				if o != k && s.st.Clusters[o] != nil && !contains(g.Resync, o) {
 					m.Readers = append(m.Readers, s.arn(s.st.Clusters[o].Region, "cluster", s.st.Clusters[o].ID))
 				}
 			}

@@ -42,6 +42,9 @@ func (s *Service) CreateDBInstance(_ context.Context, region string, in *sdk.Cre
 	if c.Status == StatusDeleting {
 		return nil, errorf(errClusterState, "DB cluster %s is being deleted.", c.ID)
 	}
+	if err := checkOrderable(deref(in.DBInstanceClass), c.Engine, c.EngineVersion); err != nil {
+		return nil, err
+	}
 	if _, ok := s.st.Instances[key(region, id)]; ok {
 		return nil, errorf(errInstanceExists, "DB instance already exists")
 	}

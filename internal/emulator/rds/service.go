@@ -59,6 +59,9 @@ type Service struct {
 	mu      sync.Mutex
 	st      *State
 	changed chan struct{}
+	// published is what the DNS server answers for each endpoint name
+	// (record fingerprints), as last reported by ObserveRecords.
+	published map[string]string
 }
 
 // New loads state from cfg.Store and returns the service.

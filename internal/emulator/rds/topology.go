@@ -350,10 +350,13 @@ func (s *Service) ObserveClusterDeleted(cluster string) {
 	s.observe(func() { delete(s.st.Clusters, cluster) })
 }
 
+// observe applies an observation, lets waiting role changes and resyncs
+// progress, and persists the result.
 func (s *Service) observe(f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f()
+	s.progress()
 	if err := s.commit(); err != nil {
 		s.cfg.Logger.Error("persist observation", "err", err)
 	}

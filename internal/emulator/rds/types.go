@@ -149,6 +149,10 @@ type Instance struct {
 	// the runtime rewinds (or re-copies) it from its upstream before it
 	// serves again, and reports that with ObserveResynced.
 	Resync bool `json:"resync,omitempty"`
+	// Held: a fault (region outage, instance failure) holds the server
+	// down; it comes back when the fault clears. Faults do not survive a
+	// restart, so neither does this.
+	Held bool `json:"-"`
 }
 
 // SubnetGroup is a DB subnet group. The emulator has no VPCs: subnets are

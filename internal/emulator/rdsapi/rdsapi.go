@@ -11,7 +11,7 @@
 //	CreateDBInstance  DescribeDBInstances  ModifyDBInstance  DeleteDBInstance
 //	CreateDBSubnetGroup  DescribeDBSubnetGroups  DeleteDBSubnetGroup
 //	AddTagsToResource  ListTagsForResource  RemoveTagsFromResource
-//	DescribeDBEngineVersions
+//	DescribeDBEngineVersions  DescribeOrderableDBInstanceOptions
 //	FailoverDBCluster  SwitchoverGlobalCluster  FailoverGlobalCluster
 package rdsapi
 
@@ -60,6 +60,8 @@ func New(m *rds.Service) *Handler {
 		"FailoverDBCluster":        op(m.FailoverDBCluster),
 		"SwitchoverGlobalCluster":  op(m.SwitchoverGlobalCluster),
 		"FailoverGlobalCluster":    op(m.FailoverGlobalCluster),
+
+		"DescribeOrderableDBInstanceOptions": op(m.DescribeOrderableDBInstanceOptions),
 	}}
 }
 

@@ -415,7 +415,8 @@ var (
 func script() []step {
 	return slices.Concat(subnetGroupSteps(), createSteps(), describeGlobalSteps(), describeClusterSteps(),
 		describeInstanceAndVersionSteps(), modifyAndTagSteps(),
-		refusedDeleteSteps(), teardownSteps(), pagingSteps(), failoverSteps(), rawSteps(), instanceSettingSteps())
+		refusedDeleteSteps(), teardownSteps(), pagingSteps(), failoverSteps(), rawSteps(), instanceSettingSteps(),
+		orderableSteps())
 }
 
 // key is the model's key of a cluster or instance.
@@ -954,6 +955,27 @@ func rebuilt(region, id string) runtimeFunc {
 	return func(t *testing.T, m *rds.Service) {
 		m.ObserveResynced(key(region, id))
 		m.ObserveInstanceRole(key(region, id), "reader")
+		m.ObserveInstanceReady(key(region, id))
+		m.ObserveRecords(m.Topology().Records) // the DNS server answers for it
+	}
+}
+
+// held plays a fault holding an instance's server down (or releasing it).
+func held(region, id string, on bool) runtimeFunc {
+	return func(t *testing.T, m *rds.Service) { m.ObserveInstanceHeld(key(region, id), on) }
+}
+
+// expectGlobalStatus checks dr-global's status straight from the model.
+func expectGlobalStatus(want string) runtimeFunc {
+	return func(t *testing.T, m *rds.Service) {
+		t.Helper()
+		out, err := m.DescribeGlobalClusters(context.Background(), drPrimaryRegion, &sdk.DescribeGlobalClustersInput{GlobalClusterIdentifier: aws.String(drGlobalID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToString(out.GlobalClusters[0].Status); got != want {
+			t.Errorf("global cluster status = %q, want %q", got, want)
+		}
 	}
 }
 
@@ -1029,8 +1051,8 @@ func checkGlobal(t *testing.T, g *types.GlobalCluster, want wantGlobal) {
 		if aws.ToBool(m.IsWriter) != (arn == want.writer) {
 			t.Errorf("member %s IsWriter = %v, want writer %s", arn, aws.ToBool(m.IsWriter), want.writer)
 		}
-		if arn == want.writer && len(m.Readers) != 2 {
-			t.Errorf("writer %s Readers = %v, want the 2 other members", arn, m.Readers)
+		if arn == want.writer && len(m.Readers) != 2-len(want.resync) {
+			t.Errorf("writer %s Readers = %v, want the other members but those pending resync %v", arn, m.Readers, want.resync)
 		}
 		sync := types.GlobalClusterMemberSynchronizationStatusConnected
 		if slices.Contains(want.resync, arn) {
@@ -1165,12 +1187,17 @@ func failoverSteps() []step {
 		{op: "DescribeGlobalClusters", name: "failing-over", before: beginGlobalFailover(drGlobalID),
 			call: describeDRGlobal(wantGlobal{status: "failing-over", writer: drPrimaryARN,
 				failover: "failing-over", from: drSecARN, to: drPrimaryARN, dataLoss: true, resync: []string{drSecARN}})},
-		// The new primary writes: the failover is over, but the old primary
-		// must still be rebuilt from it.
-		{op: "DescribeGlobalClusters", name: "failed-over", before: instanceRole(pr, "dr-usw2-2", "writer"),
-			call: describeDRGlobal(wantGlobal{status: "available", writer: drPrimaryARN, resync: []string{drSecARN}})},
-		{op: "DescribeGlobalClusters", name: "resynced", before: rebuilt(sr, "dr-euc1-1"),
-			call: describeDRGlobal(wantGlobal{status: "available", writer: drPrimaryARN})},
+		// The new primary writes while the old primary's region is down:
+		// the failover is over, but the old primary must still be rebuilt
+		// from it, and serves no reads meanwhile.
+		{op: "DescribeGlobalClusters", name: "failed-over",
+			before: observe(held(sr, "dr-euc1-1", true), instanceRole(pr, "dr-usw2-2", "writer")),
+			call:   describeDRGlobal(wantGlobal{status: "available", writer: drPrimaryARN, resync: []string{drSecARN}})},
+		// Its region is back: it is being rebuilt (failing-over) until its
+		// instances serve and its reader endpoint resolves to them.
+		{op: "DescribeGlobalClusters", name: "resynced",
+			before: observe(held(sr, "dr-euc1-1", false), expectGlobalStatus("failing-over"), rebuilt(sr, "dr-euc1-1")),
+			call:   describeDRGlobal(wantGlobal{status: "available", writer: drPrimaryARN})},
 
 		// Without AllowDataLoss, FailoverGlobalCluster is a switchover.
 		{op: "FailoverGlobalCluster", name: "switchover", region: pr, call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
@@ -1329,5 +1356,84 @@ func instanceSettingSteps() []step {
 				}
 			},
 			call: modifyInstance(reader, func(in *sdk.ModifyDBInstanceInput) { in.PromotionTier = aws.Int32(3) }, nil)},
+	}
+}
+
+// orderableSteps: instance classes RDS does not offer for the engine
+// version are refused with RDS's error, and the orderable options are
+// listed and paged as the SDK paginator reads them.
+func orderableSteps() []step {
+	describe := func(in *sdk.DescribeOrderableDBInstanceOptionsInput, want int, marker bool) callFunc {
+		return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeOrderableDBInstanceOptions(ctx, in)
+			if err == nil && (len(out.OrderableDBInstanceOptions) != want || (out.Marker != nil) != marker) {
+				t.Errorf("%d options, Marker %v; want %d, marker %v", len(out.OrderableDBInstanceOptions), aws.ToString(out.Marker), want, marker)
+			}
+			return err
+		}
+	}
+	return []step{
+		{op: "CreateDBInstance", name: "t3-micro", code: "InvalidParameterCombination",
+			message: "RDS does not support creating a DB instance with the following combination: DBInstanceClass=db.t3.micro, Engine=aurora-postgresql, EngineVersion=15.10, LicenseModel=postgresql-license. For supported combinations of instance class and database engine version, see the documentation.",
+			call:    createInstance("app-use1-5", primaryID, func(in *sdk.CreateDBInstanceInput) { in.DBInstanceClass = aws.String("db.t3.micro") })},
+		{op: "CreateDBInstance", name: "general-purpose", code: "InvalidParameterCombination", message: "DBInstanceClass=db.m5.large,",
+			call: createInstance("app-use1-5", primaryID, func(in *sdk.CreateDBInstanceInput) { in.DBInstanceClass = aws.String("db.m5.large") })},
+		{op: "DescribeOrderableDBInstanceOptions", name: "first-page", call: describe(&sdk.DescribeOrderableDBInstanceOptionsInput{
+			Engine: aws.String(engine), EngineVersion: aws.String("15.10"), MaxRecords: aws.Int32(20)}, 20, true)},
+		{op: "DescribeOrderableDBInstanceOptions", name: "last-page", call: describe(&sdk.DescribeOrderableDBInstanceOptionsInput{
+			Engine: aws.String(engine), EngineVersion: aws.String("15.10"), MaxRecords: aws.Int32(20), Marker: aws.String("20")}, 16, false)},
+		{op: "DescribeOrderableDBInstanceOptions", name: "class", call: describe(&sdk.DescribeOrderableDBInstanceOptionsInput{
+			Engine: aws.String(engine), DBInstanceClass: aws.String("db.r6g.large")}, 4, false)},
+		{op: "DescribeOrderableDBInstanceOptions", name: "not-offered", call: describe(&sdk.DescribeOrderableDBInstanceOptionsInput{
+			Engine: aws.String(engine), DBInstanceClass: aws.String("db.t3.micro")}, 0, false)},
+		{op: "DescribeOrderableDBInstanceOptions", name: "filter", code: "InvalidParameterValue", message: "Unrecognized filter name: db-instance-class.",
+			call: describe(&sdk.DescribeOrderableDBInstanceOptionsInput{Engine: aws.String(engine),
+				Filters: []types.Filter{{Name: aws.String("db-instance-class"), Values: []string{"db.r6g.large"}}}}, 0, false)},
+		{op: "DescribeOrderableDBInstanceOptions", name: "max-records", code: "InvalidParameterValue", message: "Must be between 20 and 1000",
+			call: describe(&sdk.DescribeOrderableDBInstanceOptionsInput{Engine: aws.String(engine), MaxRecords: aws.Int32(1001)}, 0, false)},
+	}
+}
+
+// TestHandler_OrderablePaginator walks every orderable option with the
+// SDK's paginator: each served engine version lists each class it
+// offers once, and none AWS refuses.
+func TestHandler_OrderablePaginator(t *testing.T) {
+	h := newHarness(t)
+	p := sdk.NewDescribeOrderableDBInstanceOptionsPaginator(h.client(primaryRegion),
+		&sdk.DescribeOrderableDBInstanceOptionsInput{Engine: aws.String(engine), MaxRecords: aws.Int32(25)})
+	seen := map[string]bool{}
+	pages := 0
+	for p.HasMorePages() {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, o := range out.OrderableDBInstanceOptions {
+			k := aws.ToString(o.EngineVersion) + " " + aws.ToString(o.DBInstanceClass)
+			if seen[k] {
+				t.Errorf("%s listed twice", k)
+			}
+			seen[k] = true
+			if len(o.AvailabilityZones) == 0 || aws.ToString(o.LicenseModel) != "postgresql-license" {
+				t.Errorf("%s: AvailabilityZones %v, LicenseModel %s", k, o.AvailabilityZones, aws.ToString(o.LicenseModel))
+			}
+			if strings.HasPrefix(aws.ToString(o.DBInstanceClass), "db.t") == aws.ToBool(o.SupportsGlobalDatabases) {
+				t.Errorf("%s: SupportsGlobalDatabases %v", k, aws.ToBool(o.SupportsGlobalDatabases))
+			}
+		}
+	}
+	if len(seen) != 4*36 || pages != 6 {
+		t.Errorf("%d options over %d pages, want 144 (4 versions x 36 classes) over 6", len(seen), pages)
+	}
+	for _, k := range []string{"15.10 db.r6g.large", "15.4 db.serverless", "15.12 db.t4g.medium"} {
+		if !seen[k] {
+			t.Errorf("%s missing", k)
+		}
+	}
+	for _, k := range []string{"15.10 db.t3.micro", "15.10 db.t3.small", "15.10 db.r4.large"} {
+		if seen[k] {
+			t.Errorf("%s listed, but RDS does not offer it", k)
+		}
 	}
 }
