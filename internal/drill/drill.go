@@ -595,6 +595,11 @@ func (r *run) waitRejoined(ctx context.Context, region string, d time.Duration) 
 		if err != nil || !w.Member(region) || aws.ToString(w.Clusters[region].Status) != "available" {
 			return false
 		}
+		// The global cluster reads available only once the rejoined
+		// member's endpoints answer; a role change before that is refused.
+		if w.Global == nil || aws.ToString(w.Global.Status) != "available" {
+			return false
+		}
 		for _, i := range w.Instances[region] {
 			if aws.ToString(i.DBInstanceStatus) != "available" {
 				return false
