@@ -12,6 +12,9 @@
 //	CreateDBSubnetGroup  DescribeDBSubnetGroups  DeleteDBSubnetGroup
 //	AddTagsToResource  ListTagsForResource  RemoveTagsFromResource
 //	DescribeDBEngineVersions
+//	CreateDBClusterParameterGroup  DescribeDBClusterParameterGroups
+//	ModifyDBClusterParameterGroup  DescribeDBClusterParameters
+//	DeleteDBClusterParameterGroup
 //	FailoverDBCluster  SwitchoverGlobalCluster  FailoverGlobalCluster
 package rdsapi
 
@@ -60,6 +63,12 @@ func New(m *rds.Service) *Handler {
 		"FailoverDBCluster":        op(m.FailoverDBCluster),
 		"SwitchoverGlobalCluster":  op(m.SwitchoverGlobalCluster),
 		"FailoverGlobalCluster":    op(m.FailoverGlobalCluster),
+
+		"CreateDBClusterParameterGroup":    op(m.CreateDBClusterParameterGroup),
+		"DescribeDBClusterParameterGroups": op(m.DescribeDBClusterParameterGroups),
+		"ModifyDBClusterParameterGroup":    op(m.ModifyDBClusterParameterGroup),
+		"DescribeDBClusterParameters":      op(m.DescribeDBClusterParameters),
+		"DeleteDBClusterParameterGroup":    op(m.DeleteDBClusterParameterGroup),
 	}}
 }
 
