@@ -19,6 +19,7 @@ have_pg || pkgs+=(postgresql postgresql-contrib)
 [[ -x /usr/bin/aws ]] || pkgs+=(awscli)
 command -v psql >/dev/null || pkgs+=(postgresql-client)
 command -v dig >/dev/null || pkgs+=(dnsutils)
+command -v curl >/dev/null || pkgs+=(curl)
 # internal/drill screenshots its HTML report with any of these browsers.
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
   command -v google-chrome >/dev/null || pkgs+=(chromium)

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034 # the names below are used by the scripts that source this file
 # Shared helpers for create-aurora-global.sh, test-failover.sh and cleanup.sh.
 # Sourced by them, not run. Needs bash 4+, the aws CLI (v1 or v2), dig and,
-# for the data checks, psql.
+# for the data checks, psql and curl.
 #
 # Every setting is an environment variable with a default; the scripts
 # document them at their top. Names derive from STACK:
@@ -30,6 +30,11 @@
 : "${GLOBALDB:=globaldb}"
 : "${DNS_SERVER:=}"
 : "${AWS_ENDPOINT_URL:=}"
+# psql connects with TLS as RDS documents it: sslmode=verify-full against the
+# RDS CA bundle (PGSSLROOTCERT: AWS's global-bundle.pem; on the emulator, its
+# own bundle is downloaded when unset). PGSSLMODE=require skips the checks.
+: "${PGSSLMODE:=verify-full}"
+: "${PGSSLROOTCERT:=}"
 # IAM, STS and Route 53 are global services; their calls are signed for us-east-1.
 : "${GLOBAL_REGION:=us-east-1}"
 # Polls: the emulator moves in seconds, AWS in minutes.
@@ -301,13 +306,64 @@ load_password() {
   [[ -n "${MASTER_PASSWORD:-}" ]] || die "set MASTER_PASSWORD or MASTER_PASSWORD_FILE (the master user's password)"
 }
 
-# sql HOST SQL runs one statement as the master user on HOST (an address)
-# and prints the result unaligned; the password goes through PGPASSWORD.
+# rds_name NAME prints the RDS endpoint name NAME resolves through: NAME
+# itself for an RDS endpoint, else the first RDS name of its CNAME chain (a
+# Route 53 record aimed at a cluster endpoint). RDS certificates carry RDS
+# endpoint names only, so verify-full must check this name, not NAME.
+rds_name() {
+  local n=${1%.}
+  if [[ "${n,,}" == *.rds.amazonaws.com ]]; then
+    printf '%s\n' "$n"
+    return 0
+  fi
+  n=$(dns_answer "$1" | grep -iE '\.rds\.amazonaws\.com\.?$' | head -n1)
+  [[ -n "$n" ]] || return 1
+  printf '%s\n' "${n%.}"
+}
+
+# db_target NAME prints "ENDPOINT ADDRESS" for sql: the RDS endpoint name
+# TLS verifies and the address psql dials (what NAME resolves to now).
+db_target() {
+  local name ip
+  name=$(rds_name "$1") || return 1
+  ip=$(resolve_name "$1") || return 1
+  printf '%s %s\n' "$name" "$ip"
+}
+
+# ca_bundle sets PGSSLROOTCERT when it is unset: on the emulator, its CA
+# bundle (GET $AWS_ENDPOINT_URL/_globaldb/global-bundle.pem, the name of
+# AWS's bundle); on AWS, AWS's global bundle from truststore.pki.rds.amazonaws.com.
+ca_bundle() {
+  [[ -n "$PGSSLROOTCERT" || "$PGSSLMODE" != verify-* ]] && return 0
+  local url=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+  [[ -n "$AWS_ENDPOINT_URL" ]] && url="${AWS_ENDPOINT_URL%/}/_globaldb/global-bundle.pem"
+  command -v curl >/dev/null || die "curl is not installed: set PGSSLROOTCERT to the RDS CA bundle ($url)"
+  PGSSLROOTCERT=$(mktemp "${TMPDIR:-/tmp}/global-bundle.XXXXXX.pem")
+  GDB_BUNDLE_TMP=$PGSSLROOTCERT
+  show_cmd curl -fsS -o "$PGSSLROOTCERT" "$url"
+  curl -fsS --max-time 30 -o "$PGSSLROOTCERT" "$url" || die "could not download the RDS CA bundle from $url (set PGSSLROOTCERT)"
+  export PGSSLROOTCERT
+}
+
+# remove_bundle deletes a bundle ca_bundle downloaded.
+remove_bundle() {
+  [[ -n "${GDB_BUNDLE_TMP:-}" ]] && rm -f "$GDB_BUNDLE_TMP"
+  return 0
+}
+
+# sql TARGET SQL runs one statement as the master user on TARGET (from
+# db_target: psql's host= is the RDS endpoint name, which verify-full
+# checks, and hostaddr= the address it dials) and prints the result
+# unaligned; the password goes through PGPASSWORD.
 sql() {
-  local host=$1 query=$2
-  show_cmd psql -h "$host" -p "$DB_PORT" -U "$MASTER_USER" -d "$DB_NAME" -c "$query"
-  PGPASSWORD="$MASTER_PASSWORD" PGCONNECT_TIMEOUT=3 psql -X -q -t -A -v ON_ERROR_STOP=1 \
-    -h "$host" -p "$DB_PORT" -U "$MASTER_USER" -d "$DB_NAME" -c "$query"
+  local host addr query=$2
+  read -r host addr <<<"$1"
+  [[ -n "$addr" ]] || die "sql: no address for $host"
+  ca_bundle
+  local conn="host=$host hostaddr=$addr port=$DB_PORT user=$MASTER_USER dbname=$DB_NAME sslmode=$PGSSLMODE"
+  [[ -n "$PGSSLROOTCERT" ]] && conn+=" sslrootcert=$PGSSLROOTCERT"
+  show_cmd psql "$conn" -c "$query"
+  PGPASSWORD="$MASTER_PASSWORD" PGCONNECT_TIMEOUT=3 psql -X -q -t -A -v ON_ERROR_STOP=1 "$conn" -c "$query"
 }
 
 # print_config shows the settings a script runs with (the password hidden).
@@ -316,4 +372,5 @@ print_config() {
   [[ -n "${MASTER_PASSWORD:-}${MASTER_PASSWORD_FILE:-}" ]] && pw="(hidden)"
   log "stack=$STACK primary=$PRIMARY_REGION secondary=$SECONDARY_REGION engine=$ENGINE $ENGINE_VERSION class=$INSTANCE_CLASS"
   log "master user=$MASTER_USER password=$pw zone=$ZONE_NAME aws=$AWS_CLI endpoint=${AWS_ENDPOINT_URL:-(AWS)} dns=${DNS_SERVER:-(system)}"
+  log "TLS sslmode=$PGSSLMODE CA bundle=${PGSSLROOTCERT:-(downloaded at the first query)}"
 }

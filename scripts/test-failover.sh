@@ -32,6 +32,8 @@
 #   DNS_SERVER (unset: the system resolver)  host[:port] that dig asks: on the
 #   emulator its DNS server (e.g. 127.0.0.1:1053); on AWS, while the zone is not
 #   delegated, one of its name servers. psql connects to the address found.
+#   PGSSLMODE [verify-full]  PGSSLROOTCERT (the RDS CA bundle; unset: downloaded from the
+#   emulator, or AWS's global-bundle.pem from truststore.pki.rds.amazonaws.com)
 #   CANARY_TABLE [globaldb_script_canary]  FAILURE_MODE [outage on the emulator, else switchover]
 #   DNS_POLL_INTERVAL, DNS_TIMEOUT        the DNS watch [5 s, 900 s; emulator 0.2 s, 120 s]
 set -euo pipefail
@@ -63,7 +65,7 @@ clear_fault() {
   run "$GLOBALDB" fault clear "$FAULT_ID" --endpoint-url "$AWS_ENDPOINT_URL" >&2
   FAULT_ID=""
 }
-trap 'clear_fault || true' EXIT
+trap 'clear_fault || true; remove_bundle' EXIT
 
 # --- stages ------------------------------------------------------------------
 
@@ -84,12 +86,13 @@ discover() {
   log "primary writer $PRIMARY_ENDPOINT; secondary reader $SECONDARY_READER"
 }
 
-# resolve NAME: the address psql connects to (it cannot use DNS_SERVER itself).
+# resolve NAME: "ENDPOINT ADDRESS", the RDS endpoint name TLS verifies and
+# the address psql connects to (psql cannot use DNS_SERVER itself).
 resolve() {
-  local ip
-  ip=$(resolve_name "$1") || die "$1 does not resolve${DNS_SERVER:+ at $DNS_SERVER}"
-  log "resolved $1 -> $ip"
-  printf '%s\n' "$ip"
+  local target
+  target=$(db_target "$1") || die "$1 does not resolve${DNS_SERVER:+ at $DNS_SERVER} to an RDS endpoint"
+  log "resolved $1 -> $target"
+  printf '%s\n' "$target"
 }
 
 table_visible() {
@@ -227,7 +230,9 @@ write_after() {
   token2="after-$(date +%s)-$$"
   deadline=$(($(now_ms) + 60000))
   while true; do
-    if ip=$(resolve_name "$WRITER_RECORD") &&
+    # Route 53's name is not in the certificate: verify the RDS endpoint
+    # name it resolves through (docs/runbook.md, TLS).
+    if ip=$(db_target "$WRITER_RECORD") &&
       err=$(GDB_QUIET=1 sql "$ip" "INSERT INTO $CANARY_TABLE (token, region) VALUES ('$token2', '$SECONDARY_REGION')" 2>&1); then
       break
     fi
@@ -265,6 +270,7 @@ main() {
   print_config
   command -v psql >/dev/null || die "psql is not installed (Debian: postgresql-client)"
   command -v dig >/dev/null || die "dig is not installed (Debian: dnsutils)"
+  ca_bundle
   discover
   replication
   stage_failure

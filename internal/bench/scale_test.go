@@ -116,7 +116,7 @@ func scaleFigures(b *testing.B) []row {
 // secondary's reader endpoint (median of 5 rounds).
 func canaryLags(ctx context.Context, c *orchestrator.Clients, t *topology.Topology, res resolve.Resolver) (map[string]time.Duration, error) {
 	connect := func(host string, port int) (*pgx.Conn, error) {
-		cfg, err := orchestrator.DBConfig(t, res, host, port)
+		cfg, err := orchestrator.DBConfig(t, res, c.DBTrust(ctx), host, port)
 		if err != nil {
 			return nil, err
 		}

@@ -160,6 +160,11 @@ func demoChecks(ctx context.Context, out io.Writer, e *emulator.Emulator, c *orc
 	if err != nil {
 		return err
 	}
+	// verify-full against the endpoint names, with the emulator's CA
+	// bundle (the one it serves at /_globaldb/global-bundle.pem).
+	if spec.Roots, err = c.DBTrust(ctx).Roots(); err != nil {
+		return err
+	}
 	res := resolve.Server(e.DNSAddr())
 	fmt.Fprintln(out, "== the runbook's own replication check")
 	reps, err := runbook.VerifyReplication(ctx, spec, res)

@@ -40,6 +40,7 @@ type stackFlags struct {
 	file        string
 	profile     string
 	endpointURL string
+	caBundle    string
 	output      string
 	pollMin     time.Duration
 }
@@ -50,6 +51,7 @@ func (f *stackFlags) register(cmd *cobra.Command, outputs ...string) {
 	_ = cmd.MarkFlagRequired("file")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile (default: the SDK's default chain, $AWS_PROFILE)")
 	fl.StringVar(&f.endpointURL, "endpoint-url", "", "AWS endpoint URL, e.g. the emulator's (default $AWS_ENDPOINT_URL)")
+	fl.StringVar(&f.caBundle, "ca-bundle", "", "root CAs for database TLS (AWS: global-bundle.pem from truststore.pki.rds.amazonaws.com; default $PGSSLROOTCERT, or the emulator's own bundle)")
 	fl.DurationVar(&f.pollMin, "poll-interval", 500*time.Millisecond, "first interval of the poller's backoff")
 	if len(outputs) > 0 {
 		fl.StringVarP(&f.output, "output", "o", outputs[0], "output format: "+strings.Join(outputs, " or "))
@@ -72,7 +74,7 @@ func (f *stackFlags) connect(ctx context.Context, t *topology.Topology) (*orches
 	for _, r := range t.Regions {
 		regions = append(regions, r.Name)
 	}
-	return orchestrator.Connect(ctx, orchestrator.Target{Profile: f.profile, EndpointURL: f.endpointURL}, regions)
+	return orchestrator.Connect(ctx, orchestrator.Target{Profile: f.profile, EndpointURL: f.endpointURL, CABundle: f.caBundle}, regions)
 }
 
 // open loads the topology file and connects to the target its regions

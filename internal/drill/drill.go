@@ -170,7 +170,7 @@ func secondsPtr(d time.Duration) *float64 { s := d.Seconds(); return &s }
 // drive runs the workload, the scenario's events, and the checks.
 func (r *run) drive(ctx context.Context) error {
 	t, o := r.t, r.o
-	cfg, err := orchestrator.DBConfig(t, o.Resolver, t.DNS.Writer.Name, t.DNS.HealthChecks.Port)
+	cfg, err := orchestrator.DBConfig(t, o.Resolver, r.c.DBTrust(ctx), t.DNS.Writer.Name, t.DNS.HealthChecks.Port)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func (r *run) sampleLag(ctx context.Context, wl *workload.Workload) {
 				if err != nil {
 					continue
 				}
-				cfg, err := orchestrator.DBConfig(r.t, r.o.Resolver, cl.Reader, cl.Port)
+				cfg, err := orchestrator.DBConfig(r.t, r.o.Resolver, r.c.DBTrust(ctx), cl.Reader, cl.Port)
 				if err != nil {
 					continue
 				}
@@ -628,7 +628,7 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 	if err != nil {
 		return err
 	}
-	cfg, err := orchestrator.DBConfig(t, r.o.Resolver, cl.Writer, cl.Port)
+	cfg, err := orchestrator.DBConfig(t, r.o.Resolver, r.c.DBTrust(ctx), cl.Writer, cl.Port)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
+	"github.com/globaldb/globaldb/internal/emulator/certs"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
 	"github.com/globaldb/globaldb/internal/emulator/controller"
 	"github.com/globaldb/globaldb/internal/emulator/dbauth"
@@ -95,6 +96,7 @@ type Emulator struct {
 	ctrl    *controller.Controller
 	faults  *faults.Registry
 	router  *router
+	ca      *certs.Authority
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -150,6 +152,9 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	if err := e.startModels(); err != nil {
 		return err
 	}
+	if err := e.startCA(); err != nil {
+		return err
+	}
 	clk := e.clock()
 	if err := e.startRoute53(clk); err != nil {
 		return err
@@ -172,7 +177,7 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	}
 	e.ctrl = controller.New(controller.Config{Model: e.rds, Engine: e.engine, Net: e.net, DNS: e.table,
 		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
-		DefaultDelay: e.cfg.LinkDelay})
+		DefaultDelay: e.cfg.LinkDelay, Certs: e.ca})
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
 	e.router.admin = admin.Handler(e.faults)
 	e.router.regionDown = e.faults.RegionDown

@@ -79,6 +79,8 @@ type router struct {
 	regionDown func(region string) bool
 	// tap, when set, sees every API response (Config.ResponseTap).
 	tap func(Exchange)
+	// bundle is the CA bundle served at BundlePath.
+	bundle []byte
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +99,12 @@ func (rt *router) serve(w http.ResponseWriter, r *http.Request, ex *Exchange) {
 	if r.URL.Path == "/_globaldb/health" && r.Method == http.MethodGet {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(rt.health())
+		return
+	}
+	if r.URL.Path == BundlePath && r.Method == http.MethodGet && rt.bundle != nil {
+		// Public, like AWS's trust store: it holds only the CA certificate.
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(rt.bundle)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))

@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/globaldb/globaldb/internal/rdstls"
 )
 
 // Target says how to reach AWS (or the emulator): the SDK's default
@@ -28,6 +31,10 @@ type Target struct {
 	Credentials aws.CredentialsProvider
 	// Region is the default region for calls not tied to one (STS).
 	Region string
+	// CABundle is a PEM file of root CAs for database TLS (AWS's
+	// global-bundle.pem); "" means $PGSSLROOTCERT, else the emulator's
+	// bundle when the endpoint is an emulator, else the system roots.
+	CABundle string
 }
 
 // Clients are the aws-sdk-go-v2 clients the orchestrator uses: one RDS
@@ -41,6 +48,10 @@ type Clients struct {
 	Calls   *CallCounter
 	cfg     aws.Config
 	mu      sync.Mutex
+
+	caBundle string
+	trustMu  sync.Mutex
+	trust    *rdstls.Trust
 }
 
 // Connect loads the SDK configuration for t and builds clients for the
@@ -69,7 +80,10 @@ func Connect(ctx context.Context, t Target, regions []string) (*Clients, error) 
 	}
 	counter := &CallCounter{}
 	cfg.APIOptions = append(cfg.APIOptions, counter.middleware)
-	c := &Clients{rds: map[string]*rds.Client{}, Calls: counter, cfg: cfg}
+	c := &Clients{rds: map[string]*rds.Client{}, Calls: counter, cfg: cfg, caBundle: t.CABundle}
+	if c.caBundle == "" {
+		c.caBundle = os.Getenv("PGSSLROOTCERT")
+	}
 	for _, r := range regions {
 		c.rds[r] = rds.NewFromConfig(cfg, func(o *rds.Options) { o.Region = r })
 	}
@@ -207,4 +221,20 @@ func Mutating(op string) bool {
 		}
 	}
 	return true
+}
+
+// DBTrust returns the root CAs database certificates are verified against
+// (see Target.CABundle), loading them at the first call; a failed load is
+// retried at the next.
+func (c *Clients) DBTrust(ctx context.Context) *rdstls.Trust {
+	c.trustMu.Lock()
+	defer c.trustMu.Unlock()
+	if c.trust != nil {
+		return c.trust
+	}
+	tr := rdstls.Load(ctx, aws.ToString(c.cfg.BaseEndpoint), c.caBundle)
+	if _, err := tr.Roots(); err == nil {
+		c.trust = tr
+	}
+	return tr
 }

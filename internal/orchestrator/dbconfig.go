@@ -8,13 +8,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/globaldb/globaldb/internal/rdstls"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 )
 
-// DBConfig is a connection to host:port as t's master user, resolving
-// names with res: what drills and checks use to reach the databases.
-func DBConfig(t *topology.Topology, res resolve.Resolver, host string, port int) (*pgx.ConnConfig, error) {
+// DBConfig is a connection to host:port as t's master user over TLS with
+// verify-full (rdstls): it dials what host resolves to with res and
+// verifies the server against trust for the RDS endpoint name behind
+// host, so Route 53 names work as well as RDS endpoints. It is what
+// drills and checks use to reach the databases.
+func DBConfig(t *topology.Topology, res resolve.Resolver, trust *rdstls.Trust, host string, port int) (*pgx.ConnConfig, error) {
 	p := t.Primary()
 	password, err := t.MasterPassword()
 	if err != nil {
@@ -24,15 +28,16 @@ func DBConfig(t *topology.Topology, res resolve.Resolver, host string, port int)
 	if dbname == "" {
 		dbname = "postgres"
 	}
-	// A connection string, not fields set after parsing: sslmode=prefer
-	// makes fallback configurations that must name the same host.
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=prefer connect_timeout=3",
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=require connect_timeout=3",
 		dsnQuote(host), port, dsnQuote(p.MasterUsername), dsnQuote(password), dsnQuote(dbname)))
 	if err != nil {
 		return nil, fmt.Errorf("connection settings for %s: %w", host, err)
 	}
-	if res != nil {
-		cfg.LookupFunc = res.LookupHost
+	if res == nil {
+		res = resolve.System()
+	}
+	if err := trust.Configure(cfg, res); err != nil {
+		return nil, fmt.Errorf("connection settings for %s: %w", host, err)
 	}
 	return cfg, nil
 }

@@ -92,7 +92,7 @@ func TestFailover(t *testing.T) {
 		defer e.Faults().Clear(ctx, f.ID)
 		// Commits the secondary cannot see: its lag grows.
 		w, _ := Observe(ctx, c, top)
-		db, err := openDB(ctx, top, res, aws.ToString(w.Clusters["ap-southeast-1"].Endpoint), 5432)
+		db, err := openDB(ctx, top, res, c.DBTrust(ctx), aws.ToString(w.Clusters["ap-southeast-1"].Endpoint), 5432)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestFailover(t *testing.T) {
 			time.Sleep(200 * time.Millisecond) // polling interval
 		}
 		w, _ = Observe(ctx, c, top)
-		db2, err := openDB(ctx, top, res, aws.ToString(w.Clusters["ap-southeast-2"].Endpoint), 5432)
+		db2, err := openDB(ctx, top, res, c.DBTrust(ctx), aws.ToString(w.Clusters["ap-southeast-2"].Endpoint), 5432)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,12 +178,12 @@ func TestFailover(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pri, err := openDB(ctx, top, res, aws.ToString(w.Clusters["ap-southeast-1"].Endpoint), 5432)
+		pri, err := openDB(ctx, top, res, c.DBTrust(ctx), aws.ToString(w.Clusters["ap-southeast-1"].Endpoint), 5432)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer pri.Close(ctx)
-		sec, err := openDB(ctx, top, res, aws.ToString(w.Clusters["ap-southeast-2"].ReaderEndpoint), 5432)
+		sec, err := openDB(ctx, top, res, c.DBTrust(ctx), aws.ToString(w.Clusters["ap-southeast-2"].ReaderEndpoint), 5432)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/globaldb/globaldb/internal/rdstls"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 )
@@ -151,7 +152,7 @@ func Status(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 		rep.GlobalEndpoint = aws.ToString(g.Endpoint)
 	}
 	views := sv.views()
-	lags := measureLag(ctx, t, sv, views, res)
+	lags := measureLag(ctx, t, sv, views, res, c.DBTrust(ctx))
 	for _, v := range views {
 		rs := RegionStatus{Region: v.region, Instances: []InstanceStatus{}}
 		if err := sv.regionErr[v.region]; err != nil {
@@ -376,7 +377,7 @@ func (sv *surveyed) views() []regionView {
 
 // measureLag reads each secondary's replication lag from the databases;
 // the result is keyed by region, secondaries only.
-func measureLag(ctx context.Context, t *topology.Topology, sv *surveyed, views []regionView, res resolve.Resolver) map[string]*Replication {
+func measureLag(ctx context.Context, t *topology.Topology, sv *surveyed, views []regionView, res resolve.Resolver, trust *rdstls.Trust) map[string]*Replication {
 	out := map[string]*Replication{}
 	var primary regionView
 	var secondaries []regionView
@@ -401,7 +402,7 @@ func measureLag(ctx context.Context, t *topology.Topology, sv *surveyed, views [
 	if primary.cluster == "" {
 		return fail("the cluster endpoint of the writer region %s is unknown", sv.writer)
 	}
-	db, err := openDB(ctx, t, res, primary.cluster, primary.port)
+	db, err := openDB(ctx, t, res, trust, primary.cluster, primary.port)
 	if err != nil {
 		return fail("writer region %s: %v", sv.writer, err)
 	}
@@ -427,7 +428,7 @@ func measureLag(ctx context.Context, t *topology.Topology, sv *surveyed, views [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			*out[v.region] = postgresLag(ctx, t, res, v, lsn)
+			*out[v.region] = postgresLag(ctx, t, res, trust, v, lsn)
 		}()
 	}
 	wg.Wait()
@@ -478,13 +479,13 @@ func auroraLag(ctx context.Context, db *pgx.Conn) (map[string]Replication, error
 
 // postgresLag compares a secondary's replayed WAL position with the
 // writer's, lsn, read just before.
-func postgresLag(ctx context.Context, t *topology.Topology, res resolve.Resolver, v regionView, lsn string) Replication {
+func postgresLag(ctx context.Context, t *topology.Topology, res resolve.Resolver, trust *rdstls.Trust, v regionView, lsn string) Replication {
 	rep := Replication{Source: "postgresql", PrimaryLSN: lsn}
 	if v.reader == "" {
 		rep.Error = "the reader endpoint of " + v.region + " is unknown"
 		return rep
 	}
-	db, err := openDB(ctx, t, res, v.reader, v.port)
+	db, err := openDB(ctx, t, res, trust, v.reader, v.port)
 	if err != nil {
 		rep.Error = err.Error()
 		return rep
@@ -623,9 +624,10 @@ func landsOn(ans resolve.Answer, views []regionView) string {
 
 func sameHost(a, b string) bool { return fqdn(a) == fqdn(b) }
 
-// openDB connects to host:port as the master user, resolving host with res.
-func openDB(ctx context.Context, t *topology.Topology, res resolve.Resolver, host string, port int) (*pgx.Conn, error) {
-	cfg, err := DBConfig(t, res, host, port)
+// openDB connects to host:port as the master user, resolving host with res
+// and verifying the server against trust (DBConfig).
+func openDB(ctx context.Context, t *topology.Topology, res resolve.Resolver, trust *rdstls.Trust, host string, port int) (*pgx.Conn, error) {
+	cfg, err := DBConfig(t, res, trust, host, port)
 	if err != nil {
 		return nil, err
 	}

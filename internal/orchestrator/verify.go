@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/globaldb/globaldb/internal/rdstls"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 )
@@ -147,7 +148,7 @@ func Verify(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 		res = ResolverFor(sv.w, t, "")
 	}
 	views := sv.views()
-	v := &verifier{t: t, res: res, writer: sv.writer, views: views, opts: opts}
+	v := &verifier{t: t, res: res, trust: c.DBTrust(ctx), writer: sv.writer, views: views, opts: opts}
 	var jobs []func() []Check
 	if t.DNS != nil && t.DNS.Writer != nil {
 		jobs = append(jobs, v.one(func() Check { return v.dnsWriter(ctx) }))
@@ -195,6 +196,7 @@ func Verify(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 type verifier struct {
 	t      *topology.Topology
 	res    resolve.Resolver
+	trust  *rdstls.Trust
 	writer string
 	views  []regionView
 	opts   VerifyOptions
@@ -353,7 +355,7 @@ func (v *verifier) selectCheck(ctx context.Context, name, region, host string, p
 // probe connects to host and reports which server answered and whether
 // it is in recovery.
 func (v *verifier) probe(ctx context.Context, host string, port int) (server string, recovery bool, err error) {
-	db, err := openDB(ctx, v.t, v.res, host, port)
+	db, err := openDB(ctx, v.t, v.res, v.trust, host, port)
 	if err != nil {
 		return "", false, err
 	}
@@ -379,7 +381,7 @@ func (v *verifier) refusesWrites(ctx context.Context, rv regionView) Check {
 		c.Target = ""
 		return c.fail("reader endpoint unknown: the region's API did not describe it")
 	}
-	db, err := openDB(ctx, v.t, v.res, rv.reader, rv.port)
+	db, err := openDB(ctx, v.t, v.res, v.trust, rv.reader, rv.port)
 	if err != nil {
 		return c.fail("%v", err)
 	}
@@ -425,7 +427,7 @@ func (v *verifier) canary(ctx context.Context) []Check {
 	if pv.cluster == "" {
 		return failAll("the cluster endpoint of the writer region is unknown")
 	}
-	w, err := openDB(ctx, v.t, v.res, pv.cluster, pv.port)
+	w, err := openDB(ctx, v.t, v.res, v.trust, pv.cluster, pv.port)
 	if err != nil {
 		return failAll("%v", err)
 	}
@@ -439,7 +441,7 @@ func (v *verifier) canary(ctx context.Context) []Check {
 			out[i].fail("reader endpoint unknown: the region's API did not describe it")
 			continue
 		}
-		if readers[i], err = openDB(ctx, v.t, v.res, rv.reader, rv.port); err != nil {
+		if readers[i], err = openDB(ctx, v.t, v.res, v.trust, rv.reader, rv.port); err != nil {
 			out[i].fail("%v", err)
 			continue
 		}

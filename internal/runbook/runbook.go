@@ -9,6 +9,7 @@ package runbook
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,7 +65,10 @@ type Spec struct {
 	Secondaries   []Region
 	// WaiterDelay is the SDK waiters' polling interval (AWS default 30 s).
 	WaiterDelay time.Duration
-	Logger      *slog.Logger
+	// Roots, when set, makes VerifyReplication connect with verify-full
+	// against these CAs (the RDS CA bundle); else with sslmode=require.
+	Roots  *x509.CertPool
+	Logger *slog.Logger
 }
 
 func (s *Spec) log() *slog.Logger {

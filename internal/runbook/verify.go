@@ -2,6 +2,8 @@ package runbook
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -36,14 +38,28 @@ func ClusterEndpoints(ctx context.Context, r Region) (Endpoints, error) {
 	return Endpoints{Writer: aws.ToString(c.Endpoint), Reader: aws.ToString(c.ReaderEndpoint), Port: int(aws.ToInt32(c.Port))}, nil
 }
 
-// Connect opens a connection to host:port as the master user, resolving
+// Connect opens a connection to host:port as the master user over TLS
+// (sslmode=require: encrypted, the certificate not checked), resolving
 // host with res.
 func Connect(ctx context.Context, res Resolver, host string, port int, user, password, database string) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig("")
+	return ConnectTLS(ctx, res, nil, host, port, user, password, database)
+}
+
+// ConnectTLS is Connect with sslmode=verify-full when roots is not nil:
+// the certificate must chain to roots and be valid for host, an RDS
+// endpoint name (the RDS CA bundle: AWS's global-bundle.pem, or the
+// emulator's).
+func ConnectTLS(ctx context.Context, res Resolver, roots *x509.CertPool, host string, port int, user, password, database string) (*pgx.Conn, error) {
+	// The host goes in the string: pgx sets up TLS for the host it parses.
+	cfg, err := pgx.ParseConfig("sslmode=require host=" + host)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Host, cfg.Port, cfg.User, cfg.Password, cfg.Database = host, uint16(port), user, password, database
+	cfg.Port, cfg.User, cfg.Password, cfg.Database = uint16(port), user, password, database
+	cfg.Fallbacks = nil
+	if roots != nil {
+		cfg.TLSConfig = &tls.Config{ServerName: host, RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
 	cfg.ConnectTimeout = 5 * time.Second
 	cfg.LookupFunc = res.LookupHost
 	cfg.DialFunc = (&net.Dialer{Timeout: 5 * time.Second}).DialContext
@@ -72,7 +88,7 @@ func VerifyReplication(ctx context.Context, s *Spec, res Resolver) ([]Replicatio
 	if err != nil {
 		return nil, err
 	}
-	w, err := Connect(ctx, res, pe.Writer, pe.Port, s.MasterUser, s.Password, s.Database)
+	w, err := ConnectTLS(ctx, res, s.Roots, pe.Writer, pe.Port, s.MasterUser, s.Password, s.Database)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +109,7 @@ func VerifyReplication(ctx context.Context, s *Spec, res Resolver) ([]Replicatio
 		if err != nil {
 			return nil, err
 		}
-		conn, err := Connect(ctx, res, e.Reader, e.Port, s.MasterUser, s.Password, s.Database)
+		conn, err := ConnectTLS(ctx, res, s.Roots, e.Reader, e.Port, s.MasterUser, s.Password, s.Database)
 		if err != nil {
 			return nil, fmt.Errorf("connect to %s: %w", r.Name, err)
 		}
@@ -141,7 +157,7 @@ func WriteRefused(ctx context.Context, s *Spec, r Region, res Resolver) (bool, e
 	if err != nil {
 		return false, err
 	}
-	conn, err := Connect(ctx, res, e.Reader, e.Port, s.MasterUser, s.Password, s.Database)
+	conn, err := ConnectTLS(ctx, res, s.Roots, e.Reader, e.Port, s.MasterUser, s.Password, s.Database)
 	if err != nil {
 		return false, err
 	}

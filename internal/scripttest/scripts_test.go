@@ -37,7 +37,7 @@ func TestScripts_Emulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an emulator with PostgreSQL servers")
 	}
-	for _, tool := range []string{"bash", "psql", "dig"} {
+	for _, tool := range []string{"bash", "psql", "dig", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed (scripts/install-deps.sh installs it)", tool)
 		}
@@ -89,6 +89,12 @@ func runLifecycle(t *testing.T, root string, env []string, c awsCLI) {
 		t.Fatalf("second create changed something (%q):\n%s", m, out)
 	}
 	out = s.run("test-failover.sh")
+	// Every query went over TLS, verified against the RDS endpoint name,
+	// also the write through the Route 53 name (writer.<zone>).
+	if !strings.Contains(out, "sslmode=verify-full sslrootcert=") || strings.Contains(out, "sslmode=disable") ||
+		!regexp.MustCompile(`host=\S+\.cluster-\S+\.rds\.amazonaws\.com hostaddr=\S+ .*SELECT region FROM \S+ WHERE token = 'after-`).MatchString(out) {
+		t.Fatalf("test-failover did not query with verify-full against RDS endpoint names:\n%s", out)
+	}
 	if i := strings.Index(out, "== failover rehearsal"); i < 0 {
 		t.Fatalf("test-failover printed no timings:\n%s", out)
 	} else {

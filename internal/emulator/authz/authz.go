@@ -134,6 +134,9 @@ func rdsResources(c Call) []string {
 		return []string{rds("subgrp", str(p, "DBSubnetGroupName"))}
 	case "AddTagsToResource", "ListTagsForResource", "RemoveTagsFromResource":
 		return []string{str(p, "ResourceName")}
+	case "CreateDBClusterParameterGroup", "DescribeDBClusterParameterGroups", "ModifyDBClusterParameterGroup",
+		"DescribeDBClusterParameters", "DeleteDBClusterParameterGroup":
+		return []string{rds("cluster-pg", str(p, "DBClusterParameterGroupName"))}
 	}
 	return []string{"*"}
 }

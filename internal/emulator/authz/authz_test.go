@@ -24,6 +24,8 @@ func TestResolve(t *testing.T) {
 			"rds:CreateDBInstance", []string{"arn:aws:rds:ap-southeast-1:123456789012:db:i1", "arn:aws:rds:ap-southeast-1:123456789012:cluster:c"}},
 		{"modify instance", Call{Service: "rds", Operation: "ModifyDBInstance", Params: map[string]any{"DBInstanceIdentifier": "I1", "MonitoringRoleArn": "arn:aws:iam::123456789012:role/mon"}},
 			"rds:ModifyDBInstance", []string{"arn:aws:rds:ap-southeast-1:123456789012:db:i1"}},
+		{"modify cluster parameter group", Call{Service: "rds", Operation: "ModifyDBClusterParameterGroup", Params: map[string]any{"DBClusterParameterGroupName": "TLS-Only"}},
+			"rds:ModifyDBClusterParameterGroup", []string{"arn:aws:rds:ap-southeast-1:123456789012:cluster-pg:tls-only"}},
 		{"engine versions", Call{Service: "rds", Operation: "DescribeDBEngineVersions", Params: map[string]any{}}, "rds:DescribeDBEngineVersions", []string{"*"}},
 		{"change records", Call{Service: "route53", Operation: "ChangeResourceRecordSets", Params: map[string]any{"HostedZoneId": "/hostedzone/Z1"}},
 			"route53:ChangeResourceRecordSets", []string{"arn:aws:route53:::hostedzone/Z1"}},

@@ -41,6 +41,7 @@ type actor struct {
 	fenced       bool      // an old writer refusing clients until handed over
 	resynced     bool      // rebuilt from the upstream since spec.Resync was set
 	held         bool      // a fault holds the server down (reported to the model)
+	tls          tlsState
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
@@ -68,7 +69,8 @@ func (a *actor) current() rds.Node {
 }
 
 func (a *actor) node(n rds.Node) engine.Node {
-	return engine.Node{Name: n.Name, Dir: a.c.nodeDir(n.Name), Host: n.Host, Port: n.Port}
+	return engine.Node{Name: n.Name, Dir: a.c.nodeDir(n.Name), Host: n.Host, Port: n.Port,
+		TLS: a.tls.cert, RequireTLS: n.ForceSSL}
 }
 
 // run converges until the instance is deleted or ctx ends; on ctx end it
@@ -152,6 +154,9 @@ func (a *actor) down(spec rds.Node) {
 
 // step does the next piece of work towards spec.
 func (a *actor) step(ctx context.Context, spec rds.Node) error {
+	if err := a.issueCert(spec); err != nil {
+		return err
+	}
 	n := a.node(spec)
 	if !spec.Resync {
 		a.resynced = false
@@ -185,8 +190,12 @@ func (a *actor) step(ctx context.Context, spec rds.Node) error {
 			return fmt.Errorf("start: %w", err)
 		}
 		a.proc, a.sync, a.upstream, a.notStreaming = p, nil, "", time.Time{}
+		a.tls.applied = a.tls.want(spec)
 	}
 	if err := a.ensureRole(ctx, spec, n); err != nil {
+		return err
+	}
+	if err := a.reconfigure(ctx, spec, n); err != nil {
 		return err
 	}
 	if !spec.Ready || !a.reported {

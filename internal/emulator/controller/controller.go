@@ -45,6 +45,17 @@ type Config struct {
 	// DefaultDelay is the one-way delay a link returns to when a link
 	// fault is cleared.
 	DefaultDelay func(a, b string) time.Duration
+	// Certs issues each instance's server certificate for its RDS
+	// endpoint names (rds.Node.TLSNames); nil runs the servers without
+	// TLS.
+	Certs Issuer
+}
+
+// Issuer signs server certificates (certs.Authority).
+type Issuer interface {
+	// Issue returns a PEM certificate and key whose DNS names are exactly
+	// names.
+	Issue(names []string) (certPEM, keyPEM []byte, err error)
 }
 
 // Controller converges the real world to the model's topology.

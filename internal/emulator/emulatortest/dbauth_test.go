@@ -3,6 +3,7 @@ package emulatortest_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,9 +58,13 @@ func TestIAM_DatabaseAuthentication(t *testing.T) {
 	other := userWithPolicy(ctx, t, e, "other", doc(stmt("Allow", `"Action":"rds-db:connect"`,
 		`"Resource":"arn:aws:rds-db:ap-southeast-1:000000000000:dbuser:cluster-OTHER/app_iam"`)))
 	endpoint := fmt.Sprintf("%s:%d", ep.Writer, ep.Port)
-	connect := func(password string) error {
-		cfg, _ := pgx.ParseConfig("")
-		cfg.Host, cfg.Port, cfg.User, cfg.Password, cfg.Database = ep.Writer, uint16(ep.Port), "app_iam", password, s.Database
+	// As RDS documents it: verify-full with the CA bundle.
+	connectSSL := func(sslmode, password string) error {
+		cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s sslmode=%s sslrootcert=%s", ep.Writer, sslmode, e.BundleFile()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Port, cfg.User, cfg.Password, cfg.Database = uint16(ep.Port), "app_iam", password, s.Database
 		cfg.LookupFunc = res.LookupHost
 		conn, err := pgx.ConnectConfig(ctx, cfg)
 		if err == nil {
@@ -67,6 +72,7 @@ func TestIAM_DatabaseAuthentication(t *testing.T) {
 		}
 		return err
 	}
+	connect := func(password string) error { return connectSSL("verify-full", password) }
 	token := func(c creds) string {
 		tok, err := auth.BuildAuthToken(ctx, endpoint, "ap-southeast-1", "app_iam", c.provider())
 		if err != nil {
@@ -77,6 +83,11 @@ func TestIAM_DatabaseAuthentication(t *testing.T) {
 	good := token(allowed)
 	if err := connect(good); err != nil {
 		t.Errorf("token of a principal allowed rds-db:connect: %v", err)
+	}
+	// RDS refuses IAM logins without SSL.
+	err = connectSSL("disable", good)
+	if err == nil || !strings.Contains(err.Error(), `pg_hba.conf rejects connection for host "127.0.0.1", user "app_iam", database "app", no encryption`) {
+		t.Errorf("valid token without TLS: %v, want pg_hba's rejection", err)
 	}
 	if err := connect(token(other)); err == nil {
 		t.Error("token of a principal allowed only another cluster's user logged in")

@@ -19,11 +19,12 @@ const confFile = "globaldb.conf"
 
 const includeLine = "\n# globaldb: per-node settings\ninclude_if_exists = '" + confFile + "'\n"
 
-// hbaConf allows SCRAM over loopback TCP only: no local sockets, no trust.
-const hbaConf = `# globaldb: loopback TCP with SCRAM only
-host all all 127.0.0.0/8 scram-sha-256
-host replication all 127.0.0.0/8 scram-sha-256
-`
+// Server certificate files inside a TLS node's data directory (relative
+// paths in postgresql.conf are relative to the data directory).
+const (
+	certFile = "server.crt"
+	keyFile  = "server.key"
+)
 
 // baseSettings are the GUCs every node gets, in file order.
 var baseSettings = [][2]string{
@@ -66,6 +67,13 @@ func nodeConf(n Node) ([]byte, error) {
 	for _, kv := range baseSettings {
 		put(kv[0], kv[1])
 	}
+	if n.TLS != nil {
+		put("ssl", "on")
+		put("ssl_cert_file", certFile)
+		put("ssl_key_file", keyFile)
+	} else {
+		put("ssl", "off")
+	}
 	keys := make([]string, 0, len(n.Settings))
 	for k := range n.Settings {
 		if !gucNameRE.MatchString(k) {
@@ -80,12 +88,21 @@ func nodeConf(n Node) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// writeNodeConf writes globaldb.conf and pg_hba.conf and makes sure
-// postgresql.conf includes globaldb.conf.
+// writeNodeConf writes the server certificate, globaldb.conf and
+// pg_hba.conf and makes sure postgresql.conf includes globaldb.conf.
 func (s *Supervisor) writeNodeConf(n Node) error {
 	conf, err := nodeConf(n)
 	if err != nil {
 		return fmt.Errorf("write node config: %w", err)
+	}
+	if n.TLS != nil {
+		// PostgreSQL refuses a key readable by group or others.
+		if err := s.writeFile(filepath.Join(n.Dir, certFile), n.TLS.Cert); err != nil {
+			return fmt.Errorf("write node config: %w", err)
+		}
+		if err := s.writeFile(filepath.Join(n.Dir, keyFile), n.TLS.Key); err != nil {
+			return fmt.Errorf("write node config: %w", err)
+		}
 	}
 	if err := s.writeFile(filepath.Join(n.Dir, confFile), conf); err != nil {
 		return fmt.Errorf("write node config: %w", err)

@@ -78,6 +78,21 @@ type Node struct {
 	Port int
 	// Settings are extra GUCs written to the node's own configuration file.
 	Settings map[string]string
+	// TLS, when set, is the node's server certificate: the node runs with
+	// ssl = on, and the certificate and key are written into its data
+	// directory (server.crt, server.key; 0600, owned by the run-as user)
+	// at every Init, Clone, Start and Reconfigure, so a clone never keeps
+	// its source's certificate.
+	TLS *TLS
+	// RequireTLS refuses client logins that do not use TLS. The
+	// supervisor's own connections (the admin user, replication) are
+	// exempt.
+	RequireTLS bool
+}
+
+// TLS is a PEM server certificate (chain) and its private key.
+type TLS struct {
+	Cert, Key []byte
 }
 
 // Addr returns host:port.
@@ -287,6 +302,9 @@ func (s *Supervisor) validate(n Node) error {
 	}
 	if n.Port <= 0 || n.Port > 65535 {
 		return fmt.Errorf("%w: port %d out of range", ErrInvalidNode, n.Port)
+	}
+	if n.TLS != nil && (len(n.TLS.Cert) == 0 || len(n.TLS.Key) == 0) {
+		return fmt.Errorf("%w: TLS needs a certificate and a key", ErrInvalidNode)
 	}
 	return nil
 }

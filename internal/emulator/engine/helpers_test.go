@@ -12,10 +12,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/globaldb/globaldb/internal/emulator/certs"
 )
 
 // testAdmin has a password that exercises every quoting layer.
@@ -91,8 +94,40 @@ func freeHost(t *testing.T) string {
 	return ""
 }
 
+// newNode describes a node with a server certificate for name+".engine.test"
+// signed by testCA.
 func newNode(t *testing.T, s *Supervisor, name string) Node {
-	return Node{Name: name, Dir: filepath.Join(s.root, "data", name), Host: freeHost(t), Port: 5432}
+	t.Helper()
+	cert, key, err := testCA(t).Issue([]string{name + ".engine.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Node{Name: name, Dir: filepath.Join(s.root, "data", name), Host: freeHost(t), Port: 5432,
+		TLS: &TLS{Cert: cert, Key: key}}
+}
+
+var (
+	caOnce sync.Once
+	ca     *certs.Authority
+	caErr  error
+)
+
+// testCA is one CA for the test binary, kept in a temporary directory.
+func testCA(t *testing.T) *certs.Authority {
+	t.Helper()
+	caOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "engine-test-ca-")
+		if err != nil {
+			caErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		ca, caErr = certs.LoadOrCreate(dir)
+	})
+	if caErr != nil {
+		t.Fatal(caErr)
+	}
+	return ca
 }
 
 func upstreamOf(n Node) Upstream { return Upstream{Host: n.Host, Port: n.Port} }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,18 +72,35 @@ func (s *Supervisor) iamAuth() (IAMAuth, bool) {
 	return v.(IAMAuth), true
 }
 
-// hbaFile renders n's pg_hba.conf: with IAM auth configured, members of
-// IAMRole are sent to the LDAP server (bind DN naming the node's address)
-// before the SCRAM lines; superusers are not members for pg_hba's purposes.
+// hbaFile renders n's pg_hba.conf: loopback TCP only, no trust. The
+// supervisor's own connections (the admin user, replication) use SCRAM
+// with or without TLS. With IAM auth configured, members of IAMRole are
+// sent to the LDAP server (bind DN naming the node's address) over TLS
+// only and refused without it, as RDS refuses IAM logins without SSL;
+// superusers are not members for pg_hba's purposes. Everyone else uses
+// SCRAM, over TLS only when n.RequireTLS (rds.force_ssl = 1): a
+// connection without TLS then matches no line and PostgreSQL answers
+// "no pg_hba.conf entry ... no encryption".
 func (s *Supervisor) hbaFile(n Node) []byte {
-	a, ok := s.iamAuth()
-	if !ok {
-		return []byte(hbaConf)
+	var b strings.Builder
+	b.WriteString("# globaldb: loopback TCP only; the supervisor's own connections\n")
+	fmt.Fprintf(&b, "host all %s 127.0.0.0/8 scram-sha-256\n", pgx.Identifier{s.admin.User}.Sanitize())
+	b.WriteString("host replication all 127.0.0.0/8 scram-sha-256\n")
+	if a, ok := s.iamAuth(); ok {
+		host, port, _ := net.SplitHostPort(a.Addr)
+		b.WriteString("# globaldb: IAM database authentication for members of " + IAMRole + ", over TLS only\n")
+		fmt.Fprintf(&b, "hostssl all +%s 127.0.0.0/8 ldap ldapserver=%s ldapport=%s ldapprefix=\"%s\" ldapsuffix=\"%s\"\n",
+			IAMRole, host, port, dbauth.DNPrefix, dbauth.DNSuffix(n.Addr()))
+		fmt.Fprintf(&b, "hostnossl all +%s 127.0.0.0/8 reject\n", IAMRole)
 	}
-	host, port, _ := net.SplitHostPort(a.Addr)
-	line := fmt.Sprintf("host all +%s 127.0.0.0/8 ldap ldapserver=%s ldapport=%s ldapprefix=\"%s\" ldapsuffix=\"%s\"\n",
-		IAMRole, host, port, dbauth.DNPrefix, dbauth.DNSuffix(n.Addr()))
-	return []byte("# globaldb: IAM database authentication for members of " + IAMRole + "\n" + line + hbaConf)
+	if n.RequireTLS {
+		b.WriteString("# globaldb: clients, SCRAM over TLS only (rds.force_ssl = 1)\n")
+		b.WriteString("hostssl all all 127.0.0.0/8 scram-sha-256\n")
+	} else {
+		b.WriteString("# globaldb: clients, SCRAM with or without TLS\n")
+		b.WriteString("host all all 127.0.0.0/8 scram-sha-256\n")
+	}
+	return []byte(b.String())
 }
 
 // EnsureIAMRole creates the NOLOGIN role IAMRole on primary n if missing
@@ -112,17 +128,24 @@ func (s *Supervisor) EnsureIAMRole(ctx context.Context, n Node) error {
 }
 
 // ReloadHBA rewrites running node n's pg_hba.conf (after SetIAMAuth) and
-// returns once new sessions use it.
-func (s *Supervisor) ReloadHBA(ctx context.Context, n Node) error {
+// returns once new sessions use it. It is Reconfigure.
+func (s *Supervisor) ReloadHBA(ctx context.Context, n Node) error { return s.Reconfigure(ctx, n) }
+
+// Reconfigure rewrites running node n's configuration (server certificate,
+// pg_hba.conf, globaldb.conf: a new certificate, RequireTLS, IAM auth) and
+// returns once new sessions use it. Settings that need a restart (address,
+// port, turning TLS on or off) take effect at the next Start. It must not
+// be called on a fenced node: it restores the normal pg_hba.
+func (s *Supervisor) Reconfigure(ctx context.Context, n Node) error {
 	if err := s.validate(n); err != nil {
-		return fmt.Errorf("reload pg_hba of %s: %w", n.Name, err)
+		return fmt.Errorf("reconfigure %s: %w", n.Name, err)
 	}
 	err := s.withConn(ctx, n, "postgres", func(c *pgx.Conn) error {
 		var before time.Time
 		if err := c.QueryRow(ctx, "SELECT pg_conf_load_time()").Scan(&before); err != nil {
 			return err
 		}
-		if err := s.writeFile(filepath.Join(n.Dir, "pg_hba.conf"), s.hbaFile(n)); err != nil {
+		if err := s.writeNodeConf(n); err != nil {
 			return err
 		}
 		if _, err := c.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
@@ -144,7 +167,7 @@ func (s *Supervisor) ReloadHBA(ctx context.Context, n Node) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("reload pg_hba of %s: %w", n.Name, err)
+		return fmt.Errorf("reconfigure %s: %w", n.Name, err)
 	}
 	return nil
 }

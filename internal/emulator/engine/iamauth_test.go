@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -16,38 +17,45 @@ import (
 )
 
 func TestSupervisor_hbaFile(t *testing.T) {
-	n := Node{Name: "n", Host: "127.0.0.5", Port: 5432}
+	const (
+		own = "# globaldb: loopback TCP only; the supervisor's own connections\n" +
+			"host all \"rdsadmin\" 127.0.0.0/8 scram-sha-256\n" +
+			"host replication all 127.0.0.0/8 scram-sha-256\n"
+		iam = "# globaldb: IAM database authentication for members of rds_iam, over TLS only\n" +
+			`hostssl all +rds_iam 127.0.0.0/8 ldap ldapserver=127.0.0.1 ldapport=3890 ldapprefix="cn=" ldapsuffix=",ou=127.0.0.5:5432,dc=globaldb-iam"` + "\n" +
+			"hostnossl all +rds_iam 127.0.0.0/8 reject\n"
+		clients    = "# globaldb: clients, SCRAM with or without TLS\nhost all all 127.0.0.0/8 scram-sha-256\n"
+		clientsTLS = "# globaldb: clients, SCRAM over TLS only (rds.force_ssl = 1)\nhostssl all all 127.0.0.0/8 scram-sha-256\n"
+	)
 	tests := []struct {
-		name    string
-		auth    *IAMAuth
-		wantErr bool
-		want    string // first line after the comment, "" = plain hbaConf
+		name       string
+		auth       *IAMAuth
+		requireTLS bool
+		wantErr    bool
+		want       string
 	}{
-		{"no IAM auth", nil, false, ""},
-		{"ldap line", &IAMAuth{Addr: "127.0.0.1:3890"}, false,
-			`host all +rds_iam 127.0.0.0/8 ldap ldapserver=127.0.0.1 ldapport=3890 ldapprefix="cn=" ldapsuffix=",ou=127.0.0.5:5432,dc=globaldb-iam"`},
-		{"IPv6 server", &IAMAuth{Addr: "[::1]:3890"}, true, ""},
-		{"no port", &IAMAuth{Addr: "127.0.0.1"}, true, ""},
-		{"port 0", &IAMAuth{Addr: "127.0.0.1:0"}, true, ""},
-		{"quote in host", &IAMAuth{Addr: `a"b:1`}, true, ""},
+		{"no IAM auth", nil, false, false, own + clients},
+		{"no IAM auth, TLS required", nil, true, false, own + clientsTLS},
+		{"IAM over TLS only", &IAMAuth{Addr: "127.0.0.1:3890"}, false, false, own + iam + clients},
+		{"IAM, TLS required", &IAMAuth{Addr: "127.0.0.1:3890"}, true, false, own + iam + clientsTLS},
+		{"IPv6 server", &IAMAuth{Addr: "[::1]:3890"}, false, true, ""},
+		{"no port", &IAMAuth{Addr: "127.0.0.1"}, false, true, ""},
+		{"port 0", &IAMAuth{Addr: "127.0.0.1:0"}, false, true, ""},
+		{"quote in host", &IAMAuth{Addr: `a"b:1`}, false, true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &Supervisor{}
+			s := &Supervisor{admin: testAdmin}
 			defer s.SetIAMAuth(nil)
 			if err := s.SetIAMAuth(tt.auth); (err != nil) != tt.wantErr {
 				t.Fatalf("SetIAMAuth: %v, wantErr %v", err, tt.wantErr)
 			}
-			got := string(s.hbaFile(n))
-			if tt.want == "" {
-				if got != hbaConf {
-					t.Fatalf("hbaFile = %q, want plain SCRAM", got)
-				}
+			if tt.wantErr {
 				return
 			}
-			lines := strings.Split(got, "\n")
-			if lines[1] != tt.want || !strings.HasSuffix(got, hbaConf) {
-				t.Fatalf("hbaFile =\n%s\nwant line\n%s", got, tt.want)
+			n := Node{Name: "n", Host: "127.0.0.5", Port: 5432, RequireTLS: tt.requireTLS}
+			if got := string(s.hbaFile(n)); got != tt.want {
+				t.Fatalf("hbaFile =\n%s\nwant\n%s", got, tt.want)
 			}
 		})
 	}
@@ -85,13 +93,21 @@ func (v *tokenValidator) lastCall() [3]string {
 	return v.last
 }
 
-// loginAs connects to n as user/password and runs SELECT current_user.
+// loginAs connects to n as user/password over TLS (sslmode=require) and
+// runs SELECT current_user.
 func loginAs(ctx context.Context, n Node, user, password string) error {
-	cfg, err := pgx.ParseConfig("sslmode=disable")
+	return loginWith(ctx, "require", n, user, password)
+}
+
+// loginWith is loginAs with the given sslmode.
+func loginWith(ctx context.Context, sslmode string, n Node, user, password string) error {
+	// The host must be in the string: pgx sets up TLS for the host it
+	// parses, and none for its default (a Unix socket).
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d sslmode=%s", n.Host, n.Port, sslmode))
 	if err != nil {
 		return err
 	}
-	cfg.Host, cfg.Port, cfg.Database = n.Host, uint16(n.Port), "postgres"
+	cfg.Database = "postgres"
 	cfg.User, cfg.Password = user, password
 	cfg.Fallbacks = nil
 	c, err := pgx.ConnectConfig(ctx, cfg)
@@ -170,6 +186,7 @@ func TestSupervisor_IAMAuth(t *testing.T) {
 		wantCall             bool
 	}{
 		{"IAM user with a valid token", "iam_user", token, true, "", true},
+		{"IAM user with a valid token without TLS", "iam_user", token, true, "no TLS", false},
 		{"IAM user refused by the validator", "iam_user", token, false, "28000", true},
 		{"IAM user with its SCRAM password", "iam_user", "iam-scram-pw", true, "28000", true},
 		{"IAM user with another user's token", "iam_user", pwToken, true, "28000", true},
@@ -180,7 +197,19 @@ func TestSupervisor_IAMAuth(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v.set(tt.allow)
-			err := loginAs(ctx, p, tt.user, tt.password)
+			var err error
+			if tt.wantState == "no TLS" {
+				// RDS refuses IAM logins without SSL; PostgreSQL's words.
+				err = loginWith(ctx, "disable", p, tt.user, tt.password)
+				if sqlState(err) != "28000" || !strings.Contains(err.Error(), `pg_hba.conf rejects connection for host "127.0.0.1", user "iam_user", database "postgres", no encryption`) {
+					t.Fatalf("login without TLS: %v, want pg_hba's rejection", err)
+				}
+				if last := v.lastCall(); last != [3]string{} {
+					t.Errorf("validator called for a login without TLS")
+				}
+				return
+			}
+			err = loginAs(ctx, p, tt.user, tt.password)
 			if got := sqlState(err); got != tt.wantState {
 				t.Fatalf("login: %v (SQLSTATE %q), want %q", err, got, tt.wantState)
 			}

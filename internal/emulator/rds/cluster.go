@@ -38,6 +38,10 @@ func (s *Service) CreateDBCluster(_ context.Context, region string, in *sdk.Crea
 	if _, ok := s.st.Clusters[key(region, id)]; ok {
 		return nil, errorf(errClusterExists, "DB Cluster already exists")
 	}
+	paramGroup, err := s.checkParameterGroup(region, in.DBClusterParameterGroupName)
+	if err != nil {
+		return nil, err
+	}
 	c := &Cluster{
 		ID: id, Region: region, ResourceID: s.resourceID("cluster-"), Engine: engine, EngineVersion: version,
 		Port: defaultPort, Status: StatusCreating, Created: s.cfg.Clock.Now().UTC(),
@@ -45,7 +49,7 @@ func (s *Service) CreateDBCluster(_ context.Context, region string, in *sdk.Crea
 		IAMAuth:            in.EnableIAMDatabaseAuthentication != nil && *in.EnableIAMDatabaseAuthentication,
 		StorageEncrypted:   in.StorageEncrypted != nil && *in.StorageEncrypted,
 		KmsKeyID:           deref(in.KmsKeyId), SecurityGroups: in.VpcSecurityGroupIds,
-		ParameterGroup: deref(in.DBClusterParameterGroupName), BackupRetention: 1, Tags: tagsFrom(in.Tags),
+		ParameterGroup: paramGroup, BackupRetention: 1, Tags: tagsFrom(in.Tags),
 	}
 	if in.Port != nil {
 		if *in.Port < 1150 || *in.Port > 65535 {
@@ -243,6 +247,10 @@ func (s *Service) ModifyDBCluster(_ context.Context, region string, in *sdk.Modi
 	if in.NewDBClusterIdentifier != nil || in.MasterUserPassword != nil || in.EngineVersion != nil || in.Port != nil {
 		return nil, errorf(errInvalidValue, "The emulator's ModifyDBCluster supports DeletionProtection, EnableIAMDatabaseAuthentication, BackupRetentionPeriod, DBClusterParameterGroupName and VpcSecurityGroupIds.")
 	}
+	paramGroup, err := s.checkParameterGroup(region, in.DBClusterParameterGroupName)
+	if err != nil {
+		return nil, err
+	}
 	if in.DeletionProtection != nil {
 		c.DeletionProtection = *in.DeletionProtection
 	}
@@ -253,7 +261,9 @@ func (s *Service) ModifyDBCluster(_ context.Context, region string, in *sdk.Modi
 		c.BackupRetention = int(*in.BackupRetentionPeriod)
 	}
 	if in.DBClusterParameterGroupName != nil {
-		c.ParameterGroup = *in.DBClusterParameterGroupName
+		// RDS applies a new cluster parameter group's dynamic
+		// parameters (rds.force_ssl) without a reboot.
+		c.ParameterGroup = paramGroup
 	}
 	if in.VpcSecurityGroupIds != nil {
 		c.SecurityGroups = in.VpcSecurityGroupIds

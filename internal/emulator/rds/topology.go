@@ -71,6 +71,14 @@ type Node struct {
 	// history (a failover with data loss); rebuild it from its upstream
 	// before it serves, then call ObserveResynced.
 	Resync bool
+	// TLSNames are the DNS names the instance's server certificate
+	// carries, as RDS's do: its instance endpoint, its cluster's writer
+	// and reader endpoints and, in a global cluster, the global writer
+	// endpoint. Nothing else (no Route 53 names, no addresses).
+	TLSNames []string
+	// ForceSSL: the cluster's parameter group sets rds.force_ssl = 1, so
+	// the server refuses client connections without TLS.
+	ForceSSL bool
 }
 
 // Upstream is where a replica streams from.
@@ -191,7 +199,8 @@ func (s *Service) clusterNodes(c *Cluster, link *Link) []Node {
 	for _, inst := range insts {
 		n := Node{Key: key(inst.Region, inst.ID), Name: inst.Node, Region: inst.Region, Cluster: ck,
 			Host: inst.Host, Port: inst.Port, Deleting: inst.Status == StatusDeleting, Ready: inst.Status == StatusAvailable,
-			Promoting: c.Status == StatusPromoting, VolumeReady: c.VolumeReady, Scope: s.scope(c), Resync: inst.Resync}
+			Promoting: c.Status == StatusPromoting, VolumeReady: c.VolumeReady, Scope: s.scope(c), Resync: inst.Resync,
+			TLSNames: s.tlsNames(c, inst), ForceSSL: s.forceSSL(c)}
 		switch {
 		case inst.ID == c.Writer && !secondary:
 			n.Writer = true
@@ -221,6 +230,16 @@ func (s *Service) clusterNodes(c *Cluster, link *Link) []Node {
 		}
 	}
 	return nodes
+}
+
+// tlsNames are the names of inst's server certificate: the endpoints that
+// can reach it.
+func (s *Service) tlsNames(c *Cluster, inst *Instance) []string {
+	names := []string{s.instanceEndpoint(inst), s.clusterEndpoint(c), s.readerEndpoint(c)}
+	if g := s.st.Globals[c.GlobalClusterID]; g != nil {
+		names = append(names, s.globalEndpoint(g))
+	}
+	return names
 }
 
 // scope names the replication topology c belongs to.

@@ -178,6 +178,9 @@ type State struct {
 	Clusters     map[string]*Cluster       `json:"clusters"`  // key region/id
 	Instances    map[string]*Instance      `json:"instances"` // key region/id
 	SubnetGroups map[string]*SubnetGroup   `json:"subnetGroups"`
+	// ParameterGroups are the user's DB cluster parameter groups (key
+	// region/name); each region's default group is implicit.
+	ParameterGroups map[string]*ClusterParameterGroup `json:"parameterGroups,omitempty"`
 	// RegionHash is the per-region label in endpoint names
 	// (id.cluster-<hash>.<region>.rds.amazonaws.com), as AWS keeps one per
 	// account and region.
@@ -187,11 +190,12 @@ type State struct {
 
 func newState() *State {
 	return &State{
-		Globals:      map[string]*GlobalCluster{},
-		Clusters:     map[string]*Cluster{},
-		Instances:    map[string]*Instance{},
-		SubnetGroups: map[string]*SubnetGroup{},
-		RegionHash:   map[string]string{},
+		Globals:         map[string]*GlobalCluster{},
+		Clusters:        map[string]*Cluster{},
+		Instances:       map[string]*Instance{},
+		SubnetGroups:    map[string]*SubnetGroup{},
+		ParameterGroups: map[string]*ClusterParameterGroup{},
+		RegionHash:      map[string]string{},
 	}
 }
 

@@ -12,6 +12,9 @@
 //	CreateDBSubnetGroup  DescribeDBSubnetGroups  DeleteDBSubnetGroup
 //	AddTagsToResource  ListTagsForResource  RemoveTagsFromResource
 //	DescribeDBEngineVersions  DescribeOrderableDBInstanceOptions
+//	CreateDBClusterParameterGroup  DescribeDBClusterParameterGroups
+//	ModifyDBClusterParameterGroup  DescribeDBClusterParameters
+//	DeleteDBClusterParameterGroup
 //	FailoverDBCluster  SwitchoverGlobalCluster  FailoverGlobalCluster
 package rdsapi
 
@@ -62,6 +65,11 @@ func New(m *rds.Service) *Handler {
 		"FailoverGlobalCluster":    op(m.FailoverGlobalCluster),
 
 		"DescribeOrderableDBInstanceOptions": op(m.DescribeOrderableDBInstanceOptions),
+		"CreateDBClusterParameterGroup":    op(m.CreateDBClusterParameterGroup),
+		"DescribeDBClusterParameterGroups": op(m.DescribeDBClusterParameterGroups),
+		"ModifyDBClusterParameterGroup":    op(m.ModifyDBClusterParameterGroup),
+		"DescribeDBClusterParameters":      op(m.DescribeDBClusterParameters),
+		"DeleteDBClusterParameterGroup":    op(m.DeleteDBClusterParameterGroup),
 	}}
 }
 

@@ -416,7 +416,7 @@ func script() []step {
 	return slices.Concat(subnetGroupSteps(), createSteps(), describeGlobalSteps(), describeClusterSteps(),
 		describeInstanceAndVersionSteps(), modifyAndTagSteps(),
 		refusedDeleteSteps(), teardownSteps(), pagingSteps(), failoverSteps(), rawSteps(), instanceSettingSteps(),
-		orderableSteps())
+		orderableSteps(), parameterGroupSteps())
 }
 
 // key is the model's key of a cluster or instance.
@@ -1435,5 +1435,69 @@ func TestHandler_OrderablePaginator(t *testing.T) {
 		if seen[k] {
 			t.Errorf("%s listed, but RDS does not offer it", k)
 		}
+	}
+}
+
+// parameterGroupSteps cover DB cluster parameter groups: the default
+// group, a user group setting rds.force_ssl, and AWS's refusals.
+func parameterGroupSteps() []step {
+	const group = "tls-only"
+	modifyPG := func(name, param, value string) callFunc {
+		return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.ModifyDBClusterParameterGroup(ctx, &sdk.ModifyDBClusterParameterGroupInput{DBClusterParameterGroupName: aws.String(name),
+				Parameters: []types.Parameter{{ParameterName: aws.String(param), ParameterValue: aws.String(value), ApplyMethod: types.ApplyMethodImmediate}}})
+			if err == nil && aws.ToString(out.DBClusterParameterGroupName) != name {
+				t.Errorf("DBClusterParameterGroupName = %q, want %q", aws.ToString(out.DBClusterParameterGroupName), name)
+			}
+			return err
+		}
+	}
+	createPG := func(name string) callFunc {
+		return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.CreateDBClusterParameterGroup(ctx, &sdk.CreateDBClusterParameterGroupInput{DBClusterParameterGroupName: aws.String(name),
+				DBParameterGroupFamily: aws.String("aurora-postgresql15"), Description: aws.String("TLS only")})
+			if err == nil && aws.ToString(out.DBClusterParameterGroup.DBClusterParameterGroupArn) != "arn:aws:rds:us-east-1:000000000000:cluster-pg:"+name {
+				t.Errorf("DBClusterParameterGroupArn = %q", aws.ToString(out.DBClusterParameterGroup.DBClusterParameterGroupArn))
+			}
+			return err
+		}
+	}
+	return []step{
+		{op: "CreateDBClusterParameterGroup", name: "ok", call: createPG(group)},
+		{op: "CreateDBClusterParameterGroup", name: "exists", code: "DBParameterGroupAlreadyExists",
+			errAs: new(*types.DBParameterGroupAlreadyExistsFault), message: "already exists", call: createPG(group)},
+		{op: "DescribeDBClusterParameterGroups", name: "all", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeDBClusterParameterGroups(ctx, &sdk.DescribeDBClusterParameterGroupsInput{})
+			if err == nil && (len(out.DBClusterParameterGroups) != 2 || aws.ToString(out.DBClusterParameterGroups[0].DBClusterParameterGroupName) != "default.aurora-postgresql15") {
+				t.Errorf("groups = %+v, want the default and %s", out.DBClusterParameterGroups, group)
+			}
+			return err
+		}},
+		{op: "DescribeDBClusterParameterGroups", name: "not-found", status: http.StatusNotFound, code: "DBParameterGroupNotFound",
+			errAs: new(*types.DBParameterGroupNotFoundFault), call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DescribeDBClusterParameterGroups(ctx, &sdk.DescribeDBClusterParameterGroupsInput{DBClusterParameterGroupName: aws.String("nope")})
+				return err
+			}},
+		{op: "ModifyDBClusterParameterGroup", name: "ok", call: modifyPG(group, "rds.force_ssl", "1")},
+		{op: "ModifyDBClusterParameterGroup", name: "default", code: "InvalidParameterValue", message: "cannot be modified",
+			call: modifyPG("default.aurora-postgresql15", "rds.force_ssl", "1")},
+		{op: "ModifyDBClusterParameterGroup", name: "unknown-parameter", code: "InvalidParameterValue",
+			message: "Could not find parameter with name: shared_buffers", call: modifyPG(group, "shared_buffers", "1")},
+		{op: "DescribeDBClusterParameters", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.DescribeDBClusterParameters(ctx, &sdk.DescribeDBClusterParametersInput{DBClusterParameterGroupName: aws.String(group)})
+			if err == nil && (len(out.Parameters) != 1 || aws.ToString(out.Parameters[0].ParameterValue) != "1" || aws.ToString(out.Parameters[0].Source) != "user") {
+				t.Errorf("parameters = %+v, want rds.force_ssl=1 from the user", out.Parameters)
+			}
+			return err
+		}},
+		{op: "DeleteDBClusterParameterGroup", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			_, err := c.DeleteDBClusterParameterGroup(ctx, &sdk.DeleteDBClusterParameterGroupInput{DBClusterParameterGroupName: aws.String(group)})
+			return err
+		}},
+		{op: "DeleteDBClusterParameterGroup", name: "default", code: "InvalidDBParameterGroupState",
+			errAs: new(*types.InvalidDBParameterGroupStateFault), call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.DeleteDBClusterParameterGroup(ctx, &sdk.DeleteDBClusterParameterGroupInput{DBClusterParameterGroupName: aws.String("default.aurora-postgresql15")})
+				return err
+			}},
 	}
 }
