@@ -19,13 +19,16 @@ import (
 //   - structures: Name.Member;
 //   - lists: Name.<member locationName or "member">.N (1-based, ordered by
 //     N, gaps allowed); flattened lists Name.N; "Name=" is an empty list;
+//     an index that is not a positive integer is an error, not a member
+//     silently dropped;
 //   - maps: Name.entry.N.<key>/<value> (locationNames honoured);
 //   - booleans true/false (any case), integers, doubles, ISO 8601
 //     timestamps; blobs are base64.
 //
 // Errors are *awserr.Error: InvalidAction for a missing or unknown Action or
 // a foreign Version, MissingParameter for a missing top-level required
-// member, InvalidParameterValue for a scalar that does not parse. Unknown
+// member, InvalidParameterValue for a scalar that does not parse or a list
+// or map index that is not a positive integer. Unknown
 // parameters are ignored and enum values are not checked, as AWS does in
 // its own, service-specific way.
 func (c *Codec) Decode(form url.Values) (*Call, error) {
@@ -169,7 +172,10 @@ func (d *decoder) list(ref *awsmodel.Ref, shape *awsmodel.Shape, key string) (an
 		}
 		itemPrefix = key + "." + name
 	}
-	indexes := d.indexes(itemPrefix)
+	indexes, err := d.indexes(itemPrefix)
+	if err != nil {
+		return nil, false, err
+	}
 	if len(indexes) == 0 {
 		if _, ok := d.form[key]; ok {
 			return []any{}, true, nil // botocore sends "Name=" for an empty list
@@ -190,8 +196,10 @@ func (d *decoder) list(ref *awsmodel.Ref, shape *awsmodel.Shape, key string) (an
 }
 
 // indexes returns the distinct positive integers N of keys prefix.N[.…],
-// in numeric order, as written in the form.
-func (d *decoder) indexes(prefix string) []string {
+// in numeric order, as written in the form. Any other N (0, -1, x, "")
+// is an InvalidParameterValue: the member it names would otherwise be lost
+// without a word.
+func (d *decoder) indexes(prefix string) ([]string, error) {
 	seen := map[int64]string{}
 	for _, k := range d.under(prefix + ".") {
 		rest := k[len(prefix)+1:]
@@ -199,8 +207,9 @@ func (d *decoder) indexes(prefix string) []string {
 			rest = rest[:i]
 		}
 		n, err := strconv.ParseInt(rest, 10, 64)
-		if err != nil || n < 1 {
-			continue
+		if err != nil || n < 1 || rest[0] == '+' {
+			return nil, awserr.New(awserr.InvalidParameterValue,
+				"Invalid list index '%s' in parameter %s: members are numbered 1, 2, 3, ...", rest, k)
 		}
 		if _, dup := seen[n]; !dup {
 			seen[n] = rest
@@ -215,7 +224,7 @@ func (d *decoder) indexes(prefix string) []string {
 	for i, n := range nums {
 		out[i] = seen[n]
 	}
-	return out
+	return out, nil
 }
 
 func (d *decoder) mapValue(shape *awsmodel.Shape, key string) (any, bool, error) {
@@ -230,7 +239,10 @@ func (d *decoder) mapValue(shape *awsmodel.Shape, key string) (any, bool, error)
 	if shape.Value.LocationName != "" {
 		valName = shape.Value.LocationName
 	}
-	indexes := d.indexes(prefix)
+	indexes, err := d.indexes(prefix)
+	if err != nil {
+		return nil, false, err
+	}
 	if len(indexes) == 0 {
 		return nil, false, nil
 	}

@@ -65,7 +65,7 @@ func TestCodec_Decode(t *testing.T) {
 			name:    "list items ordered by index with gaps",
 			service: awsmodel.RDS,
 			form: "Action=CreateDBCluster&DBClusterIdentifier=c&Engine=e&AvailabilityZones.AvailabilityZone.10=c" +
-				"&AvailabilityZones.AvailabilityZone.2=b&AvailabilityZones.AvailabilityZone.x=ignored&AvailabilityZones.AvailabilityZone.0=ignored",
+				"&AvailabilityZones.AvailabilityZone.2=b",
 			action: "CreateDBCluster",
 			params: map[string]any{"DBClusterIdentifier": "c", "Engine": "e", "AvailabilityZones": []any{"b", "c"}},
 		},
@@ -156,6 +156,19 @@ func TestCodec_Decode_errors(t *testing.T) {
 			awserr.InvalidParameterValue, "Invalid value 'lots' for parameter ServerlessV2ScalingConfiguration.MaxCapacity"},
 		{"bad timestamp", awsmodel.RDS, "Action=DescribeEvents&StartTime=yesterday", awserr.InvalidParameterValue,
 			"Invalid value 'yesterday' for parameter StartTime"},
+		// Issue 13: a member whose index is not a positive integer was
+		// dropped without a word; botocore and the SDKs number members
+		// from 1 (botocore/serialize.py QuerySerializer._serialize_type_list).
+		{"list index zero", awsmodel.RDS, "Action=CreateDBCluster&DBClusterIdentifier=c&Engine=e&AvailabilityZones.AvailabilityZone.0=a",
+			awserr.InvalidParameterValue, "Invalid list index '0' in parameter AvailabilityZones.AvailabilityZone.0: members are numbered 1, 2, 3, ..."},
+		{"list index not a number", awsmodel.RDS, "Action=AddTagsToResource&ResourceName=arn&Tags.Tag.1.Key=a&Tags.Tag.x.Key=b",
+			awserr.InvalidParameterValue, "Invalid list index 'x' in parameter Tags.Tag.x.Key: members are numbered 1, 2, 3, ..."},
+		{"list index negative", awsmodel.RDS, "Action=RemoveTagsFromResource&ResourceName=arn&TagKeys.member.-1=a",
+			awserr.InvalidParameterValue, "Invalid list index '-1' in parameter TagKeys.member.-1: members are numbered 1, 2, 3, ..."},
+		{"list index signed", awsmodel.RDS, "Action=CreateDBCluster&DBClusterIdentifier=c&Engine=e&VpcSecurityGroupIds.VpcSecurityGroupId.%2B1=sg",
+			awserr.InvalidParameterValue, "Invalid list index '+1' in parameter VpcSecurityGroupIds.VpcSecurityGroupId.+1: members are numbered 1, 2, 3, ..."},
+		{"list index empty", awsmodel.IAM, "Action=CreatePolicy&PolicyName=p&PolicyDocument=d&Tags.member..Key=a",
+			awserr.InvalidParameterValue, "Invalid list index '' in parameter Tags.member..Key: members are numbered 1, 2, 3, ..."},
 		{"bad nested list item", awsmodel.RDS, "Action=DescribeDBClusters&Filters.Filter.1.Name=engine&Filters.Filter.1.Values.Value.1=x&MaxRecords=x",
 			awserr.InvalidParameterValue, "Invalid value 'x' for parameter MaxRecords"},
 	}

@@ -24,6 +24,12 @@ func (s *Service) CreateDBCluster(_ context.Context, region string, in *sdk.Crea
 	if err != nil {
 		return nil, err
 	}
+	if err := checkBackupRetention(in.BackupRetentionPeriod); err != nil {
+		return nil, err
+	}
+	if err := checkTags(nil, in.Tags); err != nil {
+		return nil, err
+	}
 	if in.ManageMasterUserPassword != nil && *in.ManageMasterUserPassword {
 		return nil, errorf(errInvalidCombination, "Global clusters do not support managed master user password; the emulator does not emulate Secrets Manager.")
 	}
@@ -246,6 +252,9 @@ func (s *Service) ModifyDBCluster(_ context.Context, region string, in *sdk.Modi
 	}
 	if in.NewDBClusterIdentifier != nil || in.MasterUserPassword != nil || in.EngineVersion != nil || in.Port != nil {
 		return nil, errorf(errInvalidValue, "The emulator's ModifyDBCluster supports DeletionProtection, EnableIAMDatabaseAuthentication, BackupRetentionPeriod, DBClusterParameterGroupName and VpcSecurityGroupIds.")
+	}
+	if err := checkBackupRetention(in.BackupRetentionPeriod); err != nil {
+		return nil, err
 	}
 	paramGroup, err := s.checkParameterGroup(region, in.DBClusterParameterGroupName)
 	if err != nil {

@@ -11,6 +11,9 @@ import (
 // CreateGlobalCluster creates an empty global cluster, or one around an
 // existing cluster (SourceDBClusterIdentifier) that becomes its primary.
 func (s *Service) CreateGlobalCluster(_ context.Context, region string, in *sdk.CreateGlobalClusterInput) (*sdk.CreateGlobalClusterOutput, error) {
+	if err := checkTags(nil, in.Tags); err != nil {
+		return nil, err
+	}
 	id, err := checkGlobalIdentifier(in.GlobalClusterIdentifier)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,9 @@ import (
 // cluster. The cluster's first instance becomes its writer (in a
 // secondary cluster: the instance that streams from the primary region).
 func (s *Service) CreateDBInstance(_ context.Context, region string, in *sdk.CreateDBInstanceInput) (*sdk.CreateDBInstanceOutput, error) {
+	if err := checkTags(nil, in.Tags); err != nil {
+		return nil, err
+	}
 	if err := s.checkRegion(region); err != nil {
 		return nil, err
 	}

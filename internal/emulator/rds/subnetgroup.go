@@ -2,6 +2,7 @@ package rds
 
 import (
 	"context"
+	"regexp"
 	"strings"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/rds"
@@ -15,9 +16,12 @@ func (s *Service) CreateDBSubnetGroup(_ context.Context, region string, in *sdk.
 	if err := s.checkRegion(region); err != nil {
 		return nil, err
 	}
-	name := strings.ToLower(deref(in.DBSubnetGroupName))
-	if name == "" || len(name) > 255 || name == "default" {
-		return nil, errorf(errInvalidValue, "The parameter DBSubnetGroupName is not a valid name.")
+	name, err := checkSubnetGroupName(in.DBSubnetGroupName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTags(nil, in.Tags); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -40,6 +44,33 @@ func (s *Service) CreateDBSubnetGroup(_ context.Context, region string, in *sdk.
 		return nil, err
 	}
 	return &sdk.CreateDBSubnetGroupOutput{DBSubnetGroup: s.renderSubnetGroup(sg)}, nil
+}
+
+// maxSubnetGroupNameLen bounds DBSubnetGroupName.
+const maxSubnetGroupNameLen = 255
+
+// subnetGroupNameRE is what CreateDBSubnetGroup accepts: a letter, then
+// letters, digits, spaces, periods, underscores and hyphens (botocore's
+// CreateDBSubnetGroupMessage documentation).
+var subnetGroupNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9 ._-]*$`)
+
+// checkSubnetGroupName validates a new subnet group's name and returns it
+// lowercased, as RDS stores it. "default" names the default subnet group
+// and cannot be created.
+func checkSubnetGroupName(v *string) (string, error) {
+	name := deref(v)
+	switch {
+	case name == "":
+		return "", errorf(errInvalidValue, "The parameter DBSubnetGroupName must be provided and must not be blank.")
+	case len(name) > maxSubnetGroupNameLen:
+		return "", errorf(errInvalidValue, "The parameter DBSubnetGroupName is not a valid name: it must be at most %d characters long.", maxSubnetGroupNameLen)
+	case !subnetGroupNameRE.MatchString(name):
+		return "", errorf(errInvalidValue, "The parameter DBSubnetGroupName is not a valid name: it must begin with a letter and contain only "+
+			"ASCII letters, digits, spaces, periods, underscores and hyphens.")
+	case strings.EqualFold(name, "default"):
+		return "", errorf(errInvalidValue, "The parameter DBSubnetGroupName is not a valid name: 'default' is reserved for the default DB subnet group.")
+	}
+	return strings.ToLower(name), nil
 }
 
 // DescribeDBSubnetGroups lists the subnet groups of a region.

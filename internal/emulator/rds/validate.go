@@ -42,6 +42,22 @@ const (
 	reservedMasterUsernames = "rdsadmin rdsrepladmin rds_superuser"
 )
 
+// BackupRetentionPeriod bounds, in days (CreateDBCluster and
+// ModifyDBCluster API references; botocore's model documentation).
+const (
+	minBackupRetention = 1
+	maxBackupRetention = 35
+)
+
+// checkBackupRetention validates an optional BackupRetentionPeriod.
+func checkBackupRetention(v *int32) error {
+	if v != nil && (*v < minBackupRetention || *v > maxBackupRetention) {
+		return awserr.New(errInvalidValue, "Invalid value %d for BackupRetentionPeriod. Must be between %d and %d.",
+			*v, minBackupRetention, maxBackupRetention)
+	}
+	return nil
+}
+
 var identifierRE = regexp.MustCompile(`^[A-Za-z](-?[A-Za-z0-9])*$`)
 var globalIdentifierRE = regexp.MustCompile(`^[A-Za-z][0-9A-Za-z:._-]*$`)
 

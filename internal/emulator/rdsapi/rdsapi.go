@@ -65,11 +65,11 @@ func New(m *rds.Service) *Handler {
 		"FailoverGlobalCluster":    op(m.FailoverGlobalCluster),
 
 		"DescribeOrderableDBInstanceOptions": op(m.DescribeOrderableDBInstanceOptions),
-		"CreateDBClusterParameterGroup":    op(m.CreateDBClusterParameterGroup),
-		"DescribeDBClusterParameterGroups": op(m.DescribeDBClusterParameterGroups),
-		"ModifyDBClusterParameterGroup":    op(m.ModifyDBClusterParameterGroup),
-		"DescribeDBClusterParameters":      op(m.DescribeDBClusterParameters),
-		"DeleteDBClusterParameterGroup":    op(m.DeleteDBClusterParameterGroup),
+		"CreateDBClusterParameterGroup":      op(m.CreateDBClusterParameterGroup),
+		"DescribeDBClusterParameterGroups":   op(m.DescribeDBClusterParameterGroups),
+		"ModifyDBClusterParameterGroup":      op(m.ModifyDBClusterParameterGroup),
+		"DescribeDBClusterParameters":        op(m.DescribeDBClusterParameters),
+		"DeleteDBClusterParameterGroup":      op(m.DeleteDBClusterParameterGroup),
 	}}
 }
 

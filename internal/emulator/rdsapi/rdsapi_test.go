@@ -416,7 +416,7 @@ func script() []step {
 	return slices.Concat(subnetGroupSteps(), createSteps(), describeGlobalSteps(), describeClusterSteps(),
 		describeInstanceAndVersionSteps(), modifyAndTagSteps(),
 		refusedDeleteSteps(), teardownSteps(), pagingSteps(), failoverSteps(), rawSteps(), instanceSettingSteps(),
-		orderableSteps(), parameterGroupSteps())
+		orderableSteps(), limitSteps(), parameterGroupSteps())
 }
 
 // key is the model's key of a cluster or instance.
@@ -1435,6 +1435,138 @@ func TestHandler_OrderablePaginator(t *testing.T) {
 		if seen[k] {
 			t.Errorf("%s listed, but RDS does not offer it", k)
 		}
+	}
+}
+
+// limitGroup is the subnet group the limit steps tag.
+const limitGroup = "Limits.Subnets_1-a"
+
+var limitGroupARN = "arn:aws:rds:" + primaryRegion + ":000000000000:subgrp:" + strings.ToLower(limitGroup)
+
+// numberedTags returns n tags "<prefix>NN=v".
+func numberedTags(prefix string, n int) []types.Tag {
+	out := make([]types.Tag, n)
+	for i := range out {
+		out[i] = types.Tag{Key: aws.String(fmt.Sprintf("%s%02d", prefix, i)), Value: aws.String("v")}
+	}
+	return out
+}
+
+func addTags(arn string, tags ...types.Tag) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		_, err := c.AddTagsToResource(ctx, &sdk.AddTagsToResourceInput{ResourceName: aws.String(arn), Tags: tags})
+		return err
+	}
+}
+
+func tag(key, value string) types.Tag {
+	return types.Tag{Key: aws.String(key), Value: aws.String(value)}
+}
+
+func createSubnetGroup(name string, tags ...types.Tag) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		out, err := c.CreateDBSubnetGroup(ctx, &sdk.CreateDBSubnetGroupInput{
+			DBSubnetGroupName: aws.String(name), DBSubnetGroupDescription: aws.String("limits"),
+			SubnetIds: []string{"subnet-a", "subnet-b"}, Tags: tags,
+		})
+		if err == nil && aws.ToString(out.DBSubnetGroup.DBSubnetGroupName) != strings.ToLower(name) {
+			t.Errorf("DBSubnetGroupName = %q, want %q (stored lowercase)", aws.ToString(out.DBSubnetGroup.DBSubnetGroupName), strings.ToLower(name))
+		}
+		return err
+	}
+}
+
+func modifyRetention(days int32) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+		out, err := c.ModifyDBCluster(ctx, &sdk.ModifyDBClusterInput{
+			DBClusterIdentifier: aws.String(primaryID), BackupRetentionPeriod: aws.Int32(days), ApplyImmediately: aws.Bool(true),
+		})
+		if err == nil && aws.ToInt32(out.DBCluster.BackupRetentionPeriod) != days {
+			t.Errorf("BackupRetentionPeriod = %d, want %d", aws.ToInt32(out.DBCluster.BackupRetentionPeriod), days)
+		}
+		return err
+	}
+}
+
+// limitSteps are the limits AWS enforces on names, retention and tags
+// (issue 13). Sources, checked against botocore's rds model:
+//   - DBSubnetGroupName: at most 255 letters, digits, spaces, periods,
+//     underscores or hyphens, beginning with a letter, not "default"
+//     https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html
+//   - BackupRetentionPeriod: 1 to 35
+//     https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
+//     https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html
+//   - tags: keys 1-128 and values up to 256 characters, no aws: or rds:
+//     prefix (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_Tag.html),
+//     at most 50 per resource ("Tagging Amazon Aurora and Amazon RDS
+//     resources", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html).
+//     botocore declares no tag-specific fault for these operations, so the
+//     code is InvalidParameterValue.
+//   - list members are numbered from 1 (botocore's QuerySerializer).
+func limitSteps() []step {
+	long := func(c byte, n int) string { return strings.Repeat(string(c), n) }
+	return []step{
+		{op: "CreateDBSubnetGroup", name: "name-punctuation", call: createSubnetGroup(limitGroup)},
+		{op: "CreateDBSubnetGroup", name: "name-with-spaces", call: createSubnetGroup("Limits subnets 2")},
+		{op: "CreateDBSubnetGroup", name: "name-255", call: createSubnetGroup("l" + long('x', 254))},
+		{op: "CreateDBSubnetGroup", name: "name-256", code: "InvalidParameterValue", message: "at most 255 characters",
+			call: createSubnetGroup("l" + long('x', 255))},
+		{op: "CreateDBSubnetGroup", name: "name-default", code: "InvalidParameterValue", message: "'default' is reserved",
+			call: createSubnetGroup("Default")},
+		{op: "CreateDBSubnetGroup", name: "name-slash", code: "InvalidParameterValue", message: "must begin with a letter",
+			call: createSubnetGroup("limits/subnets")},
+		{op: "CreateDBSubnetGroup", name: "name-digit-first", code: "InvalidParameterValue", message: "must begin with a letter",
+			call: createSubnetGroup("1-limits")},
+		{op: "CreateDBSubnetGroup", name: "reserved-tag", code: "InvalidParameterValue", message: "reserved prefix 'aws:'",
+			call: createSubnetGroup("limits-3", tag("aws:cloudformation:stack-name", "x"))},
+		{op: "ModifyDBCluster", name: "retention-35", call: modifyRetention(35)},
+		{op: "ModifyDBCluster", name: "retention-0", code: "InvalidParameterValue", message: "Must be between 1 and 35",
+			call: modifyRetention(0)},
+		{op: "ModifyDBCluster", name: "retention-36", code: "InvalidParameterValue", message: "Must be between 1 and 35",
+			call: modifyRetention(36)},
+		{op: "CreateDBCluster", name: "retention-36", code: "InvalidParameterValue", message: "Invalid value 36 for BackupRetentionPeriod",
+			call: createCluster("app-retention", func(in *sdk.CreateDBClusterInput) {
+				primaryInput(in)
+				in.GlobalClusterIdentifier, in.BackupRetentionPeriod = nil, aws.Int32(36)
+			})},
+		{op: "AddTagsToResource", name: "50-tags", call: addTags(limitGroupARN, numberedTags("k", 50)...)},
+		{op: "AddTagsToResource", name: "replace-at-50", call: addTags(limitGroupARN, tag("k07", "new"))},
+		{op: "AddTagsToResource", name: "51-tags", code: "InvalidParameterValue", message: "at most 50 tags",
+			call: addTags(limitGroupARN, tag("k50", "v"))},
+		{op: "AddTagsToResource", name: "key-129", code: "InvalidParameterValue", message: "longer than 128 characters",
+			call: addTags(primaryARN, tag(long('k', 129), "v"))},
+		{op: "AddTagsToResource", name: "value-257", code: "InvalidParameterValue", message: "longer than 256 characters",
+			call: addTags(primaryARN, tag("k", long('v', 257)))},
+		{op: "AddTagsToResource", name: "key-128-value-256", call: addTags(primaryARN, tag(long('k', 128), long('v', 256)))},
+		{op: "AddTagsToResource", name: "rds-prefix", code: "InvalidParameterValue", message: "reserved prefix 'rds:'",
+			call: addTags(primaryARN, tag("RDS:owner", "v"))},
+		{op: "AddTagsToResource", name: "empty-key", code: "InvalidParameterValue", message: "Tag.Key must be provided",
+			call: addTags(primaryARN, tag("", "v"))},
+		{op: "CreateGlobalCluster", name: "51-tags", code: "InvalidParameterValue", message: "at most 50 tags",
+			call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+				_, err := c.CreateGlobalCluster(ctx, &sdk.CreateGlobalClusterInput{
+					GlobalClusterIdentifier: aws.String("limits-global"), Engine: aws.String(engine), Tags: numberedTags("k", 51),
+				})
+				return err
+			}},
+		{op: "CreateDBInstance", name: "reserved-tag", code: "InvalidParameterValue", message: "reserved prefix 'aws:'",
+			call: createInstance("app-use1-9", primaryID, func(in *sdk.CreateDBInstanceInput) { in.Tags = []types.Tag{tag("AWS:x", "v")} })},
+		{op: "AddTagsToResource", name: "list-index-0", code: "InvalidParameterValue", message: "Invalid list index '0'",
+			raw: "Action=AddTagsToResource&Version=2014-10-31&ResourceName=" + url.QueryEscape(primaryARN) + "&Tags.Tag.0.Key=dropped"},
+		{op: "ListTagsForResource", name: "limits", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
+			out, err := c.ListTagsForResource(ctx, &sdk.ListTagsForResourceInput{ResourceName: aws.String(limitGroupARN)})
+			if err != nil {
+				return err
+			}
+			got := map[string]string{}
+			for _, tg := range out.TagList {
+				got[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+			}
+			if len(got) != 50 || got["k07"] != "new" {
+				t.Errorf("tags = %d (k07=%q), want the 50 tags with k07 replaced", len(got), got["k07"])
+			}
+			return nil
+		}},
 	}
 }
 

@@ -2,8 +2,10 @@ package route53
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
@@ -87,11 +89,50 @@ func optional(s string) *string {
 	return &s
 }
 
-// pageSize resolves MaxItems: def when unset, at most max.
-func pageSize(maxItems *int32, def, max int) int {
-	n := int(deref(maxItems))
-	if n <= 0 {
-		return def
+// pageSize resolves MaxItems: def when unset, at most max (Route 53
+// returns max items when asked for more). A MaxItems below 1 is an
+// InvalidInput, not a silent default.
+func pageSize(maxItems *int32, def, max int) (int, error) {
+	if maxItems == nil {
+		return def, nil
 	}
-	return min(n, max)
+	if *maxItems < 1 {
+		return 0, errorf(errInvalidInput, "1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must be a positive integer", *maxItems)
+	}
+	return min(int(*maxItems), max), nil
+}
+
+// Limits on one ChangeResourceRecordSets request, from "Quotas on change
+// requests" (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-requests-changeresourcerecordsets):
+// at most 1,000 ResourceRecord elements and 32,000 characters of Value
+// elements, each counted twice in an UPSERT (a delete and a create).
+const (
+	maxBatchRecords    = 1000
+	maxBatchValueChars = 32000
+)
+
+// checkBatchSize enforces the per-request quotas on a change batch; a
+// batch over either is an InvalidChangeBatch, as on AWS.
+func checkBatchSize(changes []types.Change) error {
+	records, chars := 0, 0
+	for _, c := range changes {
+		weight := 1
+		if c.Action == types.ChangeActionUpsert {
+			weight = 2
+		}
+		if c.ResourceRecordSet == nil {
+			continue
+		}
+		for _, rr := range c.ResourceRecordSet.ResourceRecords {
+			records += weight
+			chars += weight * utf8.RuneCountInString(deref(rr.Value))
+		}
+	}
+	switch {
+	case records > maxBatchRecords:
+		return invalidChangeBatch([]string{fmt.Sprintf("Number of records limit of %d exceeded: the batch has %d ResourceRecord elements (an UPSERT counts twice).", maxBatchRecords, records)})
+	case chars > maxBatchValueChars:
+		return invalidChangeBatch([]string{fmt.Sprintf("Number of characters limit of %d exceeded: the Value elements of the batch hold %d characters (an UPSERT counts twice).", maxBatchValueChars, chars)})
+	}
+	return nil
 }

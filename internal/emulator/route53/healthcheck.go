@@ -93,7 +93,10 @@ func (s *Service) GetHealthCheck(_ context.Context, _ string, in *sdk.GetHealthC
 // ListHealthChecks lists health checks sorted by ID; Marker is the ID of
 // the first check of the page.
 func (s *Service) ListHealthChecks(_ context.Context, _ string, in *sdk.ListHealthChecksInput) (*sdk.ListHealthChecksOutput, error) {
-	n := pageSize(in.MaxItems, 100, 1000)
+	n, err := pageSize(in.MaxItems, 100, 1000)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ids := slices.Sorted(func(yield func(string) bool) {

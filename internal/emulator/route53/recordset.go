@@ -21,6 +21,9 @@ func (s *Service) ChangeResourceRecordSets(_ context.Context, _ string, in *sdk.
 	if in.ChangeBatch == nil || len(in.ChangeBatch.Changes) == 0 {
 		return nil, errorf(errInvalidInput, "1 validation error detected: Value '[]' at 'changeBatch.changes' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
+	if err := checkBatchSize(in.ChangeBatch.Changes); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	z, err := s.zone(deref(in.HostedZoneId))
@@ -188,7 +191,14 @@ func (s *Service) ListResourceRecordSets(_ context.Context, _ string, in *sdk.Li
 	if in.StartRecordIdentifier != nil && in.StartRecordType == "" {
 		return nil, errorf(errInvalidInput, "The input is not valid: StartRecordIdentifier requires StartRecordType")
 	}
-	n := pageSize(in.MaxItems, 300, 300)
+	if in.StartRecordType != "" && !slices.Contains(types.RRType("").Values(), in.StartRecordType) {
+		return nil, errorf(errInvalidInput, "1 validation error detected: Value '%s' at 'startRecordType' failed to satisfy constraint: Member must satisfy enum value set: [%s]",
+			in.StartRecordType, rrTypeList())
+	}
+	n, err := pageSize(in.MaxItems, 300, 300)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	z, err := s.zone(deref(in.HostedZoneId))

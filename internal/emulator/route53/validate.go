@@ -202,3 +202,13 @@ func parseRR(owner, typ string, ttl uint32, value string) (dns.RR, error) {
 	}
 	return rr, nil
 }
+
+// rrTypeList renders the RRType enum as AWS lists it in validation errors.
+func rrTypeList() string {
+	values := types.RRType("").Values()
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
+}

@@ -202,7 +202,10 @@ func (s *Service) ListHostedZones(_ context.Context, _ string, in *sdk.ListHoste
 	if in.DelegationSetId != nil {
 		return nil, errorf(errNoSuchDelegationSet, "Reusable delegation sets are not supported: %s", *in.DelegationSetId)
 	}
-	n := pageSize(in.MaxItems, 100, 100)
+	n, err := pageSize(in.MaxItems, 100, 100)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var zones []*Zone
@@ -240,7 +243,10 @@ func (s *Service) ListHostedZonesByName(_ context.Context, _ string, in *sdk.Lis
 	if in.HostedZoneId != nil && in.DNSName == nil {
 		return nil, errorf(errInvalidInput, "If you specify HostedZoneId, you must also specify DNSName.")
 	}
-	n := pageSize(in.MaxItems, 100, 100)
+	n, err := pageSize(in.MaxItems, 100, 100)
+	if err != nil {
+		return nil, err
+	}
 	startName := reverseName(dns.CanonicalName(deref(in.DNSName)))
 	startID := strings.TrimPrefix(deref(in.HostedZoneId), "/hostedzone/")
 	s.mu.Lock()

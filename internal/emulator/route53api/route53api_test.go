@@ -496,7 +496,8 @@ const (
 // once, and every error the model raises for a client mistake shows up.
 func script() []step {
 	return slices.Concat(zoneSteps(), changeSteps(), zoneListSteps(), healthCheckSteps(), recordSteps(),
-		recordErrorSteps(), listRecordSteps(), answerSteps(), tagSteps(), teardownSteps(), rawSteps(), multiTagSteps())
+		recordErrorSteps(), listRecordSteps(), answerSteps(), tagSteps(), teardownSteps(), rawSteps(), multiTagSteps(),
+		limitSteps())
 }
 
 func advance(d time.Duration) func(t *testing.T, h *harness) {
@@ -1284,5 +1285,95 @@ func multiTagSteps() []step {
 		{op: "ListTagsForResources", name: "too-many", code: "InvalidInput", errAs: new(*types.InvalidInput),
 			message: "Member must have length less than or equal to 10", call: listTagsOf(types.TagResourceTypeHostedzone,
 				func(x *ids) []string { return slices.Repeat([]string{x.orgZone}, 11) })},
+	}
+}
+
+// orgChange sends changes to example.org (left by the teardown).
+func orgChange(changes ...types.Change) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client, x *ids) error {
+		_, err := c.ChangeResourceRecordSets(ctx, &sdk.ChangeResourceRecordSetsInput{
+			HostedZoneId: aws.String(x.orgZone), ChangeBatch: &types.ChangeBatch{Changes: changes},
+		})
+		return err
+	}
+}
+
+// addressRecords returns a record set of n A records named name.
+func addressRecords(name string, n int) *types.ResourceRecordSet {
+	rs := &types.ResourceRecordSet{Name: aws.String(name), Type: types.RRTypeA, TTL: aws.Int64(60)}
+	for i := range n {
+		rs.ResourceRecords = append(rs.ResourceRecords, types.ResourceRecord{Value: aws.String(fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255))})
+	}
+	return rs
+}
+
+// manyCreates returns n CREATEs of one-record A sets.
+func manyCreates(n int) []types.Change {
+	out := make([]types.Change, n)
+	for i := range out {
+		out[i] = change(types.ChangeActionCreate, addressRecords(fmt.Sprintf("h%d.example.org", i), 1))
+	}
+	return out
+}
+
+// txtRecords returns a TXT record set of n values, each a quoted string
+// of size characters (quotes included).
+func txtRecords(name string, n, size int) *types.ResourceRecordSet {
+	rs := &types.ResourceRecordSet{Name: aws.String(name), Type: types.RRTypeTxt, TTL: aws.Int64(60)}
+	for i := range n {
+		v := fmt.Sprintf(`"%03d%s"`, i, strings.Repeat("x", size-5))
+		rs.ResourceRecords = append(rs.ResourceRecords, types.ResourceRecord{Value: aws.String(v)})
+	}
+	return rs
+}
+
+func listOrgRecords(edit func(in *sdk.ListResourceRecordSetsInput)) callFunc {
+	return func(t *testing.T, ctx context.Context, c *sdk.Client, x *ids) error {
+		in := &sdk.ListResourceRecordSetsInput{HostedZoneId: aws.String(x.orgZone)}
+		edit(in)
+		_, err := c.ListResourceRecordSets(ctx, in)
+		return err
+	}
+}
+
+// limitSteps are the quotas AWS enforces on one request (issue 13).
+// ChangeResourceRecordSets: "Quotas on change requests",
+// https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-requests-changeresourcerecordsets
+// (1,000 ResourceRecord elements, 32,000 characters of values; an UPSERT
+// counts twice) and the InvalidChangeBatch error of
+// https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html.
+// maxitems and type: ListResourceRecordSets' InvalidInput ("The input is
+// not valid"), https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html;
+// botocore's RRType enum.
+func limitSteps() []step {
+	return []step{
+		{op: "ChangeResourceRecordSets", name: "1000-creates", call: orgChange(manyCreates(1000)...)},
+		{op: "ChangeResourceRecordSets", name: "1001-creates", code: "InvalidChangeBatch", errAs: new(*types.InvalidChangeBatch),
+			message: "Number of records limit of 1000 exceeded", call: orgChange(manyCreates(1001)...)},
+		{op: "ChangeResourceRecordSets", name: "upsert-500-records", call: orgChange(
+			change(types.ChangeActionUpsert, addressRecords("many.example.org", 500)))},
+		{op: "ChangeResourceRecordSets", name: "upsert-501-records", code: "InvalidChangeBatch", errAs: new(*types.InvalidChangeBatch),
+			message: "the batch has 1002 ResourceRecord elements (an UPSERT counts twice)", call: orgChange(
+				change(types.ChangeActionUpsert, addressRecords("many.example.org", 501)))},
+		{op: "ChangeResourceRecordSets", name: "32000-characters", call: orgChange(
+			change(types.ChangeActionCreate, txtRecords("txt.example.org", 128, 250)))},
+		{op: "ChangeResourceRecordSets", name: "32001-characters", code: "InvalidChangeBatch", errAs: new(*types.InvalidChangeBatch),
+			message: "Number of characters limit of 32000 exceeded", call: orgChange(
+				change(types.ChangeActionCreate, txtRecords("txt2.example.org", 127, 250)),
+				change(types.ChangeActionCreate, txtRecords("txt3.example.org", 1, 251)))},
+		{op: "ChangeResourceRecordSets", name: "upsert-characters-twice", code: "InvalidChangeBatch", errAs: new(*types.InvalidChangeBatch),
+			message: "hold 64000 characters (an UPSERT counts twice)", call: orgChange(
+				change(types.ChangeActionUpsert, txtRecords("txt.example.org", 128, 250)))},
+		{op: "ListResourceRecordSets", name: "negative-maxitems", code: "InvalidInput", errAs: new(*types.InvalidInput),
+			message: "Value '-1' at 'maxItems'", call: listOrgRecords(func(in *sdk.ListResourceRecordSetsInput) { in.MaxItems = aws.Int32(-1) })},
+		{op: "ListResourceRecordSets", name: "bogus-type", code: "InvalidInput", errAs: new(*types.InvalidInput),
+			message: "Value 'BOGUS' at 'startRecordType'", call: listOrgRecords(func(in *sdk.ListResourceRecordSetsInput) {
+				in.StartRecordName, in.StartRecordType = aws.String("example.org"), types.RRType("BOGUS")
+			})},
+		{op: "ListHostedZones", name: "zero-maxitems", code: "InvalidInput", errAs: new(*types.InvalidInput),
+			message: "Value '0' at 'maxItems'", call: func(t *testing.T, ctx context.Context, c *sdk.Client, x *ids) error {
+				_, err := c.ListHostedZones(ctx, &sdk.ListHostedZonesInput{MaxItems: aws.Int32(0)})
+				return err
+			}},
 	}
 }

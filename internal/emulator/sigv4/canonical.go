@@ -25,6 +25,11 @@ import (
 // unsignedPayload is the payload hash presigned URLs (botocore) and S3 use.
 const unsignedPayload = "UNSIGNED-PAYLOAD"
 
+// unsignedPayloadService is the only service whose requests may leave
+// their body unsigned (x-amz-content-sha256: UNSIGNED-PAYLOAD).
+// https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
+const unsignedPayloadService = "s3"
+
 // canonicalInput is everything the canonical request depends on.
 type canonicalInput struct {
 	method        string

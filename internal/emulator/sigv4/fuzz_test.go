@@ -33,18 +33,21 @@ func FuzzParseAuthorization(f *testing.F) {
 }
 
 // FuzzVerify feeds arbitrary headers, targets and bodies to Verify: it must
-// never panic, and every failure must be an *awserr.Error.
+// never panic, every failure must be an *awserr.Error, and a request that
+// declares UNSIGNED-PAYLOAD is only ever verified for S3.
 func FuzzVerify(f *testing.F) {
-	valid := fuzzSeed(f)
-	f.Add(valid.Header.Get("Authorization"), valid.Header.Get("X-Amz-Date"), "", valid.Host, "/", "", rdsForm)
+	valid := fuzzSeed(f, "")
+	f.Add(valid.Header.Get("Authorization"), valid.Header.Get("X-Amz-Date"), "", "", valid.Host, "/", "", rdsForm)
+	unsigned := fuzzSeed(f, unsignedPayload)
+	f.Add(unsigned.Header.Get("Authorization"), unsigned.Header.Get("X-Amz-Date"), "", unsignedPayload, unsigned.Host, "/", "", rdsForm)
 	f.Add("AWS4-HMAC-SHA256 Credential=AKIDTEST/20250102/eu-west-1/rds/aws4_request, SignedHeaders=host;content-length, Signature=00",
-		"20250102T030405Z", "", "h:443", "/a%zz/b", "x=%&y=+&&=", "")
-	f.Add("", "", "", "db:5432", "/", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDTEST%2F20250102%2Fx%2Fy%2Faws4_request"+
+		"20250102T030405Z", "", "", "h:443", "/a%zz/b", "x=%&y=+&&=", "")
+	f.Add("", "", "", "", "db:5432", "/", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDTEST%2F20250102%2Fx%2Fy%2Faws4_request"+
 		"&X-Amz-Date=20250102T030405Z&X-Amz-SignedHeaders=host&X-Amz-Signature=ab&X-Amz-Expires=99999999999999999999", "")
 	f.Add("AWS4-HMAC-SHA256 Credential=AKIDTEST/20250102/r/s/aws4_request, SignedHeaders=host, Signature=0", "",
-		"Thu, 02 Jan 2025 03:04:05 GMT", "", "", "", "")
+		"Thu, 02 Jan 2025 03:04:05 GMT", "", "", "", "", "")
 	v := &Verifier{Secrets: testSecrets{}, Now: func() time.Time { return signedAt }}
-	f.Fuzz(func(t *testing.T, authz, amzDate, date, host, path, rawQuery, body string) {
+	f.Fuzz(func(t *testing.T, authz, amzDate, date, contentSHA, host, path, rawQuery, body string) {
 		r := &http.Request{
 			Method:     http.MethodPost,
 			URL:        &url.URL{Path: path, RawQuery: rawQuery},
@@ -52,7 +55,7 @@ func FuzzVerify(f *testing.F) {
 			Host:       host,
 			RequestURI: path + "?" + rawQuery,
 		}
-		for k, val := range map[string]string{"Authorization": authz, "X-Amz-Date": amzDate, "Date": date} {
+		for k, val := range map[string]string{"Authorization": authz, "X-Amz-Date": amzDate, "Date": date, "X-Amz-Content-Sha256": contentSHA} {
 			if val != "" {
 				r.Header.Set(k, val)
 			}
@@ -67,17 +70,24 @@ func FuzzVerify(f *testing.F) {
 		if id == nil {
 			t.Fatal("Verify returned neither identity nor error")
 		}
+		if contentSHA == unsignedPayload && !id.Presigned && id.Service != unsignedPayloadService && hashHex([]byte(body)) != unsignedPayload {
+			t.Fatalf("Verify accepted an unsigned %s payload", id.Service)
+		}
 	})
 }
 
 // fuzzSeed returns a request signed by aws-sdk-go-v2 so the fuzzer starts
-// from inputs that reach the signature comparison.
-func fuzzSeed(f *testing.F) *http.Request {
+// from inputs that reach the signature comparison; payloadHash "" signs
+// the body's hash.
+func fuzzSeed(f *testing.F, payloadHash string) *http.Request {
 	r, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:4566/", strings.NewReader(rdsForm))
 	if err != nil {
 		f.Fatalf("new request: %v", err)
 	}
-	if err := v4.NewSigner().SignHTTP(context.Background(), longTerm, r, hashHex([]byte(rdsForm)), "rds", "eu-west-1", signedAt); err != nil {
+	if payloadHash == "" {
+		payloadHash = hashHex([]byte(rdsForm))
+	}
+	if err := v4.NewSigner().SignHTTP(context.Background(), longTerm, r, payloadHash, "rds", "eu-west-1", signedAt); err != nil {
 		f.Fatalf("sign: %v", err)
 	}
 	r.Host = "127.0.0.1:4566"

@@ -22,13 +22,9 @@ func fromHeader(r *http.Request, authz string, body []byte) (signedRequest, erro
 	if err != nil {
 		return signedRequest{}, err
 	}
-	hash := hashHex(body)
-	if claimed := r.Header.Get("X-Amz-Content-Sha256"); claimed != "" {
-		if claimed != hash && claimed != unsignedPayload {
-			return signedRequest{}, awserr.New(awserr.SignatureDoesNotMatch,
-				"The provided 'x-amz-content-sha256' header does not match what was computed.")
-		}
-		hash = claimed
+	hash, err := headerPayloadHash(r.Header.Get("X-Amz-Content-Sha256"), a.Service, body)
+	if err != nil {
+		return signedRequest{}, err
 	}
 	return signedRequest{
 		auth:          a,
@@ -37,6 +33,27 @@ func fromHeader(r *http.Request, authz string, body []byte) (signedRequest, erro
 		token:         r.Header.Get("X-Amz-Security-Token"),
 		payloadHashes: []string{hash},
 	}, nil
+}
+
+// headerPayloadHash returns the payload hash that enters the canonical
+// request of an Authorization-header request: always the SHA-256 of the
+// bytes received, except that S3 lets a client declare UNSIGNED-PAYLOAD in
+// x-amz-content-sha256. RDS, IAM, STS and Route 53 sign the body: a client
+// that signed UNSIGNED-PAYLOAD for them fails the signature check instead
+// of having its body accepted unsigned. A declared hash other than the
+// received body's is refused outright.
+func headerPayloadHash(claimed, service string, body []byte) (string, error) {
+	hash := hashHex(body)
+	switch {
+	case claimed == "" || claimed == hash:
+		return hash, nil
+	case claimed == unsignedPayload && service == unsignedPayloadService:
+		return unsignedPayload, nil
+	case claimed == unsignedPayload:
+		return hash, nil
+	}
+	return "", awserr.New(awserr.SignatureDoesNotMatch,
+		"The provided 'x-amz-content-sha256' header does not match what was computed.")
 }
 
 // headerDate returns the signing time from X-Amz-Date, else from Date,
@@ -61,9 +78,11 @@ func headerDate(r *http.Request, authz string) (string, time.Time, error) {
 		"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=%s", authz)
 }
 
-// fromQuery reads the signature of a presigned URL. botocore and
-// aws-sdk-go-v2 (RDS IAM auth tokens) sign the hash of the body, empty for
-// a GET; S3-style presigners sign UNSIGNED-PAYLOAD: both are tried.
+// fromQuery reads the signature of a presigned URL. aws-sdk-go-v2 (RDS IAM
+// auth tokens) signs the hash of the body, empty for a GET; botocore and
+// S3-style presigners sign UNSIGNED-PAYLOAD. Both are tried, but
+// UNSIGNED-PAYLOAD only when there is no body to leave unsigned (or for
+// S3, the one service that accepts unsigned payloads).
 func (v *Verifier) fromQuery(q map[string]string, body []byte) (signedRequest, error) {
 	const required = "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, " +
 		"X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
@@ -86,7 +105,10 @@ func (v *Verifier) fromQuery(q map[string]string, body []byte) (signedRequest, e
 	}
 	s := signedRequest{
 		auth: a, amzDate: q["X-Amz-Date"], t: t, token: q["X-Amz-Security-Token"], presigned: true,
-		payloadHashes: []string{hashHex(body), unsignedPayload},
+		payloadHashes: []string{hashHex(body)},
+	}
+	if len(body) == 0 || a.Service == unsignedPayloadService {
+		s.payloadHashes = append(s.payloadHashes, unsignedPayload)
 	}
 	if e, ok := q["X-Amz-Expires"]; ok {
 		secs, err := strconv.Atoi(e)

@@ -158,6 +158,11 @@ func (v *Verifier) check(ctx context.Context, r *http.Request, s signedRequest, 
 	if err := v.checkTime(s); err != nil {
 		return err
 	}
+	if name, ok := absentSignedHeader(r, s.auth.SignedHeaders); ok {
+		return awserr.New(awserr.SignatureDoesNotMatch,
+			"The request signature we calculated does not match the signature you provided. "+
+				"SignedHeaders names the header '%s', which the request does not carry.", name)
+	}
 	path, rawQuery := wireTarget(r)
 	in := canonicalInput{
 		method:        r.Method,
@@ -234,4 +239,30 @@ func hasHost(names []string) bool {
 		}
 	}
 	return false
+}
+
+// absentSignedHeader returns the first header named in SignedHeaders that
+// the request does not carry. A signature over a header that is not there
+// covers nothing the server can check, so such a request is refused rather
+// than verified with an empty value. net/http keeps Host, Content-Length
+// and Transfer-Encoding out of the header map for some requests; their
+// presence is read from the request itself.
+func absentSignedHeader(r *http.Request, names []string) (string, bool) {
+	for _, name := range names {
+		var present bool
+		switch strings.ToLower(name) {
+		case "host":
+			present = requestHost(r) != ""
+		case "content-length":
+			present = r.ContentLength > 0 || len(r.Header.Values("Content-Length")) > 0
+		case "transfer-encoding":
+			present = len(r.TransferEncoding) > 0 || len(r.Header.Values("Transfer-Encoding")) > 0
+		default:
+			present = len(r.Header.Values(name)) > 0
+		}
+		if !present {
+			return name, true
+		}
+	}
+	return "", false
 }

@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"net/http"
@@ -78,7 +79,8 @@ type request struct {
 	host                 string // overrides the Host header
 	creds                aws.Credentials
 	service, region      string
-	unsignedLength       bool // sign like botocore: content-length not signed
+	unsignedLength       bool   // sign like botocore: content-length not signed
+	payloadHash          string // signed payload hash; "" means the body's (presigned: empty body's)
 	presign              bool
 	noSign               bool
 	after                func(r *http.Request) // runs after signing
@@ -102,11 +104,12 @@ func send(t *testing.T, base string, results <-chan verification, rq request) ve
 	switch {
 	case rq.noSign:
 	case rq.presign:
-		uri, hdr, err := signer.PresignHTTP(ctx, rq.creds, req, emptySHA256, rq.service, rq.region, signedAt)
+		hash := cmp.Or(rq.payloadHash, emptySHA256)
+		uri, hdr, err := signer.PresignHTTP(ctx, rq.creds, req, hash, rq.service, rq.region, signedAt)
 		if err != nil {
 			t.Fatalf("presign: %v", err)
 		}
-		req, err = http.NewRequestWithContext(ctx, rq.method, uri, nil)
+		req, err = http.NewRequestWithContext(ctx, rq.method, uri, strings.NewReader(rq.body))
 		if err != nil {
 			t.Fatalf("new presigned request: %v", err)
 		}
@@ -121,7 +124,8 @@ func send(t *testing.T, base string, results <-chan verification, rq request) ve
 		if rq.unsignedLength {
 			req.ContentLength = 0
 		}
-		if err := signer.SignHTTP(ctx, rq.creds, req, hashHex([]byte(rq.body)), rq.service, rq.region, signedAt); err != nil {
+		hash := cmp.Or(rq.payloadHash, hashHex([]byte(rq.body)))
+		if err := signer.SignHTTP(ctx, rq.creds, req, hash, rq.service, rq.region, signedAt); err != nil {
 			t.Fatalf("sign: %v", err)
 		}
 		req.ContentLength = length
@@ -246,6 +250,80 @@ func TestVerifier_Verify(t *testing.T) {
 				now = signedAt.Add(time.Minute)
 			}
 			base, results := serve(t, &Verifier{Secrets: testSecrets{}, Now: func() time.Time { return now }})
+			got := send(t, base, results, tt.req)
+			assertOutcome(t, got, tt.wantCode, tt.wantID)
+		})
+	}
+}
+
+// TestVerifier_VerifyPayload checks that the body is signed: only S3 may
+// declare UNSIGNED-PAYLOAD (issue 13), and a presigned URL leaves nothing
+// unsigned because it carries no body.
+func TestVerifier_VerifyPayload(t *testing.T) {
+	const (
+		describe = "Action=DescribeDBClusters&Version=2014-10-31"
+		create   = "Action=CreateGlobalCluster&Version=2014-10-31&GlobalClusterIdentifier=evil&Engine=aurora-postgresql"
+	)
+	// unsigned signs describe for service with UNSIGNED-PAYLOAD, declared
+	// in a signed x-amz-content-sha256 header; content-length is not signed
+	// (botocore), so the body can be swapped without touching a signed header.
+	unsigned := func(service string) request {
+		return request{
+			method: http.MethodPost, target: "/", body: describe, service: service, region: "eu-west-1", creds: longTerm,
+			header: map[string]string{
+				"Content-Type":         "application/x-www-form-urlencoded; charset=utf-8",
+				"X-Amz-Content-Sha256": unsignedPayload,
+			},
+			payloadHash: unsignedPayload, unsignedLength: true,
+		}
+	}
+	swapBody := func(body string) func(*http.Request) {
+		return func(h *http.Request) {
+			h.Body, h.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+		}
+	}
+	okID := func(service string, presigned bool) Identity {
+		return Identity{AccessKeyID: testKey, Region: "eu-west-1", Service: service, Presigned: presigned}
+	}
+	tests := []struct {
+		name     string
+		req      request
+		wantCode string
+		wantID   Identity
+	}{
+		{name: "rds: UNSIGNED-PAYLOAD, body swapped for CreateGlobalCluster",
+			req: with(unsigned("rds"), func(r *request) { r.after = swapBody(create) }), wantCode: awserr.SignatureDoesNotMatch},
+		{name: "rds: UNSIGNED-PAYLOAD, body as sent", req: unsigned("rds"), wantCode: awserr.SignatureDoesNotMatch},
+		{name: "iam: UNSIGNED-PAYLOAD", req: unsigned("iam"), wantCode: awserr.SignatureDoesNotMatch},
+		{name: "sts: UNSIGNED-PAYLOAD", req: unsigned("sts"), wantCode: awserr.SignatureDoesNotMatch},
+		{name: "route53: UNSIGNED-PAYLOAD", req: unsigned("route53"), wantCode: awserr.SignatureDoesNotMatch},
+		{name: "s3: UNSIGNED-PAYLOAD is accepted", req: with(unsigned("s3"), func(r *request) { r.after = swapBody(create) }),
+			wantID: okID("s3", false)},
+		{name: "rds: body hash declared in x-amz-content-sha256", req: with(rdsPost(longTerm), func(r *request) {
+			r.header = map[string]string{"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "X-Amz-Content-Sha256": hashHex([]byte(rdsForm))}
+		}), wantID: okID("rds", false)},
+		{name: "rds: declared hash is not the body's", req: with(rdsPost(longTerm), func(r *request) {
+			r.header = map[string]string{"X-Amz-Content-Sha256": emptySHA256}
+		}), wantCode: awserr.SignatureDoesNotMatch},
+		{name: "presigned UNSIGNED-PAYLOAD without a body (botocore)", req: request{
+			method: http.MethodGet, target: "/?Action=connect&DBUser=u&X-Amz-Expires=900", payloadHash: unsignedPayload,
+			creds: longTerm, service: "rds-db", region: "eu-west-1", presign: true,
+		}, wantID: okID("rds-db", true)},
+		{name: "presigned UNSIGNED-PAYLOAD with a body", req: request{
+			method: http.MethodPost, target: "/?Action=DescribeDBClusters&Version=2014-10-31", body: create, payloadHash: unsignedPayload,
+			creds: longTerm, service: "rds", region: "eu-west-1", presign: true,
+		}, wantCode: awserr.SignatureDoesNotMatch},
+		{name: "signed header present but empty", req: with(rdsPost(longTerm), func(r *request) {
+			r.header = map[string]string{"X-Amz-Meta-Note": ""}
+		}), wantID: okID("rds", false)},
+		{name: "signed header absent", req: with(rdsPost(longTerm), func(r *request) {
+			r.header = map[string]string{"X-Amz-Meta-Note": ""}
+			r.after = func(h *http.Request) { h.Header.Del("X-Amz-Meta-Note") }
+		}), wantCode: awserr.SignatureDoesNotMatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base, results := serve(t, &Verifier{Secrets: testSecrets{}, Now: func() time.Time { return signedAt.Add(time.Minute) }})
 			got := send(t, base, results, tt.req)
 			assertOutcome(t, got, tt.wantCode, tt.wantID)
 		})
