@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/globaldb/globaldb/internal/emulator/admin"
+	"github.com/globaldb/globaldb/internal/emulator/adminapi"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
 	"github.com/globaldb/globaldb/internal/emulator/controller"
@@ -174,7 +174,7 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
 		DefaultDelay: e.cfg.LinkDelay})
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
-	e.router.admin = admin.Handler(e.faults)
+	e.router.admin = adminapi.Handler(e.faults)
 	e.router.regionDown = e.faults.RegionDown
 	e.done.Add(1)
 	go func() {
