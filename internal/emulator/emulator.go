@@ -232,7 +232,7 @@ func (e *Emulator) startModels() error {
 	alloc := newAddresses(e.cfg.DataDir)
 	svc, err := rds.New(rds.Config{
 		AccountID: e.cfg.AccountID, Clock: e.clock(),
-		Store: rds.FileStore{Path: filepath.Join(e.cfg.DataDir, "rds.json")}, Addresses: alloc,
+		Store: rds.NewFileStore(filepath.Join(e.cfg.DataDir, "rds.json")), Addresses: alloc,
 		Logger: e.log.With("service", "rds"), Regions: regionAZs,
 	})
 	if err != nil {

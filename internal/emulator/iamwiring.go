@@ -23,11 +23,11 @@ import (
 // startIAM creates the IAM and STS models and their Query services.
 func (e *Emulator) startIAM(clk clock.Clock) error {
 	im, err := iam.New(iam.Config{AccountID: e.cfg.AccountID, Clock: clk,
-		Store: iam.FileStore{Path: filepath.Join(e.cfg.DataDir, "iam.json")}, Logger: e.log.With("service", "iam")})
+		Store: iam.NewFileStore(filepath.Join(e.cfg.DataDir, "iam.json")), Logger: e.log.With("service", "iam")})
 	if err != nil {
 		return fmt.Errorf("start iam model: %w", err)
 	}
-	sm, err := sts.New(sts.Config{IAM: im, Clock: clk, Store: sts.FileStore{Path: filepath.Join(e.cfg.DataDir, "sts.json")}})
+	sm, err := sts.New(sts.Config{IAM: im, Clock: clk, Store: sts.NewFileStore(filepath.Join(e.cfg.DataDir, "sts.json"))})
 	if err != nil {
 		return fmt.Errorf("start sts model: %w", err)
 	}

@@ -82,3 +82,29 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// Store keeps a model's state, a *T, in the file at Path; it is the
+// models' Store (Load and Save) for the emulator's data directory.
+type Store[T any] struct {
+	Path string
+	// New returns the empty state that Load decodes into (with its maps
+	// made); nil means new(T).
+	New func() *T
+}
+
+// Load returns the saved state, or nil and no error when nothing has been
+// saved yet.
+func (s Store[T]) Load() (*T, error) {
+	st := new(T)
+	if s.New != nil {
+		st = s.New()
+	}
+	found, err := Read(s.Path, st)
+	if !found || err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Save replaces the saved state with st (see Write).
+func (s Store[T]) Save(st *T) error { return Write(s.Path, st) }

@@ -141,3 +141,20 @@ func TestWrite_readBack(t *testing.T) {
 		t.Errorf("Read of a torn file: %v, want a parse error", err)
 	}
 }
+
+func TestStore_LoadSave(t *testing.T) {
+	type doc struct {
+		Names map[string]int `json:",omitempty"`
+	}
+	s := Store[doc]{Path: filepath.Join(t.TempDir(), "s.json"), New: func() *doc { return &doc{Names: map[string]int{}} }}
+	if st, err := s.Load(); st != nil || err != nil {
+		t.Fatalf("Load before Save = %v, %v; want nil, nil", st, err)
+	}
+	if err := s.Save(&doc{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Load()
+	if err != nil || st == nil || st.Names == nil {
+		t.Fatalf("Load = %+v, %v; want a state with its map made by New", st, err)
+	}
+}
