@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/globaldb
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test lint bench demo deps fuzz soak conformance clean
+.PHONY: build test test-short lint bench demo deps fuzz soak conformance clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/globaldb
@@ -16,6 +16,11 @@ deps:
 test: deps build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 12m ./...
+
+# The fast loop: unit tests only. Under -short every test that starts
+# PostgreSQL, an emulator, python3, the aws CLI or a browser skips; no deps.
+test-short:
+	$(GO) test -short -count=1 ./...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

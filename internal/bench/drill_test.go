@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/globaldb/globaldb/internal/drill"
+	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
@@ -45,9 +46,11 @@ func drillFigures(b *testing.B) []row {
 		b.Fatal(err)
 	}
 	res := resolve.Server(e.DNSAddr())
+	// Drills inject faults as a user does: through the signed admin API.
+	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	var rows []row
 	for _, sc := range drill.Scenarios {
-		r, err := drill.Run(ctx, c, top, drill.Options{Scenario: sc, Duration: 8 * time.Second, Resolver: res, Faults: e.Faults(), TimeScale: scale})
+		r, err := drill.Run(ctx, c, top, drill.Options{Scenario: sc, Duration: 8 * time.Second, Resolver: res, Faults: faults, TimeScale: scale})
 		if err != nil {
 			b.Fatalf("%s: %v", sc, err)
 		}

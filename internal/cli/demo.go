@@ -37,7 +37,8 @@ cluster with its primary in ap-southeast-1 and a secondary in ap-southeast-2, tw
 instances each in different AZs, Route 53 failover and latency records with health
 checks), verify replication and every endpoint, show the status, then destroy it all in
 AWS's order and scan for leftovers. The master password comes from
-GLOBALDB_MASTER_PASSWORD, or is generated for the run; it is never printed.`,
+GLOBALDB_MASTER_PASSWORD (or the variable the topology file names), or, when
+that is not set, is generated for the run; it is never printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), cmd, file, scale, keep)
@@ -60,12 +61,8 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	if err != nil {
 		return err
 	}
-	if _, set := os.LookupEnv("GLOBALDB_MASTER_PASSWORD"); !set {
-		pw, err := randomPassword()
-		if err != nil {
-			return err
-		}
-		os.Setenv("GLOBALDB_MASTER_PASSWORD", pw)
+	if err := demoPassword(top); err != nil {
+		return err
 	}
 	e, err := emulator.New(emulator.Config{Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", TimeScale: scale, Logger: log})
 	if err != nil {
@@ -229,6 +226,24 @@ func demoTopology(file string) (*topology.Topology, error) {
 	}
 	t.File = "examples/global.yaml"
 	return t, nil
+}
+
+// demoPassword generates a master password for the run when the
+// environment variable the topology reads it from is not set. It hands the
+// password to the topology only: the process environment (global state that
+// every child process inherits and /proc/PID/environ shows) never holds it.
+func demoPassword(top *topology.Topology) error {
+	pw, err := randomPassword()
+	if err != nil {
+		return err
+	}
+	top.SetEnv(func(name string) (string, bool) {
+		if v, ok := os.LookupEnv(name); ok {
+			return v, true
+		}
+		return pw, true
+	})
+	return nil
 }
 
 func randomPassword() (string, error) {

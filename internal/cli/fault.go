@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
-	"github.com/globaldb/globaldb/internal/emulator/faults"
 )
 
 // faultFlags are the persistent flags of `globaldb fault`.
@@ -47,8 +46,8 @@ AWS_SECRET_ACCESS_KEY=test).`,
 	pf.StringVar(&ff.endpoint, "endpoint-url", "", "emulator endpoint (default $AWS_ENDPOINT_URL)")
 	pf.StringVar(&ff.output, "output", "text", "output format: text or json")
 	cmd.AddCommand(
-		faultRegionCmd(ff, faults.RegionOutage, "Stop every DB instance of a region; its endpoints refuse and its API calls fail"),
-		faultRegionCmd(ff, faults.RegionIsolation, "Cut every WAN link of a region"),
+		faultRegionCmd(ff, admin.RegionOutage, "Stop every DB instance of a region; its endpoints refuse and its API calls fail"),
+		faultRegionCmd(ff, admin.RegionIsolation, "Cut every WAN link of a region"),
 		faultInstanceCmd(ff),
 		faultLinkCmd(ff),
 		faultListCmd(ff),
@@ -57,8 +56,8 @@ AWS_SECRET_ACCESS_KEY=test).`,
 	return cmd
 }
 
-func faultRegionCmd(ff *faultFlags, kind faults.Kind, short string) *cobra.Command {
-	f := faults.Fault{Kind: kind}
+func faultRegionCmd(ff *faultFlags, kind admin.Kind, short string) *cobra.Command {
+	f := admin.Fault{Kind: kind}
 	cmd := &cobra.Command{
 		Use:   string(kind) + " --region REGION",
 		Short: short,
@@ -71,9 +70,9 @@ func faultRegionCmd(ff *faultFlags, kind faults.Kind, short string) *cobra.Comma
 }
 
 func faultInstanceCmd(ff *faultFlags) *cobra.Command {
-	f := faults.Fault{Kind: faults.InstanceFailure}
+	f := admin.Fault{Kind: admin.InstanceFailure}
 	cmd := &cobra.Command{
-		Use:   string(faults.InstanceFailure) + " --region REGION --instance ID",
+		Use:   string(admin.InstanceFailure) + " --region REGION --instance ID",
 		Short: "Stop one DB instance",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return ff.add(cmd, f) },
@@ -87,15 +86,15 @@ func faultInstanceCmd(ff *faultFlags) *cobra.Command {
 
 func faultLinkCmd(ff *faultFlags) *cobra.Command {
 	var (
-		f     = faults.Fault{Kind: faults.LinkFault}
+		f     = admin.Fault{Kind: admin.LinkFault}
 		delay time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   string(faults.LinkFault) + " --from REGION --to REGION (--delay DURATION | --cut)",
+		Use:   string(admin.LinkFault) + " --from REGION --to REGION (--delay DURATION | --cut)",
 		Short: "Delay or cut the WAN link between two regions",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f.Delay = faults.Duration(delay)
+			f.Delay = admin.Duration(delay)
 			return ff.add(cmd, f)
 		},
 	}
@@ -172,7 +171,7 @@ func faultClearCmd(ff *faultFlags) *cobra.Command {
 }
 
 // add injects f and reports the created fault.
-func (ff *faultFlags) add(cmd *cobra.Command, f faults.Fault) error {
+func (ff *faultFlags) add(cmd *cobra.Command, f admin.Fault) error {
 	c, err := ff.client(cmd.Context())
 	if err != nil {
 		return err
@@ -223,7 +222,7 @@ func (ff *faultFlags) client(ctx context.Context) (*admin.Client, error) {
 
 // writeFaults prints one aligned line per fault, e.g.
 // "f-1  region-outage  region=ap-southeast-1  since 12:00:01".
-func writeFaults(w io.Writer, fs []faults.Fault) error {
+func writeFaults(w io.Writer, fs []admin.Fault) error {
 	if len(fs) == 0 {
 		_, err := fmt.Fprintln(w, "no active faults")
 		return err

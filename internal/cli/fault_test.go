@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/globaldb/globaldb/internal/emulator/admin"
+	"github.com/globaldb/globaldb/internal/emulator/adminapi"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/emulator/faults/faultstest"
 	"github.com/globaldb/globaldb/internal/regions"
@@ -114,7 +114,7 @@ func TestFaultCmd_Execute(t *testing.T) {
 				}
 				rec.Reset()
 			}
-			srv := httptest.NewServer(admin.Handler(reg))
+			srv := httptest.NewServer(adminapi.Handler(reg))
 			defer srv.Close()
 			args := append([]string{"fault"}, tt.args...)
 			if tt.envURL {

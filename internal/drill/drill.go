@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/globaldb/globaldb/internal/emulator/faults"
+	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
@@ -25,7 +25,7 @@ import (
 // Injector injects and clears faults: the emulator's admin API. On AWS
 // there is none, and only the scenarios that need no fault run.
 type Injector interface {
-	Add(ctx context.Context, f faults.Fault) (faults.Fault, error)
+	Add(ctx context.Context, f admin.Fault) (admin.Fault, error)
 	Clear(ctx context.Context, id string) error
 }
 
@@ -339,7 +339,7 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 			r.markPromoted("promoted", r.away+" writes")
 			return true, nil
 		}
-		f, err := o.Faults.Add(ctx, faults.Fault{Kind: faults.RegionOutage, Region: r.home})
+		f, err := o.Faults.Add(ctx, admin.Fault{Kind: admin.RegionOutage, Region: r.home})
 		if err != nil {
 			return false, err
 		}
@@ -376,7 +376,7 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 			return false, err
 		}
 		old := writerInstance(w, r.home)
-		f, err := o.Faults.Add(ctx, faults.Fault{Kind: faults.InstanceFailure, Region: r.home, Instance: old})
+		f, err := o.Faults.Add(ctx, admin.Fault{Kind: admin.InstanceFailure, Region: r.home, Instance: old})
 		if err != nil {
 			return false, err
 		}
@@ -398,17 +398,17 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 		return false, r.waitRejoined(ctx, r.home, time.Minute)
 
 	case "region-isolation", "link-cut", "short-partition":
-		var f faults.Fault
+		var f admin.Fault
 		hold := o.Duration / 3
 		switch o.Scenario {
 		case "region-isolation":
-			f = faults.Fault{Kind: faults.RegionIsolation, Region: r.home}
+			f = admin.Fault{Kind: admin.RegionIsolation, Region: r.home}
 		case "link-cut":
-			f = faults.Fault{Kind: faults.LinkFault, From: r.home, To: r.away, Cut: true}
+			f = admin.Fault{Kind: admin.LinkFault, From: r.home, To: r.away, Cut: true}
 		default:
 			// Shorter than what the health checks need to call the
 			// region down: no one may fail over.
-			f = faults.Fault{Kind: faults.RegionOutage, Region: r.home}
+			f = admin.Fault{Kind: admin.RegionOutage, Region: r.home}
 			hold = budget / 2
 		}
 		added, err := o.Faults.Add(ctx, f)
@@ -429,7 +429,7 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 		return false, r.waitRejoined(ctx, r.home, time.Minute)
 
 	case "lagging-target":
-		f, err := o.Faults.Add(ctx, faults.Fault{Kind: faults.LinkFault, From: r.home, To: r.away, Cut: true})
+		f, err := o.Faults.Add(ctx, admin.Fault{Kind: admin.LinkFault, From: r.home, To: r.away, Cut: true})
 		if err != nil {
 			return false, err
 		}

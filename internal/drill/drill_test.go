@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
@@ -39,13 +40,15 @@ func TestScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := resolve.Server(e.DNSAddr())
+	// Drills inject faults as a user does: through the signed admin API.
+	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	only := os.Getenv("GLOBALDB_DRILL")
 	for _, sc := range Scenarios {
 		if only != "" && only != sc {
 			continue
 		}
 		t.Run(sc, func(t *testing.T) {
-			r, err := Run(ctx, c, top, Options{Scenario: sc, Duration: 6 * time.Second, Resolver: res, Faults: e.Faults(), TimeScale: scale})
+			r, err := Run(ctx, c, top, Options{Scenario: sc, Duration: 6 * time.Second, Resolver: res, Faults: faults, TimeScale: scale})
 			if err != nil {
 				t.Fatalf("%v (phases %v)", err, phasesOf(r))
 			}

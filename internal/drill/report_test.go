@@ -314,6 +314,9 @@ func TestWriteHTML_Screenshot(t *testing.T) {
 
 func findBrowser(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a browser (-short)")
+	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if path, err := exec.LookPath(name); err == nil {
 			return path

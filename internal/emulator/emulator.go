@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/globaldb/globaldb/internal/emulator/admin"
+	"github.com/globaldb/globaldb/internal/emulator/adminapi"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/certs"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
@@ -179,7 +179,7 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
 		DefaultDelay: e.cfg.LinkDelay, Certs: e.ca})
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
-	e.router.admin = admin.Handler(e.faults)
+	e.router.admin = adminapi.Handler(e.faults)
 	e.router.regionDown = e.faults.RegionDown
 	e.done.Add(1)
 	go func() {
@@ -237,7 +237,7 @@ func (e *Emulator) startModels() error {
 	alloc := newAddresses(e.cfg.DataDir)
 	svc, err := rds.New(rds.Config{
 		AccountID: e.cfg.AccountID, Clock: e.clock(),
-		Store: rds.FileStore{Path: filepath.Join(e.cfg.DataDir, "rds.json")}, Addresses: alloc,
+		Store: rds.NewFileStore(filepath.Join(e.cfg.DataDir, "rds.json")), Addresses: alloc,
 		Logger: e.log.With("service", "rds"), Regions: regionAZs,
 	})
 	if err != nil {

@@ -30,6 +30,9 @@ import (
 // the engine supervisor still needs the binaries to be installed.
 func startEmulator(t *testing.T) *emulator.Emulator {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts an emulator and PostgreSQL servers (-short)")
+	}
 	if _, err := exec.LookPath("pg_config"); err != nil {
 		if _, err := os.Stat("/usr/lib/postgresql"); err != nil {
 			t.Skip("PostgreSQL server binaries not installed (run scripts/install-deps.sh)")

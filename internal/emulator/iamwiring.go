@@ -23,11 +23,11 @@ import (
 // startIAM creates the IAM and STS models and their Query services.
 func (e *Emulator) startIAM(clk clock.Clock) error {
 	im, err := iam.New(iam.Config{AccountID: e.cfg.AccountID, Clock: clk,
-		Store: iam.FileStore{Path: filepath.Join(e.cfg.DataDir, "iam.json")}, Logger: e.log.With("service", "iam")})
+		Store: iam.NewFileStore(filepath.Join(e.cfg.DataDir, "iam.json")), Logger: e.log.With("service", "iam")})
 	if err != nil {
 		return fmt.Errorf("start iam model: %w", err)
 	}
-	sm, err := sts.New(sts.Config{IAM: im, Clock: clk, Store: sts.FileStore{Path: filepath.Join(e.cfg.DataDir, "sts.json")}})
+	sm, err := sts.New(sts.Config{IAM: im, Clock: clk, Store: sts.NewFileStore(filepath.Join(e.cfg.DataDir, "sts.json"))})
 	if err != nil {
 		return fmt.Errorf("start sts model: %w", err)
 	}
@@ -44,13 +44,9 @@ func (e *Emulator) startIAM(clk clock.Clock) error {
 		for n := range m.Operations {
 			names = append(names, n)
 		}
-		ops := opadapter.Methods(svc.model, names)
+		ops := &opadapter.Table{InputCode: awserr.InvalidParameterValue, Ops: opadapter.Methods(svc.model, names)}
 		h := query.HandlerFunc(func(ctx context.Context, call *query.Call) (map[string]any, error) {
-			f, ok := ops[call.Action]
-			if !ok {
-				return nil, awserr.New(awserr.InvalidAction, "Operation %s is not supported by the globaldb emulator (docs/emulator.md lists what is).", call.Action)
-			}
-			return f(ctx, call.Region, call.Params)
+			return ops.Call(ctx, call.Action, call.Region, call.Params)
 		})
 		e.router.services[svc.name] = queryService{codec: query.NewCodec(m).WithLogger(e.log), handler: e.authorizeQuery(svc.name, h)}
 	}

@@ -26,7 +26,7 @@ const changeDelay = 2 * time.Second
 // health-check runner starts once the DNS server is up (startHealthChecks).
 func (e *Emulator) startRoute53(clk clock.Scaled) error {
 	m, err := route53.New(route53.Config{
-		Clock: clk, Store: route53.FileStore{Path: filepath.Join(e.cfg.DataDir, "route53.json")},
+		Clock: clk, Store: route53.NewFileStore(filepath.Join(e.cfg.DataDir, "route53.json")),
 		ChangeDelay:   clk.Duration(changeDelay),
 		ClientRegion:  func(ip net.IP) string { return ClientRegion(ip, "") },
 		DefaultRegion: e.cfg.DNSClientRegion, Logger: e.log.With("service", "route53"),

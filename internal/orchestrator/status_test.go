@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
-	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/regions"
 	"github.com/globaldb/globaldb/internal/resolve"
 )
@@ -139,7 +138,7 @@ func TestStatusVerify_Seed(t *testing.T) {
 
 	t.Run("region outage", func(t *testing.T) {
 		ac := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
-		f, err := ac.Add(ctx, faults.Fault{Kind: faults.RegionOutage, Region: secondary})
+		f, err := ac.Add(ctx, admin.Fault{Kind: admin.RegionOutage, Region: secondary})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,8 @@ type SecretSource struct {
 	// Where the env or file key is written, for errors at resolve time.
 	decl Error
 	dir  string
+	// lookupEnv reads Env; nil means os.LookupEnv (see Topology.SetEnv).
+	lookupEnv func(string) (string, bool)
 }
 
 // String renders "env:NAME" or "file:PATH".
@@ -36,7 +38,11 @@ func (s SecretSource) Resolve() (string, error) {
 	var secret string
 	switch {
 	case s.Env != "":
-		v, ok := os.LookupEnv(s.Env)
+		lookup := s.lookupEnv
+		if lookup == nil {
+			lookup = os.LookupEnv
+		}
+		v, ok := lookup(s.Env)
 		if !ok {
 			return "", s.fail("export "+s.Env+" before running globaldb", "environment variable %s is not set", s.Env)
 		}
@@ -98,4 +104,16 @@ func (t *Topology) MasterPassword() (string, error) {
 		return "", &Error{File: t.File, Field: "masterPasswordFrom", Msg: "the primary has no master password source"}
 	}
 	return p.MasterPasswordFrom.Resolve()
+}
+
+// SetEnv makes every secret source of t that names an environment variable
+// read it through lookup instead of os.LookupEnv. A program that makes up a
+// secret (the demo's generated password) hands it over this way rather than
+// putting it in its environment, which every child process would inherit.
+func (t *Topology) SetEnv(lookup func(name string) (string, bool)) {
+	for _, r := range t.Regions {
+		if r.MasterPasswordFrom != nil {
+			r.MasterPasswordFrom.lookupEnv = lookup
+		}
+	}
 }

@@ -16,13 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
-	"github.com/globaldb/globaldb/internal/emulator/faults"
 )
-
-// SigningService is the service name in the SigV4 credential scope of
-// admin requests.
-const SigningService = "globaldb"
 
 // Client calls the admin API of a running emulator. Its zero value is not
 // usable: set Endpoint.
@@ -54,14 +48,14 @@ func (e *APIError) Error() string {
 }
 
 // Add injects f and returns it as recorded, with its ID and Created time.
-func (c *Client) Add(ctx context.Context, f faults.Fault) (faults.Fault, error) {
-	var out faults.Fault
+func (c *Client) Add(ctx context.Context, f Fault) (Fault, error) {
+	var out Fault
 	err := c.do(ctx, http.MethodPost, FaultsPath, f, &out)
 	return out, err
 }
 
 // List returns the active faults in ID order.
-func (c *Client) List(ctx context.Context) ([]faults.Fault, error) {
+func (c *Client) List(ctx context.Context) ([]Fault, error) {
 	var out ListResponse
 	err := c.do(ctx, http.MethodGet, FaultsPath, nil, &out)
 	return out.Faults, err

@@ -15,24 +15,37 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
+	"github.com/globaldb/globaldb/internal/emulator/adminapi"
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
+	"github.com/globaldb/globaldb/internal/emulator/faults/faultstest"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
+	"github.com/globaldb/globaldb/internal/regions"
 )
+
+var t0 = time.Date(2025, 1, 2, 12, 0, 1, 0, time.UTC)
+
+// newRegistry is the real fault registry behind the real handler, with a
+// recording injector in place of the controller.
+func newRegistry() (*faults.Registry, *faultstest.Recorder) {
+	rec := &faultstest.Recorder{}
+	known := func(name string) bool { _, ok := regions.Lookup(name); return ok }
+	return faults.NewRegistry(rec, known, func() time.Time { return t0 }), rec
+}
 
 func TestClient_roundTrip(t *testing.T) {
 	reg, rec := newRegistry()
-	srv := httptest.NewServer(admin.Handler(reg))
+	srv := httptest.NewServer(adminapi.Handler(reg))
 	defer srv.Close()
 	c := &admin.Client{Endpoint: srv.URL + "/", HTTP: srv.Client()}
 	ctx := context.Background()
 
-	got, err := c.Add(ctx, faults.Fault{Kind: faults.LinkFault, From: "ap-southeast-1", To: "ap-southeast-2", Delay: faults.Duration(200 * time.Millisecond)})
-	want := faults.Fault{ID: "f-1", Kind: faults.LinkFault, From: "ap-southeast-1", To: "ap-southeast-2", Delay: faults.Duration(200 * time.Millisecond), Created: t0}
+	got, err := c.Add(ctx, admin.Fault{Kind: admin.LinkFault, From: "ap-southeast-1", To: "ap-southeast-2", Delay: admin.Duration(200 * time.Millisecond)})
+	want := admin.Fault{ID: "f-1", Kind: admin.LinkFault, From: "ap-southeast-1", To: "ap-southeast-2", Delay: admin.Duration(200 * time.Millisecond), Created: t0}
 	if err != nil || got != want {
 		t.Fatalf("Add = %+v, %v; want %+v", got, err, want)
 	}
-	if _, err := c.Add(ctx, faults.Fault{Kind: faults.RegionOutage, Region: "us-east-1"}); err != nil {
+	if _, err := c.Add(ctx, admin.Fault{Kind: admin.RegionOutage, Region: "us-east-1"}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := c.List(ctx)
@@ -59,7 +72,7 @@ func TestClient_roundTrip(t *testing.T) {
 
 func TestClient_errors(t *testing.T) {
 	reg, _ := newRegistry()
-	srv := httptest.NewServer(admin.Handler(reg))
+	srv := httptest.NewServer(adminapi.Handler(reg))
 	defer srv.Close()
 	ctx := context.Background()
 	c := &admin.Client{Endpoint: srv.URL, HTTP: srv.Client()}
@@ -73,7 +86,7 @@ func TestClient_errors(t *testing.T) {
 		{
 			name: "validation",
 			call: func(c *admin.Client) error {
-				_, err := c.Add(ctx, faults.Fault{Kind: faults.LinkFault, From: "us-east-1", To: "us-east-1", Cut: true})
+				_, err := c.Add(ctx, admin.Fault{Kind: admin.LinkFault, From: "us-east-1", To: "us-east-1", Cut: true})
 				return err
 			},
 			wantStatus: 400, wantCode: "ValidationError", wantMsg: "to: must differ from from (us-east-1): a link joins two regions",
@@ -123,7 +136,7 @@ func verified(h http.Handler) http.Handler {
 
 func TestClient_signed(t *testing.T) {
 	reg, _ := newRegistry()
-	srv := httptest.NewServer(verified(admin.Handler(reg)))
+	srv := httptest.NewServer(verified(adminapi.Handler(reg)))
 	defer srv.Close()
 	ctx := context.Background()
 	tests := []struct {
@@ -138,7 +151,7 @@ func TestClient_signed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &admin.Client{Endpoint: srv.URL, HTTP: srv.Client(), Region: "ap-southeast-2",
 				Creds: credentials.NewStaticCredentialsProvider(tt.key, tt.secret, "")}
-			_, err := c.Add(ctx, faults.Fault{Kind: faults.RegionIsolation, Region: "ap-southeast-2"})
+			_, err := c.Add(ctx, admin.Fault{Kind: admin.RegionIsolation, Region: "ap-southeast-2"})
 			if tt.wantCode == "" {
 				if err != nil {
 					t.Fatalf("signed Add: %v", err)

@@ -21,9 +21,13 @@ import (
 )
 
 // Start runs an emulator for the test on free ports and a fresh data
-// directory; it is closed when the test ends.
+// directory; it is closed when the test ends. Like every helper here, it
+// skips the test under -short.
 func Start(t testing.TB) *emulator.Emulator {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts an emulator and PostgreSQL servers (-short)")
+	}
 	if _, err := exec.LookPath("pg_config"); err != nil {
 		if _, err := os.Stat("/usr/lib/postgresql"); err != nil {
 			t.Skip("PostgreSQL server binaries not installed (run scripts/install-deps.sh)")
@@ -47,6 +51,9 @@ func StartIn(t testing.TB, dataDir string) *emulator.Emulator {
 // intervals, change propagation) are multiplied by scale.
 func StartScaled(t testing.TB, scale float64) *emulator.Emulator {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts an emulator and PostgreSQL servers (-short)")
+	}
 	dir, err := os.MkdirTemp("", "globaldb-test-")
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +66,9 @@ func StartScaled(t testing.TB, scale float64) *emulator.Emulator {
 // directory when cfg has none).
 func StartWith(t testing.TB, cfg emulator.Config) *emulator.Emulator {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts an emulator and PostgreSQL servers (-short)")
+	}
 	if cfg.DataDir == "" {
 		dir, err := os.MkdirTemp("", "globaldb-test-")
 		if err != nil {

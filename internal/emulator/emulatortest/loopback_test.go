@@ -166,6 +166,9 @@ func TestEmulator_LoopbackOnly(t *testing.T) {
 // only interface is lo, and reports the inner run's outcome.
 func runInLoopbackNamespace(t *testing.T, test string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a process in a network namespace and an emulator (-short)")
+	}
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Skip("unshare (util-linux) not found: cannot make a loopback-only network namespace")
 	}

@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -121,6 +122,8 @@ type Supervisor struct {
 	mu     sync.Mutex
 	procs  map[string]*Process // by data dir
 	closed bool
+
+	iam atomic.Pointer[IAMAuth] // nil: no IAM database authentication (SetIAMAuth)
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9_]{1,63}$`)

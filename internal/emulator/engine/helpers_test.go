@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 // cleanup after any leftover process under it is swept.
 func newRoot(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers (-short)")
+	}
 	root, err := os.MkdirTemp("", "engine-test-")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/dbauth"
@@ -29,22 +28,20 @@ type IAMAuth struct {
 	Addr string
 }
 
-// iamAuths holds each Supervisor's IAMAuth (*Supervisor -> IAMAuth).
-var iamAuths sync.Map
-
 // SetIAMAuth makes every node this Supervisor writes configuration for from
 // now on (Init, Clone, Start) send members of IAMRole to a; nil removes the
 // IAM line. Running nodes keep their pg_hba.conf until restarted or
 // ReloadHBA.
 func (s *Supervisor) SetIAMAuth(a *IAMAuth) error {
 	if a == nil {
-		iamAuths.Delete(s)
+		s.iam.Store(nil)
 		return nil
 	}
 	if err := checkIAMAuth(*a); err != nil {
 		return fmt.Errorf("set IAM auth: %w", err)
 	}
-	iamAuths.Store(s, *a)
+	c := *a
+	s.iam.Store(&c)
 	return nil
 }
 
@@ -65,11 +62,11 @@ func checkIAMAuth(a IAMAuth) error {
 }
 
 func (s *Supervisor) iamAuth() (IAMAuth, bool) {
-	v, ok := iamAuths.Load(s)
-	if !ok {
+	a := s.iam.Load()
+	if a == nil {
 		return IAMAuth{}, false
 	}
-	return v.(IAMAuth), true
+	return *a, true
 }
 
 // hbaFile renders n's pg_hba.conf: loopback TCP only, no trust. The

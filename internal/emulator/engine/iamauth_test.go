@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"weak"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/rds/auth"
@@ -255,4 +257,28 @@ func TestSupervisor_IAMAuth(t *testing.T) {
 			t.Fatalf("IAM login after re-enabling: %v", err)
 		}
 	})
+}
+
+// TestSupervisor_SetIAMAuth_perSupervisor: the setting belongs to its
+// Supervisor: another one is unaffected, and a dropped Supervisor is
+// freed (a package-level table keyed by Supervisor kept every one alive).
+func TestSupervisor_SetIAMAuth_perSupervisor(t *testing.T) {
+	a, b := &Supervisor{}, &Supervisor{}
+	if err := a.SetIAMAuth(&IAMAuth{Addr: "127.0.0.1:3890"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := a.iamAuth(); !ok {
+		t.Fatal("a has no IAM auth after SetIAMAuth")
+	}
+	if _, ok := b.iamAuth(); ok {
+		t.Fatal("b has IAM auth set on a")
+	}
+	w := weak.Make(a)
+	a = nil
+	for i := 0; i < 20 && w.Value() != nil; i++ {
+		runtime.GC()
+	}
+	if w.Value() != nil {
+		t.Error("a Supervisor with IAM auth set is never freed")
+	}
 }

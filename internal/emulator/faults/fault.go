@@ -2,7 +2,7 @@
 // active, since when, and how to undo it. It validates requests, applies
 // and reverts them through an Injector (implemented by the emulator's
 // controller) and, when faults overlap, re-applies what is still wanted
-// after one of them is cleared. It imports no HTTP; the admin package is
+// after one of them is cleared. It imports no HTTP; the adminapi package is
 // its wire layer.
 //
 //	admin API / CLI ──► Registry.Add/Clear ──► Injector ──► controller ──► engine, netsim

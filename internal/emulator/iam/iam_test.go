@@ -700,7 +700,7 @@ func TestGetUserCaller(t *testing.T) {
 
 func TestFileStorePersists(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "iam.json")
-	s := newService(t, FileStore{Path: path})
+	s := newService(t, NewFileStore(path))
 	ctx := context.Background()
 	if _, err := s.CreateUser(ctx, "", &sdk.CreateUserInput{UserName: aws.String("dave")}); err != nil {
 		t.Fatal(err)
@@ -716,7 +716,7 @@ func TestFileStorePersists(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("state file %v %v", fi, err)
 	}
-	s2 := newService(t, FileStore{Path: path})
+	s2 := newService(t, NewFileStore(path))
 	if _, _, ok := s2.AccessKey(*key.AccessKey.AccessKeyId); !ok {
 		t.Error("access key lost on restart")
 	}

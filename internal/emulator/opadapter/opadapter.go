@@ -1,14 +1,18 @@
-// Package opadapter turns a service model's methods into a wire
-// handler: every exported method shaped like
+// Package opadapter is the one operation-dispatch mechanism of the
+// emulated services: a Table maps operation names to model methods shaped
+// like
 //
 //	func (s *Service) Op(ctx context.Context, region string, in *sdk.OpInput) (*sdk.OpOutput, error)
 //
-// whose name is an operation of the service serves that operation, with
-// the call's document converted to and from the aws-sdk-go-v2 structs.
+// and serves a call's decoded document through it, converting the
+// document to and from the aws-sdk-go-v2 structs. Entries come from typed
+// method values (Method: RDS, Route 53) or, for models whose every method
+// is an operation, by reflection (Methods: IAM, STS).
 package opadapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -17,15 +21,82 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/docconv"
 )
 
-// Func runs one operation on a decoded document.
-type Func func(ctx context.Context, region string, params map[string]any) (map[string]any, error)
+// Func runs one operation: it converts params to the operation's input
+// struct (an *InputError when they do not fit) and returns the model's
+// output struct.
+type Func func(ctx context.Context, region string, params map[string]any) (any, error)
+
+// InputError reports a document that does not convert to an operation's
+// input struct.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Method adapts a typed model method to a Func.
+func Method[In, Out any](f func(context.Context, string, *In) (*Out, error)) Func {
+	return func(ctx context.Context, region string, params map[string]any) (any, error) {
+		in := new(In)
+		if err := docconv.Decode(params, in); err != nil {
+			return nil, &InputError{Err: err}
+		}
+		out, err := f(ctx, region, in)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+// Table dispatches operations by name.
+type Table struct {
+	// InputCode is the AWS error code for a document that does not fit the
+	// input struct: the protocol's (InvalidParameterValue for Query,
+	// InvalidInput for Route 53's REST-XML).
+	InputCode string
+	// Ops maps operation names to their Funcs.
+	Ops map[string]Func
+}
+
+// Call runs operation op and returns its output as a document. An
+// operation the table lacks is InvalidAction.
+func (t *Table) Call(ctx context.Context, op, region string, params map[string]any) (map[string]any, error) {
+	f, ok := t.Ops[op]
+	if !ok {
+		return nil, awserr.New(awserr.InvalidAction, "Operation %s is not supported by the globaldb emulator (docs/emulator.md lists what is).", op)
+	}
+	out, err := f(ctx, region, params)
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return nil, awserr.New(t.InputCode, "%v", ie.Err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	doc, err := docconv.Encode(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s output: %w", op, err)
+	}
+	return doc, nil
+}
+
+// Names returns the sorted operation names.
+func (t *Table) Names() []string {
+	out := make([]string, 0, len(t.Ops))
+	for n := range t.Ops {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
 
 var (
 	ctxType = reflect.TypeFor[context.Context]()
 	errType = reflect.TypeFor[error]()
 )
 
-// Methods returns the model's operations among names, by name.
+// Methods returns the model's methods among names that are shaped like an
+// operation, by name.
 func Methods(model any, names []string) map[string]Func {
 	v := reflect.ValueOf(model)
 	ops := map[string]Func{}
@@ -35,20 +106,16 @@ func Methods(model any, names []string) map[string]Func {
 			continue
 		}
 		in := m.Type().In(2).Elem()
-		ops[name] = func(ctx context.Context, region string, params map[string]any) (map[string]any, error) {
+		ops[name] = func(ctx context.Context, region string, params map[string]any) (any, error) {
 			arg := reflect.New(in)
 			if err := docconv.Decode(params, arg.Interface()); err != nil {
-				return nil, awserr.New(awserr.InvalidParameterValue, "%v", err)
+				return nil, &InputError{Err: err}
 			}
 			out := m.Call([]reflect.Value{reflect.ValueOf(ctx), reflect.ValueOf(region), arg})
 			if err, _ := out[1].Interface().(error); err != nil {
 				return nil, err
 			}
-			doc, err := docconv.Encode(out[0].Interface())
-			if err != nil {
-				return nil, fmt.Errorf("encode %s output: %w", name, err)
-			}
-			return doc, nil
+			return out[0].Interface(), nil
 		}
 	}
 	return ops
@@ -58,14 +125,4 @@ func shaped(t reflect.Type) bool {
 	return t.NumIn() == 3 && t.In(0) == ctxType && t.In(1).Kind() == reflect.String &&
 		t.In(2).Kind() == reflect.Pointer && t.In(2).Elem().Kind() == reflect.Struct &&
 		t.NumOut() == 2 && t.Out(0).Kind() == reflect.Pointer && t.Out(1) == errType
-}
-
-// Names returns the sorted operation names of ops.
-func Names(ops map[string]Func) []string {
-	out := make([]string, 0, len(ops))
-	for n := range ops {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -1,17 +1,15 @@
 package query
 
 import (
-	"encoding/base64"
 	"fmt"
-	"math"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
+	"github.com/globaldb/globaldb/internal/emulator/scalar"
 )
 
 // Decode turns a Query-protocol form into a Call (Action and Params only),
@@ -130,7 +128,7 @@ func (d *decoder) value(ref *awsmodel.Ref, key string) (any, bool, error) {
 	if !ok || len(vals) == 0 {
 		return nil, false, nil
 	}
-	v, err := scalar(shape, vals[0])
+	v, err := scalar.Parse(shape, vals[0])
 	if err != nil {
 		return nil, false, awserr.New(awserr.InvalidParameterValue, "Invalid value '%s' for parameter %s", vals[0], key)
 	}
@@ -265,58 +263,4 @@ func (d *decoder) mapValue(shape *awsmodel.Shape, key string) (any, bool, error)
 		}
 	}
 	return out, true, nil
-}
-
-// scalar parses one form value as shape's type.
-func scalar(shape *awsmodel.Shape, s string) (any, error) {
-	switch shape.Type {
-	case "boolean":
-		switch strings.ToLower(s) {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		}
-		return nil, fmt.Errorf("parse boolean %q", s)
-	case "integer", "long":
-		bits := 64
-		if shape.Type == "integer" {
-			bits = 32
-		}
-		return strconv.ParseInt(s, 10, bits)
-	case "double", "float":
-		f, err := strconv.ParseFloat(s, 64) // also Infinity, -Infinity, NaN
-		if err != nil {
-			return nil, err
-		}
-		return f, nil
-	case "timestamp":
-		return parseTimestamp(s)
-	case "blob":
-		b, err := base64.StdEncoding.DecodeString(s)
-		return string(b), err
-	}
-	return s, nil
-}
-
-var timestampLayouts = []string{
-	time.RFC3339Nano,                // 2026-01-02T15:04:05.123Z, with offset
-	"2006-01-02T15:04:05.999999999", // no zone: UTC
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02",
-}
-
-// parseTimestamp accepts ISO 8601 date-times (what botocore and the Go SDK
-// send) and, leniently, epoch seconds.
-func parseTimestamp(s string) (time.Time, error) {
-	for _, layout := range timestampLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("parse timestamp %q", s)
 }

@@ -231,6 +231,9 @@ func TestCodec_Serve_get(t *testing.T) {
 // TestValidateShapes checks that tools/validate_shapes.py rejects what it
 // should, so that passing ValidateWithBotocore means something.
 func TestValidateShapes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts python3 with botocore (-short)")
+	}
 	script, err := botocheck.Script("validate_shapes.py")
 	if err != nil {
 		t.Skipf("skip: %v", err)

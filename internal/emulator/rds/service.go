@@ -155,18 +155,7 @@ func (s *Service) resourceID(prefix string) string {
 	return prefix + strings.ToUpper(s.randomID(26))
 }
 
-// FileStore keeps state as JSON in a file, written atomically (0600).
-type FileStore struct{ Path string }
-
-// Load implements Store.
-func (f FileStore) Load() (*State, error) {
-	st := newState()
-	found, err := statefile.Read(f.Path, st)
-	if !found || err != nil {
-		return nil, err
-	}
-	return st, nil
+// NewFileStore keeps state as JSON in the file at path (see statefile).
+func NewFileStore(path string) statefile.Store[State] {
+	return statefile.Store[State]{Path: path, New: newState}
 }
-
-// Save implements Store.
-func (f FileStore) Save(st *State) error { return statefile.Write(f.Path, st) }

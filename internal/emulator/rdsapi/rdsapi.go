@@ -20,92 +20,58 @@ package rdsapi
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
-	"github.com/globaldb/globaldb/internal/emulator/docconv"
+	"github.com/globaldb/globaldb/internal/emulator/opadapter"
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
 )
 
-type opFunc func(ctx context.Context, call *query.Call) (map[string]any, error)
-
 // Handler serves the RDS operations of a model.
-type Handler struct {
-	ops map[string]opFunc
-}
+type Handler struct{ ops *opadapter.Table }
 
 var _ query.Handler = (*Handler)(nil)
 
 // New returns the RDS handler for m.
 func New(m *rds.Service) *Handler {
-	return &Handler{ops: map[string]opFunc{
-		"CreateGlobalCluster":      op(m.CreateGlobalCluster),
-		"DescribeGlobalClusters":   op(m.DescribeGlobalClusters),
-		"ModifyGlobalCluster":      op(m.ModifyGlobalCluster),
-		"RemoveFromGlobalCluster":  op(m.RemoveFromGlobalCluster),
-		"DeleteGlobalCluster":      op(m.DeleteGlobalCluster),
-		"CreateDBCluster":          op(m.CreateDBCluster),
-		"DescribeDBClusters":       op(m.DescribeDBClusters),
-		"ModifyDBCluster":          op(m.ModifyDBCluster),
-		"DeleteDBCluster":          op(m.DeleteDBCluster),
-		"CreateDBInstance":         op(m.CreateDBInstance),
-		"DescribeDBInstances":      op(m.DescribeDBInstances),
-		"ModifyDBInstance":         op(m.ModifyDBInstance),
-		"DeleteDBInstance":         op(m.DeleteDBInstance),
-		"CreateDBSubnetGroup":      op(m.CreateDBSubnetGroup),
-		"DescribeDBSubnetGroups":   op(m.DescribeDBSubnetGroups),
-		"DeleteDBSubnetGroup":      op(m.DeleteDBSubnetGroup),
-		"AddTagsToResource":        op(m.AddTagsToResource),
-		"ListTagsForResource":      op(m.ListTagsForResource),
-		"RemoveTagsFromResource":   op(m.RemoveTagsFromResource),
-		"DescribeDBEngineVersions": op(m.DescribeDBEngineVersions),
-		"FailoverDBCluster":        op(m.FailoverDBCluster),
-		"SwitchoverGlobalCluster":  op(m.SwitchoverGlobalCluster),
-		"FailoverGlobalCluster":    op(m.FailoverGlobalCluster),
+	return &Handler{ops: &opadapter.Table{InputCode: awserr.InvalidParameterValue, Ops: map[string]opadapter.Func{
+		"CreateGlobalCluster":      opadapter.Method(m.CreateGlobalCluster),
+		"DescribeGlobalClusters":   opadapter.Method(m.DescribeGlobalClusters),
+		"ModifyGlobalCluster":      opadapter.Method(m.ModifyGlobalCluster),
+		"RemoveFromGlobalCluster":  opadapter.Method(m.RemoveFromGlobalCluster),
+		"DeleteGlobalCluster":      opadapter.Method(m.DeleteGlobalCluster),
+		"CreateDBCluster":          opadapter.Method(m.CreateDBCluster),
+		"DescribeDBClusters":       opadapter.Method(m.DescribeDBClusters),
+		"ModifyDBCluster":          opadapter.Method(m.ModifyDBCluster),
+		"DeleteDBCluster":          opadapter.Method(m.DeleteDBCluster),
+		"CreateDBInstance":         opadapter.Method(m.CreateDBInstance),
+		"DescribeDBInstances":      opadapter.Method(m.DescribeDBInstances),
+		"ModifyDBInstance":         opadapter.Method(m.ModifyDBInstance),
+		"DeleteDBInstance":         opadapter.Method(m.DeleteDBInstance),
+		"CreateDBSubnetGroup":      opadapter.Method(m.CreateDBSubnetGroup),
+		"DescribeDBSubnetGroups":   opadapter.Method(m.DescribeDBSubnetGroups),
+		"DeleteDBSubnetGroup":      opadapter.Method(m.DeleteDBSubnetGroup),
+		"AddTagsToResource":        opadapter.Method(m.AddTagsToResource),
+		"ListTagsForResource":      opadapter.Method(m.ListTagsForResource),
+		"RemoveTagsFromResource":   opadapter.Method(m.RemoveTagsFromResource),
+		"DescribeDBEngineVersions": opadapter.Method(m.DescribeDBEngineVersions),
+		"FailoverDBCluster":        opadapter.Method(m.FailoverDBCluster),
+		"SwitchoverGlobalCluster":  opadapter.Method(m.SwitchoverGlobalCluster),
+		"FailoverGlobalCluster":    opadapter.Method(m.FailoverGlobalCluster),
 
-		"DescribeOrderableDBInstanceOptions": op(m.DescribeOrderableDBInstanceOptions),
-		"CreateDBClusterParameterGroup":      op(m.CreateDBClusterParameterGroup),
-		"DescribeDBClusterParameterGroups":   op(m.DescribeDBClusterParameterGroups),
-		"ModifyDBClusterParameterGroup":      op(m.ModifyDBClusterParameterGroup),
-		"DescribeDBClusterParameters":        op(m.DescribeDBClusterParameters),
-		"DeleteDBClusterParameterGroup":      op(m.DeleteDBClusterParameterGroup),
-	}}
+		"DescribeOrderableDBInstanceOptions": opadapter.Method(m.DescribeOrderableDBInstanceOptions),
+		"CreateDBClusterParameterGroup":      opadapter.Method(m.CreateDBClusterParameterGroup),
+		"DescribeDBClusterParameterGroups":   opadapter.Method(m.DescribeDBClusterParameterGroups),
+		"ModifyDBClusterParameterGroup":      opadapter.Method(m.ModifyDBClusterParameterGroup),
+		"DescribeDBClusterParameters":        opadapter.Method(m.DescribeDBClusterParameters),
+		"DeleteDBClusterParameterGroup":      opadapter.Method(m.DeleteDBClusterParameterGroup),
+	}}}
 }
 
 // Operations lists the supported operation names.
-func (h *Handler) Operations() []string {
-	out := make([]string, 0, len(h.ops))
-	for name := range h.ops {
-		out = append(out, name)
-	}
-	return out
-}
+func (h *Handler) Operations() []string { return h.ops.Names() }
 
 // Handle implements query.Handler.
 func (h *Handler) Handle(ctx context.Context, call *query.Call) (map[string]any, error) {
-	f, ok := h.ops[call.Action]
-	if !ok {
-		return nil, awserr.New("InvalidAction", "Operation %s is not supported by the globaldb emulator (docs/emulator.md lists what is).", call.Action)
-	}
-	return f(ctx, call)
-}
-
-// op adapts a model method taking an SDK input struct to an opFunc.
-func op[In, Out any](f func(context.Context, string, *In) (*Out, error)) opFunc {
-	return func(ctx context.Context, call *query.Call) (map[string]any, error) {
-		in := new(In)
-		if err := docconv.Decode(call.Params, in); err != nil {
-			return nil, awserr.New(awserr.InvalidParameterValue, "%v", err)
-		}
-		out, err := f(ctx, call.Region, in)
-		if err != nil {
-			return nil, err
-		}
-		doc, err := docconv.Encode(out)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s output: %w", call.Action, err)
-		}
-		return doc, nil
-	}
+	return h.ops.Call(ctx, call.Action, call.Region, call.Params)
 }

@@ -2,20 +2,17 @@ package restxml
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
+	"github.com/globaldb/globaldb/internal/emulator/scalar"
 )
 
 // Error codes this codec produces itself.
@@ -151,7 +148,7 @@ func (c *Codec) text(ref *awsmodel.Ref, s, location string) (any, error) {
 	case "structure", "list", "map":
 		return nil, fmt.Errorf("%s shape %s cannot be bound to %s", shape.Type, shape.Name, location)
 	}
-	return scalar(shape, s)
+	return scalar.Parse(shape, s)
 }
 
 func (c *Codec) queryValue(ref *awsmodel.Ref, query url.Values) (any, bool, error) {
@@ -341,7 +338,7 @@ func (d *decoder) value(el *node, ref *awsmodel.Ref, path string) (any, error) {
 	if shape.Type != "string" {
 		text = strings.TrimSpace(text)
 	}
-	v, err := scalar(shape, text)
+	v, err := scalar.Parse(shape, text)
 	if err != nil {
 		return nil, awserr.New(InvalidInput, "Invalid value '%s' for %s: expected %s", text, path, shape.Type)
 	}
@@ -423,56 +420,4 @@ func join(prefix, name string) string {
 		return name
 	}
 	return prefix + "." + name
-}
-
-// scalar parses one text value as shape's type.
-func scalar(shape *awsmodel.Shape, s string) (any, error) {
-	switch shape.Type {
-	case "boolean":
-		switch strings.ToLower(s) {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		}
-		return nil, fmt.Errorf("parse boolean %q", s)
-	case "integer", "long":
-		bits := 64
-		if shape.Type == "integer" {
-			bits = 32
-		}
-		return strconv.ParseInt(s, 10, bits)
-	case "double", "float":
-		return strconv.ParseFloat(s, 64)
-	case "timestamp":
-		return parseTimestamp(s)
-	case "blob":
-		b, err := base64.StdEncoding.DecodeString(s)
-		return string(b), err
-	}
-	return s, nil
-}
-
-var timestampLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02",
-	http.TimeFormat,
-	time.RFC1123,
-	time.RFC1123Z,
-}
-
-// parseTimestamp accepts ISO 8601 date-times, HTTP dates and epoch seconds.
-func parseTimestamp(s string) (time.Time, error) {
-	for _, layout := range timestampLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && math.Abs(f) < 1e15 {
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("parse timestamp %q", s)
 }

@@ -141,13 +141,13 @@ func TestService_ListHostedZones(t *testing.T) {
 func TestFileStore_Save(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "route53.json")
 	f := newFixture(t)
-	f.s.cfg.Store = FileStore{Path: path}
+	f.s.cfg.Store = NewFileStore(path)
 	z := f.zone(t, "example.com")
 	f.mustChange(t, z, create(simple("www.example.com", types.RRTypeA, 60, "192.0.2.1")))
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("state file: %v, %v; want mode 0600", fi, err)
 	}
-	s2, err := New(Config{Store: FileStore{Path: path}, Clock: f.clock})
+	s2, err := New(Config{Store: NewFileStore(path), Clock: f.clock})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

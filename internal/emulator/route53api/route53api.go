@@ -12,77 +12,45 @@ package route53api
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/globaldb/globaldb/internal/emulator/awserr"
-	"github.com/globaldb/globaldb/internal/emulator/docconv"
+	"github.com/globaldb/globaldb/internal/emulator/opadapter"
 	"github.com/globaldb/globaldb/internal/emulator/restxml"
 	"github.com/globaldb/globaldb/internal/emulator/route53"
 )
 
-type opFunc func(ctx context.Context, call *restxml.Call) (map[string]any, error)
-
 // Handler serves the Route 53 operations of a model.
-type Handler struct{ ops map[string]opFunc }
+type Handler struct{ ops *opadapter.Table }
 
 var _ restxml.Handler = (*Handler)(nil)
 
 // New returns the Route 53 handler for m.
 func New(m *route53.Service) *Handler {
-	return &Handler{ops: map[string]opFunc{
-		"CreateHostedZone":         op(m.CreateHostedZone),
-		"GetHostedZone":            op(m.GetHostedZone),
-		"ListHostedZones":          op(m.ListHostedZones),
-		"ListHostedZonesByName":    op(m.ListHostedZonesByName),
-		"DeleteHostedZone":         op(m.DeleteHostedZone),
-		"ChangeResourceRecordSets": op(m.ChangeResourceRecordSets),
-		"ListResourceRecordSets":   op(m.ListResourceRecordSets),
-		"GetChange":                op(m.GetChange),
-		"TestDNSAnswer":            op(m.TestDNSAnswer),
-		"CreateHealthCheck":        op(m.CreateHealthCheck),
-		"GetHealthCheck":           op(m.GetHealthCheck),
-		"ListHealthChecks":         op(m.ListHealthChecks),
-		"UpdateHealthCheck":        op(m.UpdateHealthCheck),
-		"DeleteHealthCheck":        op(m.DeleteHealthCheck),
-		"GetHealthCheckStatus":     op(m.GetHealthCheckStatus),
-		"ChangeTagsForResource":    op(m.ChangeTagsForResource),
-		"ListTagsForResource":      op(m.ListTagsForResource),
-		"ListTagsForResources":     op(m.ListTagsForResources),
-	}}
+	return &Handler{ops: &opadapter.Table{InputCode: "InvalidInput", Ops: map[string]opadapter.Func{
+		"CreateHostedZone":         opadapter.Method(m.CreateHostedZone),
+		"GetHostedZone":            opadapter.Method(m.GetHostedZone),
+		"ListHostedZones":          opadapter.Method(m.ListHostedZones),
+		"ListHostedZonesByName":    opadapter.Method(m.ListHostedZonesByName),
+		"DeleteHostedZone":         opadapter.Method(m.DeleteHostedZone),
+		"ChangeResourceRecordSets": opadapter.Method(m.ChangeResourceRecordSets),
+		"ListResourceRecordSets":   opadapter.Method(m.ListResourceRecordSets),
+		"GetChange":                opadapter.Method(m.GetChange),
+		"TestDNSAnswer":            opadapter.Method(m.TestDNSAnswer),
+		"CreateHealthCheck":        opadapter.Method(m.CreateHealthCheck),
+		"GetHealthCheck":           opadapter.Method(m.GetHealthCheck),
+		"ListHealthChecks":         opadapter.Method(m.ListHealthChecks),
+		"UpdateHealthCheck":        opadapter.Method(m.UpdateHealthCheck),
+		"DeleteHealthCheck":        opadapter.Method(m.DeleteHealthCheck),
+		"GetHealthCheckStatus":     opadapter.Method(m.GetHealthCheckStatus),
+		"ChangeTagsForResource":    opadapter.Method(m.ChangeTagsForResource),
+		"ListTagsForResource":      opadapter.Method(m.ListTagsForResource),
+		"ListTagsForResources":     opadapter.Method(m.ListTagsForResources),
+	}}}
 }
 
 // Operations lists the supported operation names.
-func (h *Handler) Operations() []string {
-	out := make([]string, 0, len(h.ops))
-	for name := range h.ops {
-		out = append(out, name)
-	}
-	return out
-}
+func (h *Handler) Operations() []string { return h.ops.Names() }
 
 // Handle implements restxml.Handler.
 func (h *Handler) Handle(ctx context.Context, call *restxml.Call) (map[string]any, error) {
-	f, ok := h.ops[call.Operation]
-	if !ok {
-		return nil, awserr.New(awserr.InvalidAction, "Operation %s is not supported by the globaldb emulator (docs/emulator.md lists what is).", call.Operation)
-	}
-	return f(ctx, call)
-}
-
-func op[In, Out any](f func(context.Context, string, *In) (*Out, error)) opFunc {
-	return func(ctx context.Context, call *restxml.Call) (map[string]any, error) {
-		in := new(In)
-		if err := docconv.Decode(call.Params, in); err != nil {
-			return nil, awserr.New("InvalidInput", "%v", err)
-		}
-		out, err := f(ctx, call.Region, in)
-		if err != nil {
-			return nil, err
-		}
-		doc, err := docconv.Encode(out)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s output: %w", call.Operation, err)
-		}
-		return doc, nil
-	}
+	return h.ops.Call(ctx, call.Operation, call.Region, call.Params)
 }

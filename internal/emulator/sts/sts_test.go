@@ -202,7 +202,7 @@ func TestRoleChaining(t *testing.T) {
 
 func TestSessionExpiry(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sts.json")
-	f := newFixture(t, FileStore{Path: path})
+	f := newFixture(t, NewFileStore(path))
 	out, err := f.sts.AssumeRole(iam.WithCaller(context.Background(), f.alice), "", &sdk.AssumeRoleInput{
 		RoleArn: aws.String(f.roleARN), RoleSessionName: aws.String("short"), DurationSeconds: aws.Int32(900),
 	})
@@ -224,7 +224,7 @@ func TestSessionExpiry(t *testing.T) {
 		f.clk.Advance(st.advance)
 		s := f.sts
 		if st.reloadedStore {
-			s, err = New(Config{IAM: f.iam, Store: FileStore{Path: path}})
+			s, err = New(Config{IAM: f.iam, Store: NewFileStore(path)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,9 +14,13 @@ import (
 // ValidateWithBotocore checks one Query-protocol response body of
 // service's operation op against botocore's output shape with
 // tools/validate_shapes.py, failing t with the script's list of problems.
-// It skips the test when python3 with botocore is not installed.
+// It skips the test under -short and when python3 with botocore is not
+// installed.
 func ValidateWithBotocore(t testing.TB, service, op string, xml []byte) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts python3 with botocore (-short)")
+	}
 	script, err := botocheck.Script("validate_shapes.py")
 	if err != nil {
 		t.Skipf("skip botocore validation: %v", err)

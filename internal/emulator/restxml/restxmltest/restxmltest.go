@@ -19,9 +19,12 @@ import (
 // responseCode and the body must fit the output shape; an error status
 // must carry an ErrorResponse (or InvalidChangeBatch) from which botocore
 // reads a code. It fails t with the script's list of problems and skips the
-// test when python3 with botocore is not installed.
+// test under -short and when python3 with botocore is not installed.
 func ValidateWithBotocore(t testing.TB, op string, status int, xml []byte) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts python3 with botocore (-short)")
+	}
 	script, err := botocheck.Script("validate_restxml.py")
 	if err != nil {
 		t.Skipf("skip botocore validation: %v", err)

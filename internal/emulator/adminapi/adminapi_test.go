@@ -1,4 +1,4 @@
-package admin_test
+package adminapi_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
+	"github.com/globaldb/globaldb/internal/emulator/adminapi"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/emulator/faults/faultstest"
 	"github.com/globaldb/globaldb/internal/regions"
@@ -135,7 +136,7 @@ func TestHandler_ServeHTTP(t *testing.T) {
 			}
 			rec.Reset()
 			w := httptest.NewRecorder()
-			admin.Handler(reg).ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body)))
+			adminapi.Handler(reg).ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body)))
 			if w.Code != tt.wantStatus {
 				t.Errorf("status = %d, want %d", w.Code, tt.wantStatus)
 			}
@@ -162,7 +163,7 @@ func TestHandler_ServeHTTP_injectorFails(t *testing.T) {
 	rec.Fail("RegionOutage us-east-1 on", io.ErrUnexpectedEOF)
 	w := httptest.NewRecorder()
 	body := bytes.NewBufferString(`{"kind":"region-outage","region":"us-east-1"}`)
-	admin.Handler(reg).ServeHTTP(w, httptest.NewRequest(http.MethodPost, admin.FaultsPath, body))
+	adminapi.Handler(reg).ServeHTTP(w, httptest.NewRequest(http.MethodPost, admin.FaultsPath, body))
 	var got admin.ErrorResponse
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
