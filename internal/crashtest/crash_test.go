@@ -45,7 +45,7 @@ func TestEmulator_KillNineDuringApplyAndDestroy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers and kills emulators")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	base := t.TempDir()
 	// The engines run as the unprivileged postgres user when the test
@@ -103,7 +103,7 @@ func spread(d, floor time.Duration, fractions ...float64) []time.Duration {
 func (h *harness) completeRun(what, verb string) time.Duration {
 	h.t.Helper()
 	r := h.emu.start(h.t, password, h.args(verb)...)
-	ctx, cancel := context.WithTimeout(h.ctx, 4*time.Minute)
+	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Minute)
 	defer cancel()
 	if !r.wait(ctx) {
 		h.t.Fatalf("%s failed: %v\n%s", what, r.cmd.ProcessState, r.tail())
