@@ -11,8 +11,10 @@ import (
 )
 
 // volumeInitTimeout bounds one attempt at initialising a cluster volume;
-// a server that never becomes ready must not hold the step forever.
-const volumeInitTimeout = 3 * time.Minute
+// a server that never becomes ready must not hold the step forever. It is
+// generous: initdb alone took 2 minutes on a 2-core machine with a load
+// average of 50 (4 s when quiet).
+const volumeInitTimeout = 10 * time.Minute
 
 // syncVolumes initialises the storage of new primary and standalone
 // clusters (initdb plus the master user). A failed attempt is retried

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSupervisor_StartRefusedLogin: a server that refuses the admin's
@@ -18,7 +19,7 @@ func TestSupervisor_StartRefusedLogin(t *testing.T) {
 		t.Skip("starts PostgreSQL")
 	}
 	s := newSupervisor(t)
-	ctx := testCtx(t)
+	ctx := slowCtx(t)
 	n := newNode(t, s, "refused")
 	if err := s.Init(ctx, n); err != nil {
 		t.Fatalf("Init: %v", err)
@@ -54,7 +55,7 @@ func TestSupervisor_SweepRemovesLeftovers(t *testing.T) {
 		t.Skip("runs initdb")
 	}
 	s := newSupervisor(t)
-	ctx := testCtx(t)
+	ctx := slowCtx(t)
 	// The emulator's nodes live directly under Root, where Sweep looks.
 	n := newNode(t, s, "again")
 	n.Dir = filepath.Join(s.root, "again")
@@ -84,4 +85,11 @@ func TestSupervisor_SweepRemovesLeftovers(t *testing.T) {
 	if _, err := os.Stat(n.Dir + initdbSuffix); err == nil {
 		t.Errorf("Init left its staging directory")
 	}
+}
+
+// slowCtx allows for initdb on a machine under heavy load (minutes).
+func slowCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }
