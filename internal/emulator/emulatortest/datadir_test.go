@@ -63,7 +63,7 @@ func connectInstance(ctx context.Context, t *testing.T, c *child, cl *rds.Client
 	w := rds.NewDBInstanceAvailableWaiter(cl, func(o *rds.DBInstanceAvailableWaiterOptions) {
 		o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second
 	})
-	out, err := w.WaitForOutput(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, 4*time.Minute)
+	out, err := w.WaitForOutput(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)}, 9*time.Minute)
 	if err != nil {
 		t.Fatalf("instance %s available: %v", id, err)
 	}
@@ -172,7 +172,7 @@ func TestEmulator_RestartRebuildsHalfMadeVolume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 			defer cancel()
 			dir := newDataDir(t)
 			a := startChild(t, dir)
