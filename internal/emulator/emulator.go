@@ -98,6 +98,7 @@ type Emulator struct {
 	router  *router
 	ca      *certs.Authority
 
+	lock   *dataDirLock
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 	ready  bool
@@ -143,10 +144,13 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 			e.Close()
 		}
 	}()
+	// One emulator per data dir: lock it and bind the listeners before
+	// anything (the sweep of leftover postgres processes above all) may
+	// touch what another emulator is serving.
 	if err := e.prepareDataDir(); err != nil {
 		return err
 	}
-	if err := e.startEngine(ctx); err != nil {
+	if err := e.listenHTTP(); err != nil {
 		return err
 	}
 	if err := e.startModels(); err != nil {
@@ -169,6 +173,9 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	e.dns = dnsserver.New(e.cfg.DNSListen, e.log.With("component", "dns"), e.table, e.r53)
 	if err := e.dns.Start(runCtx); err != nil {
 		return fmt.Errorf("start dns server: %w", err)
+	}
+	if err := e.startEngine(ctx); err != nil {
+		return err
 	}
 	e.startHealthChecks(runCtx, clk)
 	e.net = netsim.NewNetwork(e.log.With("component", "netsim"), e.cfg.LinkDelay)
@@ -206,6 +213,9 @@ func (e *Emulator) prepareDataDir() error {
 	e.cfg.DataDir = abs
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
+	}
+	if e.lock, err = lockDataDir(abs); err != nil {
+		return err
 	}
 	if os.Geteuid() == 0 {
 		// The engines run as an unprivileged user, who must reach pg/.
@@ -281,12 +291,19 @@ func regionAZs(name string) ([]string, bool) {
 	return r.AZs, true
 }
 
-func (e *Emulator) startHTTP() error {
+// listenHTTP binds the HTTP listener; startHTTP serves on it once the
+// emulator is ready (until then connections wait in the backlog).
+func (e *Emulator) listenHTTP() error {
 	ln, err := net.Listen("tcp", e.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Listen, err)
 	}
 	e.httpLn = ln
+	return nil
+}
+
+func (e *Emulator) startHTTP() error {
+	ln := e.httpLn
 	e.httpSrv = &http.Server{Handler: e.router, ReadHeaderTimeout: 10 * time.Second}
 	e.done.Add(1)
 	go func() {
@@ -366,9 +383,16 @@ func (e *Emulator) Close() error {
 		errs = append(errs, e.dns.Close())
 		e.dns = nil
 	}
+	if e.httpLn != nil && !e.ready { // bound, never served
+		if err := e.httpLn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
 	if e.tempDir {
 		errs = append(errs, os.RemoveAll(e.cfg.DataDir))
 		e.tempDir = false
 	}
+	errs = append(errs, e.lock.release())
+	e.lock = nil
 	return errors.Join(errs...)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/restxml"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
+	"github.com/globaldb/globaldb/internal/emulator/statefile"
 )
 
 // maxBody bounds request bodies; AWS Query requests are small.
@@ -192,7 +193,9 @@ func adminCredentials(path string) (engine.Credentials, error) {
 		return engine.Credentials{}, fmt.Errorf("generate admin secret: %w", err)
 	}
 	pw := hex.EncodeToString(raw[:])
-	if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+	// Written whole or not at all: a torn file would make the next start
+	// pick a new password that no server knows.
+	if err := statefile.WriteBytes(path, []byte(pw+"\n")); err != nil {
 		return engine.Credentials{}, fmt.Errorf("write admin secret: %w", err)
 	}
 	return engine.Credentials{User: "rdsadmin", Password: pw}, nil

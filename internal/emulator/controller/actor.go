@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -42,10 +43,41 @@ type actor struct {
 	resynced     bool      // rebuilt from the upstream since spec.Resync was set
 	held         bool      // a fault holds the server down (reported to the model)
 	tls          tlsState
+	retry        retry    // paces retries of a failing step
+	failedSpec   rds.Node // the spec the last failure was for
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
-	return &actor{c: c, spec: n, wake: make(chan struct{}, 1), log: c.log.With("instance", n.Key, "node", n.Name)}
+	return &actor{c: c, spec: n, wake: make(chan struct{}, 1), log: c.log.With("instance", n.Key, "node", n.Name),
+		retry: retry{base: c.cfg.Interval, max: 5 * time.Second, free: 2}}
+}
+
+// backingOff reports whether the actor waits before retrying a step that
+// failed: until its retry is due, unless the spec changed since.
+func (a *actor) backingOff(spec rds.Node) bool {
+	return !a.retry.due(time.Now()) && reflect.DeepEqual(spec, a.failedSpec)
+}
+
+// outcome logs a step's result: a failure the first time it happens (and
+// when it changes), not on every retry, which backs off.
+func (a *actor) outcome(ctx context.Context, spec rds.Node, what string, err error) {
+	switch {
+	case errors.As(err, new(waitingError)):
+		a.log.Debug(what, "waiting", err)
+		a.retry.succeeded()
+	case err != nil && ctx.Err() != nil:
+	case err != nil:
+		a.failedSpec = spec
+		if a.retry.failed(time.Now(), err) {
+			a.log.Warn(what+" (retrying with backoff; repeats of this error are not logged)", "err", err)
+		} else {
+			a.log.Debug(what, "failures", a.retry.repeats(), "err", err)
+		}
+	default:
+		if n := a.retry.succeeded(); n > 1 {
+			a.log.Info(what+": recovered", "failures", n)
+		}
+	}
 }
 
 func (a *actor) update(n rds.Node) {
@@ -82,25 +114,22 @@ func (a *actor) run(ctx context.Context) {
 	for {
 		spec := a.current()
 		switch {
+		case spec.Deleting && a.backingOff(spec):
 		case spec.Deleting:
-			if err := a.delete(ctx, spec); err == nil {
+			err := a.delete(ctx, spec)
+			if err == nil {
 				return
-			} else if ctx.Err() == nil {
-				a.log.Error("delete instance", "err", err)
 			}
+			a.outcome(ctx, spec, "delete instance", err)
 		case a.c.held(spec):
 			a.holdDown(spec)
+		case a.backingOff(spec):
 		default:
 			if a.held {
 				a.c.cfg.Model.ObserveInstanceHeld(spec.Key, false)
 				a.held = false
 			}
-			err := a.step(ctx, spec)
-			if errors.As(err, new(waitingError)) {
-				a.log.Debug("converge instance", "waiting", err)
-			} else if err != nil && ctx.Err() == nil {
-				a.log.Warn("converge instance", "err", err)
-			}
+			a.outcome(ctx, spec, "converge instance", a.step(ctx, spec))
 		}
 		exited = nil
 		if a.proc != nil {

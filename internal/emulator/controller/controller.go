@@ -73,8 +73,10 @@ type Controller struct {
 	links   map[string]*linkState // by secondary cluster key
 	records map[string]bool
 	volumes map[string]bool // volume inits in flight
-	deletes map[string]bool // cluster deletions in flight
-	wg      sync.WaitGroup
+	// volumeRetry paces the volume inits that failed, by cluster key.
+	volumeRetry map[string]*retry
+	deletes     map[string]bool // cluster deletions in flight
+	wg          sync.WaitGroup
 }
 
 type linkState struct {
@@ -96,7 +98,7 @@ func New(cfg Config) *Controller {
 		finals: map[string]map[string]engine.LSN{}, specs: map[string]rds.Node{},
 		faults: newFaultState(),
 		links:  map[string]*linkState{}, records: map[string]bool{},
-		volumes: map[string]bool{}, deletes: map[string]bool{},
+		volumes: map[string]bool{}, deletes: map[string]bool{}, volumeRetry: map[string]*retry{},
 	}
 }
 

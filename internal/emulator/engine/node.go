@@ -20,7 +20,10 @@ func initialised(dir string) bool {
 // Init creates n's data directory with initdb (SCRAM authentication, the
 // admin superuser, UTF8) and writes its configuration. It is a no-op, apart
 // from rewriting the node's configuration, if Dir is already initialised.
-// A failed initdb leaves no directory behind.
+// Dir appears only once it is complete: initdb runs in a staging directory
+// beside it (stagingDir) that is renamed into place, so a crash at any
+// moment leaves either no Dir or a whole one; a staging directory left by
+// a crash is removed by the next Init (and by Sweep).
 func (s *Supervisor) Init(ctx context.Context, n Node) error {
 	if err := s.validate(n); err != nil {
 		return fmt.Errorf("init %s: %w", n.Name, err)
@@ -32,26 +35,54 @@ func (s *Supervisor) Init(ctx context.Context, n Node) error {
 		return fmt.Errorf("init %s: %w", n.Name, err)
 	}
 	start := time.Now()
-	if err := s.mkdirAll(filepath.Dir(n.Dir)); err != nil {
+	stage, err := s.newStaging(n.Dir, initdbSuffix)
+	if err != nil {
 		return fmt.Errorf("init %s: %w", n.Name, err)
 	}
-	pwfile := filepath.Join(filepath.Dir(n.Dir), "."+n.Name+".pwfile")
+	defer os.RemoveAll(stage)
+	// The password file lives in the staging directory, so no copy of the
+	// admin secret outlives the step, even after a crash.
+	pwfile := filepath.Join(stage, "pwfile")
 	if err := s.writeFile(pwfile, []byte(s.admin.Password+"\n")); err != nil {
 		return fmt.Errorf("init %s: %w", n.Name, err)
 	}
-	defer os.Remove(pwfile)
-	err := s.run(ctx, "initdb", []string{
-		"-D", n.Dir, "-A", "scram-sha-256", "-U", s.admin.User, "--pwfile", pwfile,
+	staged := n
+	staged.Dir = filepath.Join(stage, "data")
+	err = s.run(ctx, "initdb", []string{
+		"-D", staged.Dir, "-A", "scram-sha-256", "-U", s.admin.User, "--pwfile", pwfile,
 		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions",
 	})
 	if err == nil {
-		err = s.writeNodeConf(n)
+		err = s.writeNodeConf(staged)
+	}
+	if err == nil {
+		err = os.Rename(staged.Dir, n.Dir)
 	}
 	if err != nil {
-		return fmt.Errorf("init %s: %w", n.Name, errors.Join(err, os.RemoveAll(n.Dir)))
+		return fmt.Errorf("init %s: %w", n.Name, err)
 	}
 	s.log.Info("initialised node", "node", n.Name, "dir", n.Dir, "took", time.Since(start))
 	return nil
+}
+
+// Staging directories (beside a node's Dir) hold a data directory while
+// initdb or pg_basebackup writes it.
+const (
+	initdbSuffix = ".initdb"
+	cloneSuffix  = ".clone"
+)
+
+// newStaging returns an empty staging directory dir+suffix, owned by the
+// run-as user, removing one left by an interrupted run.
+func (s *Supervisor) newStaging(dir, suffix string) (string, error) {
+	stage := dir + suffix
+	if err := os.RemoveAll(stage); err != nil {
+		return "", fmt.Errorf("remove stale staging directory: %w", err)
+	}
+	if err := s.mkdirAll(stage); err != nil {
+		return "", err
+	}
+	return stage, nil
 }
 
 // checkFresh fails with ErrExists if dir exists and is not empty.
@@ -73,8 +104,9 @@ func (s *Supervisor) checkFresh(dir string) error {
 // physical slot n.Name on up (dropping an inactive slot of that name first).
 // up may be a primary or a standby (cascade). The clone gets n's own
 // configuration and a postgresql.auto.conf holding only primary_conninfo and
-// primary_slot_name. Dir must not exist or be empty (ErrExists); a partial
-// Dir is removed on failure.
+// primary_slot_name. Dir must not exist or be empty (ErrExists). As with
+// Init, the copy is made in a staging directory and renamed into place
+// once complete: a crash mid-copy never leaves a partial Dir.
 func (s *Supervisor) Clone(ctx context.Context, n Node, up Upstream) error {
 	if err := s.validate(n); err != nil {
 		return fmt.Errorf("clone %s: %w", n.Name, err)
@@ -86,24 +118,30 @@ func (s *Supervisor) Clone(ctx context.Context, n Node, up Upstream) error {
 	if err := s.dropInactiveSlot(ctx, up, n.Name); err != nil {
 		return fmt.Errorf("clone %s: %w", n.Name, err)
 	}
-	if err := s.mkdirAll(filepath.Dir(n.Dir)); err != nil {
+	stage, err := s.newStaging(n.Dir, cloneSuffix)
+	if err != nil {
 		return fmt.Errorf("clone %s: %w", n.Name, err)
 	}
-	err := s.basebackup(ctx, n, up)
+	defer os.RemoveAll(stage)
+	staged := n
+	staged.Dir = filepath.Join(stage, "data")
+	err = s.basebackup(ctx, staged, up)
 	if err == nil {
-		err = s.writeNodeConf(n)
+		err = s.writeNodeConf(staged)
 	}
 	if err == nil {
-		err = s.writeStandbyAuto(n, up)
+		err = s.writeStandbyAuto(staged, up)
+	}
+	if err == nil {
+		err = os.Rename(staged.Dir, n.Dir)
 	}
 	if err != nil {
-		cleanup := os.RemoveAll(n.Dir)
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if derr := s.dropInactiveSlot(dctx, up, n.Name); derr != nil {
 			s.log.Warn("drop slot after failed clone", "node", n.Name, "err", derr)
 		}
-		return fmt.Errorf("clone %s: %w", n.Name, errors.Join(err, cleanup))
+		return fmt.Errorf("clone %s: %w", n.Name, err)
 	}
 	s.log.Info("cloned node", "node", n.Name, "upstream", upstreamAddr(up), "took", time.Since(start))
 	return nil
@@ -153,8 +191,10 @@ func (s *Supervisor) Remove(ctx context.Context, n Node) error {
 	if pid, ok := livePostmaster(n.Dir); ok {
 		return fmt.Errorf("remove %s: postmaster %d: %w", n.Name, pid, ErrRunning)
 	}
-	if err := os.RemoveAll(n.Dir); err != nil {
-		return fmt.Errorf("remove %s: %w", n.Name, err)
+	for _, d := range []string{n.Dir, n.Dir + initdbSuffix, n.Dir + cloneSuffix} {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("remove %s: %w", n.Name, err)
+		}
 	}
 	if err := os.Remove(logPath(n.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove %s: %w", n.Name, err)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ErrKilled reports that a graceful stop did not finish before its context
@@ -233,30 +235,60 @@ func (s *Supervisor) running(dir string) bool {
 }
 
 // waitReady polls postmaster.pid until the server reports ready or standby,
-// then confirms with a SQL connection.
+// then confirms with a SQL connection. A server that refuses the admin's
+// login (a wrong password, a missing role) or keeps failing connections
+// will not get better by asking again: waitReady gives up with that error
+// instead of retrying it many times a second (each try would be a line in
+// the server's log).
 func (s *Supervisor) waitReady(ctx context.Context, n Node, p *Process) error {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
+	delay := 20 * time.Millisecond
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
 	var lastErr error
+	failures := 0
 	for {
 		select {
 		case <-p.done:
 			return fmt.Errorf("postmaster exited (%v): %s", p.exitErr, logTail(n.Dir))
 		case <-ctx.Done():
 			return fmt.Errorf("wait for readiness: %w (last error: %v): %s", ctx.Err(), lastErr, logTail(n.Dir))
-		case <-tick.C:
+		case <-timer.C:
 		}
+		timer.Reset(delay)
 		if st := pidFileStatus(n.Dir); st != "ready" && st != "standby" {
 			continue
 		}
 		conn, err := s.Connect(ctx, n, "postgres")
-		if err != nil {
-			lastErr = err
-			continue
+		if err == nil {
+			conn.Close(ctx)
+			return nil
 		}
-		conn.Close(ctx)
-		return nil
+		lastErr = err
+		if !startingUp(err) {
+			failures++
+			delay = min(2*delay, time.Second)
+		}
+		if refusedLogin(err) || failures >= maxReadyFailures {
+			return fmt.Errorf("wait for readiness: %w", err)
+		}
 	}
+}
+
+// maxReadyFailures bounds the failed connections (other than "the
+// database system is starting up") waitReady makes before it gives up.
+const maxReadyFailures = 8
+
+// startingUp reports the server's "not yet" answers: starting up, in
+// recovery, shutting down for a restart (SQLSTATE 57P03).
+func startingUp(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "57P03"
+}
+
+// refusedLogin reports an authentication failure (SQLSTATE class 28).
+func refusedLogin(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "28")
 }
 
 // Close stops every process this supervisor started (fast, killed after

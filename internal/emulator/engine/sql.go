@@ -264,7 +264,9 @@ func (s *Supervisor) Replication(ctx context.Context, n Node) ([]Replica, error)
 // role user on primary n: LOGIN CREATEDB CREATEROLE, a SCRAM password, member
 // of pg_monitor and pg_signal_backend, with CREATE on schema public of the
 // "postgres" database; it creates database owned by user if database is not
-// "" and missing. Idempotent. The password is never logged.
+// "" and missing. Idempotent. password may be a SCRAM-SHA-256 verifier
+// ("SCRAM-SHA-256$..."), which PostgreSQL stores as it is; the emulator
+// passes nothing else. The password is never logged.
 func (s *Supervisor) EnsureLogin(ctx context.Context, n Node, user, password, database string) error {
 	if user == "" || user == s.admin.User || strings.HasPrefix(user, "pg_") {
 		return fmt.Errorf("ensure login on %s: invalid user name %q", n.Name, user)

@@ -56,7 +56,34 @@ func (s *Supervisor) Sweep(ctx context.Context) error {
 	if len(swept) > 0 {
 		s.log.Warn("swept leftover postgres processes", "count", len(swept), "pids", swept)
 	}
+	if err := s.removeLeftovers(); err != nil {
+		return err
+	}
 	return s.removeStalePids()
+}
+
+// removeLeftovers removes what an interrupted Init or Clone left directly
+// under Root: staging directories (a partial initdb or pg_basebackup) and
+// initdb password files written by older versions beside the data
+// directory instead of inside the staging directory.
+func (s *Supervisor) removeLeftovers() error {
+	entries, err := os.ReadDir(s.root)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		staging := e.IsDir() && (strings.HasSuffix(name, initdbSuffix) || strings.HasSuffix(name, cloneSuffix))
+		pwfile := !e.IsDir() && strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".pwfile")
+		if !staging && !pwfile {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.root, name)); err != nil {
+			return fmt.Errorf("sweep: remove %s: %w", name, err)
+		}
+		s.log.Info("removed what an interrupted run left", "path", name)
+	}
+	return nil
 }
 
 // removeStalePids removes postmaster.pid files under Root whose postmaster

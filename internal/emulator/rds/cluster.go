@@ -147,7 +147,11 @@ func (s *Service) setupPrimary(c *Cluster, g *GlobalCluster, in *sdk.CreateDBClu
 	if err := checkMasterPassword(*in.MasterUserPassword); err != nil {
 		return err
 	}
-	c.MasterUsername, c.PendingLogin = *in.MasterUsername, *in.MasterUserPassword
+	verifier, err := scramVerifier(s.cfg.Random, *in.MasterUserPassword)
+	if err != nil {
+		return fmt.Errorf("hash master password: %w", err)
+	}
+	c.MasterUsername, c.PendingVerifier = *in.MasterUsername, verifier
 	if in.DatabaseName != nil {
 		if err := checkDatabaseName(*in.DatabaseName); err != nil {
 			return err

@@ -96,7 +96,40 @@ func New(cfg Config) (*Service, error) {
 			inst.Status = StatusRebooting
 		}
 	}
+	if err := s.forgetPlaintextPasswords(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// forgetPlaintextPasswords replaces the plaintext master passwords an
+// older emulator kept in its state by their verifiers and saves the state
+// at once, so no password stays at rest.
+func (s *Service) forgetPlaintextPasswords() error {
+	found := false
+	for _, c := range s.st.Clusters {
+		if c.LegacyPendingLogin == "" {
+			continue
+		}
+		found = true
+		v := c.LegacyPendingLogin
+		if !isSCRAMVerifier(v) {
+			var err error
+			if v, err = scramVerifier(s.cfg.Random, v); err != nil {
+				return fmt.Errorf("hash master password of %s: %w", c.ID, err)
+			}
+		}
+		if !c.VolumeReady {
+			c.PendingVerifier = v
+		}
+		c.LegacyPendingLogin = ""
+	}
+	if !found {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commit()
 }
 
 // Changed is signalled (non-blocking, coalesced) after every change.

@@ -31,12 +31,14 @@ type Topology struct {
 // initialised PostgreSQL data directory that the cluster's first writer
 // adopts, and that the last instance gives back when it is deleted.
 type Volume struct {
-	Cluster  string // key region/id
-	Region   string
-	Ready    bool
-	User     string
-	Password string // only while the volume still has to be initialised
-	Database string
+	Cluster string // key region/id
+	Region  string
+	Ready   bool
+	User    string
+	// PasswordVerifier is the master password's SCRAM-SHA-256 verifier,
+	// set only while the volume still has to be initialised.
+	PasswordVerifier string
+	Database         string
 }
 
 // Node is one instance's PostgreSQL server.
@@ -130,7 +132,7 @@ func (s *Service) Topology() Topology {
 		}
 		if !s.isSecondary(c) && c.Status != StatusPromoting {
 			t.Volumes = append(t.Volumes, Volume{Cluster: k, Region: c.Region, Ready: c.VolumeReady,
-				User: c.MasterUsername, Password: c.PendingLogin, Database: c.DatabaseName})
+				User: c.MasterUsername, PasswordVerifier: c.PendingVerifier, Database: c.DatabaseName})
 		}
 		link := s.linkFor(c)
 		if link != nil {
@@ -287,11 +289,11 @@ func (s *Service) clusterRecords(c *Cluster) []Record {
 }
 
 // ObserveVolumeReady records that a cluster's volume was initialised
-// (with its master user); the password is forgotten.
+// (with its master user); the password's verifier is forgotten.
 func (s *Service) ObserveVolumeReady(cluster string) {
 	s.observe(func() {
 		if c := s.st.Clusters[cluster]; c != nil {
-			c.VolumeReady, c.PendingLogin = true, ""
+			c.VolumeReady, c.PendingVerifier = true, ""
 			if c.Status == StatusCreating {
 				c.Status = StatusAvailable
 			}

@@ -101,10 +101,14 @@ type Cluster struct {
 	// or standalone cluster, an initialised PostgreSQL data directory
 	// with the master user in it.
 	VolumeReady bool `json:"volumeReady"`
-	// PendingLogin holds the master password only until the volume has
-	// been initialised with it; it is then cleared. The state file is
-	// 0600 and never printed.
-	PendingLogin string `json:"pendingLogin,omitempty"`
+	// PendingVerifier is the SCRAM-SHA-256 verifier of the master
+	// password (never the password: see scram.go), kept only until the
+	// volume has been initialised with it; it is then cleared.
+	PendingVerifier string `json:"pendingVerifier,omitempty"`
+	// LegacyPendingLogin is the plaintext master password an older
+	// emulator kept here; loading the state turns it into
+	// PendingVerifier and rewrites the file without it.
+	LegacyPendingLogin string `json:"pendingLogin,omitempty"`
 	// Failover is an in-region failover in progress (FailoverDBCluster or
 	// automatic): the instance that is becoming the writer.
 	FailoverTo string `json:"failoverTo,omitempty"`

@@ -37,6 +37,11 @@ func Write(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
+	return WriteBytes(path, b)
+}
+
+// WriteBytes replaces the file at path with b, atomically, mode 0600.
+func WriteBytes(path string, b []byte) error {
 	tmp := path + ".tmp"
 	if err := writeSynced(tmp, b); err != nil {
 		return err
