@@ -7,8 +7,10 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: build test lint bench demo deps fuzz soak conformance clean
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/globaldb
+	$(GO) build -ldflags "-X github.com/globaldb/globaldb/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/globaldb
 
 deps:
 	@scripts/install-deps.sh
