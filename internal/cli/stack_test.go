@@ -286,10 +286,10 @@ func TestStackCommands_badInput(t *testing.T) {
 // databases against an emulator started on its own, with neither
 // --resolver nor --time-scale: they learn both from the emulator.
 func TestStackCommands_emulatorDiscovery(t *testing.T) {
-	// 0.25, not 0.05: Route 53's TCP checkers connect to the writer 16
+	// 0.5, not 0.05: Route 53's TCP checkers connect to the writer 16
 	// times a second at 0.05, each connection a postgres backend, which a
 	// loaded machine does not keep up with (apply then cannot clone).
-	e := emulatortest.StartScaled(t, 0.25)
+	e := emulatortest.StartScaled(t, 0.5)
 	ep := e.Endpoint()
 	file := seedFile(t)
 	r := runCLI(t, ep, "apply", "--auto-approve", "-f", file, "--poll-interval", "100ms", "--output", "json")
@@ -325,8 +325,8 @@ func TestStackCommands_emulatorDiscovery(t *testing.T) {
 	if res["scenario"] != "switchover" || res["target"] != "emulator" || res["pass"] != true || res["lost_writes"] != float64(0) {
 		t.Errorf("drill result %v", res)
 	}
-	if res["time_scale"] != 0.25 {
-		t.Errorf("drill judged with time scale %v, want the emulator's 0.25", res["time_scale"])
+	if res["time_scale"] != 0.5 {
+		t.Errorf("drill judged with time scale %v, want the emulator's 0.5", res["time_scale"])
 	}
 	html, _ := filepath.Glob(filepath.Join(dir, "drill-switchover-*.html"))
 	js, _ := filepath.Glob(filepath.Join(dir, "drill-switchover-*.json"))
