@@ -17,7 +17,7 @@ func TestDemo(t *testing.T) {
 	}
 	r := signalWhen(t, "", syscall.SIGINT, func(_ context.Context, stdout string) bool {
 		return strings.Contains(stdout, "keeping the stack up")
-	}, "demo", "--keep")
+	}, "demo", "--keep", "--time-scale", "0.5") // see TestStackCommands_emulatorDiscovery
 	if r.code != ExitOK {
 		t.Fatalf("demo --keep, interrupted: exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
 	}

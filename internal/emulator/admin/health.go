@@ -39,8 +39,12 @@ var ErrNotEmulator = errors.New("not a globaldb emulator")
 // Discover asks the endpoint (a base URL such as http://127.0.0.1:4566)
 // for its Health document. It returns ErrNotEmulator (wrapped) when the
 // endpoint answers something else, and the transport's error when it does
-// not answer. hc nil means http.DefaultClient; bound the wait with ctx.
+// not answer. hc sends the request: this is client-side code (globaldb's
+// commands), so the caller brings its own client; bound the wait with ctx.
 func Discover(ctx context.Context, hc *http.Client, endpoint string) (Health, error) {
+	if hc == nil {
+		return Health{}, errors.New("discover the emulator: no HTTP client")
+	}
 	base, err := url.Parse(strings.TrimRight(endpoint, "/"))
 	if err != nil || base.Scheme == "" || base.Host == "" {
 		return Health{}, fmt.Errorf("endpoint %q: want a URL such as http://127.0.0.1:4566", endpoint)
@@ -50,9 +54,6 @@ func Discover(ctx context.Context, hc *http.Client, endpoint string) (Health, er
 		return Health{}, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if hc == nil {
-		hc = http.DefaultClient
-	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return Health{}, fmt.Errorf("GET %s: %w", HealthPath, err)

@@ -34,9 +34,10 @@ func TestDiscover(t *testing.T) {
 	}
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
+	hc := &http.Client{Timeout: 5 * time.Second}
 
 	t.Run("emulator", func(t *testing.T) {
-		h, err := admin.Discover(context.Background(), nil, e.Endpoint()+"/")
+		h, err := admin.Discover(context.Background(), hc, e.Endpoint()+"/")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,20 +46,25 @@ func TestDiscover(t *testing.T) {
 		}
 	})
 	t.Run("not an emulator", func(t *testing.T) {
-		if _, err := admin.Discover(context.Background(), nil, notEmulator.URL); !errors.Is(err, admin.ErrNotEmulator) {
+		if _, err := admin.Discover(context.Background(), hc, notEmulator.URL); !errors.Is(err, admin.ErrNotEmulator) {
 			t.Errorf("err = %v, want ErrNotEmulator", err)
 		}
 	})
 	t.Run("nothing listening", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_, err := admin.Discover(ctx, nil, closed)
+		_, err := admin.Discover(ctx, hc, closed)
 		if err == nil || errors.Is(err, admin.ErrNotEmulator) {
 			t.Errorf("err = %v, want a transport error", err)
 		}
 	})
+	t.Run("no client", func(t *testing.T) {
+		if _, err := admin.Discover(context.Background(), nil, e.Endpoint()); err == nil {
+			t.Error("Discover with a nil client succeeded")
+		}
+	})
 	t.Run("not a URL", func(t *testing.T) {
-		if _, err := admin.Discover(context.Background(), nil, "127.0.0.1:4566"); err == nil {
+		if _, err := admin.Discover(context.Background(), hc, "127.0.0.1:4566"); err == nil {
 			t.Error("Discover accepted an endpoint without a scheme")
 		}
 	})
