@@ -92,12 +92,21 @@ func Execute(ctx context.Context) error {
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil && !ran {
 		if !strings.Contains(err.Error(), "--help' for usage") {
-			err = fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath())
+			err = &hinted{err, fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())}
 		}
 		return usageError(err)
 	}
 	return err
 }
+
+// hinted is an error with a line of advice after it.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() + "\n" + h.hint }
+func (h *hinted) Unwrap() error { return h.err }
 
 // WriteInterrupted tells the user that a signal stopped the command: what
 // it did is kept, and running it again continues. On a terminal it first

@@ -164,7 +164,7 @@ wait:
 	case err = <-done:
 	case <-ctx.Done():
 		_ = cmd.Process.Signal(syscall.SIGQUIT)
-		err = <-done
+		<-done
 		t.Fatalf("%v did not end after %v\n%s%s", args, sig, out.String(), errb.String())
 	}
 	r := run{stdout: out.String(), stderr: errb.String()}
