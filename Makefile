@@ -1,17 +1,23 @@
 # globaldb — see README.md. `make demo` and `make test` install what they
-# need on a fresh Debian machine (PostgreSQL 15 server via apt-get).
+# need on a fresh Debian machine via apt-get: the demo only the PostgreSQL 15
+# server; the tests also psql, dig, curl, the aws CLI and Chromium.
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/globaldb
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test test-short lint bench demo deps fuzz soak conformance clean
+.PHONY: build test test-short lint bench demo deps deps-demo fuzz soak conformance clean
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 build:
-	$(GO) build -o $(BIN) ./cmd/globaldb
+	$(GO) build -ldflags "-X github.com/globaldb/globaldb/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/globaldb
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh test
+
+deps-demo:
+	@scripts/install-deps.sh demo
 
 test: deps build
 	$(GO) vet ./...
@@ -30,7 +36,7 @@ lint:
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 15m ./internal/bench/
 
-demo: deps build
+demo: deps-demo build
 	$(BIN) demo
 
 # The runbook through aws-sdk-go-v2, aws CLI v1 and v2; every response

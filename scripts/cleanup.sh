@@ -4,8 +4,8 @@
 #   1. Route 53: the zone's records, the stack's health checks, the zone;
 #   2. every global-cluster member that is not the writer: detach it
 #      (remove-from-global-cluster, then poll: membership leaves
-#      asynchronously), delete its instances (`aws rds wait
-#      db-instance-deleted`), delete the cluster (no final snapshot; poll
+#      asynchronously), delete its instances (poll until
+#      gone), delete the cluster (no final snapshot; poll
 #      until gone);
 #   3. the writer (after test-failover.sh it is in SECONDARY_REGION): detach
 #      it once it is the last member, delete its instances and the cluster;
@@ -116,7 +116,7 @@ delete_cluster() {
     fi
   done <<<"$states"
   for id in "${ids[@]}"; do
-    aws_wait "$region" db-instance-deleted --db-instance-identifier "$id"
+    poll "DB instance $id deleted" instance_gone "$region" "$id"
     deleted "DB instance $id in $region"
   done
   if [[ "$st" != deleting ]]; then

@@ -31,7 +31,10 @@
 #   AWS_CLI            [aws]              the aws CLI binary (v1 or v2)
 #   AWS_ENDPOINT_URL   (unset)            set for the globaldb emulator; passed to
 #                                         every call as --endpoint-url
-#   POLL_INTERVAL, POLL_TIMEOUT           own polls [15 s, 3600 s; emulator 1 s, 300 s]
+#   DNS_SERVER         (unset: the system resolver; on a globaldb emulator the DNS
+#                                         server it announces)  host[:port] dig asks
+#   POLL_INTERVAL, POLL_TIMEOUT           polls, instead of the aws CLI's 30 s waiters
+#                                         [15 s, 3600 s; emulator 1 s, 300 s]
 # Credentials come from the aws CLI's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID...).
 # The instances are publicly accessible: Route 53's health checkers run on the
 # internet and cannot reach private endpoints.
@@ -225,7 +228,7 @@ create_region() {
     pending=1
   done
   if ((pending)); then
-    aws_wait "$region" db-instance-available --filters "Name=db-cluster-id,Values=$cluster"
+    poll "DB instances of $cluster available" instances_available "$region" "$cluster"
   fi
   if [[ "$CLUSTER_STATUS" != available || "$CLUSTER_ENDPOINT" == None ]] || ((pending)); then
     poll "DB cluster $cluster available" cluster_ready "$region" "$cluster"
@@ -305,7 +308,7 @@ create_dns() {
     change=$(awst "$GLOBAL_REGION" route53 change-resource-record-sets --hosted-zone-id "$ZONE_ID" \
       --change-batch "$(record_batch)" --query ChangeInfo.Id)
     created "failover records $WRITER_RECORD (PRIMARY -> $PRIMARY_ENDPOINT, SECONDARY -> $SECONDARY_ENDPOINT)"
-    awsr "$GLOBAL_REGION" route53 wait resource-record-sets-changed --id "${change##*/}"
+    poll "Route 53 change ${change##*/} in sync" change_insync "${change##*/}"
   fi
   TIMES[dns]=$(secs_since "$t0")
 }

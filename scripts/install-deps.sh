@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Installs what globaldb's demo and tests need on Debian: the PostgreSQL 15
-# server binaries (postgres, initdb, pg_basebackup, pg_rewind), and Chromium
-# for the drill report's headless screenshot test. Idempotent; uses sudo
-# when not root.
+# Installs what globaldb needs on Debian. Idempotent; uses sudo when not root.
+#
+#   install-deps.sh demo   what `make demo` needs: the PostgreSQL 15 server
+#                          binaries (postgres, initdb, pg_basebackup, pg_rewind)
+#   install-deps.sh [test] what the tests need as well (make test, .ci/run):
+#                          psql and dig for the operator scripts, the aws CLI
+#                          v2, Chromium for the drill report's screenshot test
 set -euo pipefail
+what=${1:-test}
+case "$what" in
+  demo | test) ;;
+  *)
+    echo "usage: $0 [demo|test]" >&2
+    exit 64
+    ;;
+esac
 
 have_pg() {
   local bindir
@@ -16,13 +27,15 @@ have_pg() {
 # the runbook with every aws CLI on the machine (v1 may come from pip).
 pkgs=()
 have_pg || pkgs+=(postgresql postgresql-contrib)
-[[ -x /usr/bin/aws ]] || pkgs+=(awscli)
-command -v psql >/dev/null || pkgs+=(postgresql-client)
-command -v dig >/dev/null || pkgs+=(dnsutils)
-command -v curl >/dev/null || pkgs+=(curl)
-# internal/drill screenshots its HTML report with any of these browsers.
-command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
-  command -v google-chrome >/dev/null || pkgs+=(chromium)
+if [[ "$what" == test ]]; then
+  [[ -x /usr/bin/aws ]] || pkgs+=(awscli)
+  command -v psql >/dev/null || pkgs+=(postgresql-client)
+  command -v dig >/dev/null || pkgs+=(dnsutils)
+  command -v curl >/dev/null || pkgs+=(curl)
+  # internal/drill screenshots its HTML report with any of these browsers.
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
+    command -v google-chrome >/dev/null || pkgs+=(chromium)
+fi
 [[ ${#pkgs[@]} -eq 0 ]] && exit 0
 
 SUDO=""

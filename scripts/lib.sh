@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034 # the names below are used by the scripts that source this file
 # Shared helpers for create-aurora-global.sh, test-failover.sh and cleanup.sh.
 # Sourced by them, not run. Needs bash 4+, the aws CLI (v1 or v2), dig and,
-# for the data checks, psql and curl.
+# for the data checks, psql and curl (also to find out whether
+# AWS_ENDPOINT_URL is a globaldb emulator: then DNS_SERVER defaults to its DNS server).
 #
 # Every setting is an environment variable with a default; the scripts
 # document them at their top. Names derive from STACK:
@@ -27,9 +28,33 @@
 : "${HEALTH_CHECK_THRESHOLD:=3}"
 : "${MONITORING_INTERVAL:=60}"
 : "${AWS_CLI:=aws}"
+: "${AWS_ENDPOINT_URL:=}"
+
+# emulator_info asks AWS_ENDPOINT_URL whether it is a globaldb emulator
+# (GET /_globaldb/health, unsigned) and prints its DNS server's address;
+# it fails, printing nothing, against AWS or when nothing answers.
+emulator_info() {
+  [[ -n "$AWS_ENDPOINT_URL" ]] && command -v curl >/dev/null || return 1
+  local body
+  body=$(curl -fsS --max-time 2 "${AWS_ENDPOINT_URL%/}/_globaldb/health" 2>/dev/null) || return 1
+  [[ "$body" == *'"emulator":"globaldb"'* ]] || return 1
+  sed -n 's/.*"dns":"\([^"]*\)".*/\1/p' <<<"$body"
+}
+
+# On a globaldb emulator, dig asks its DNS server, and `globaldb fault`
+# is this checkout's bin/globaldb (make build) unless GLOBALDB says.
+GDB_EMULATOR_DNS=$(emulator_info || true)
+if [[ -n "$GDB_EMULATOR_DNS" ]]; then
+  : "${DNS_SERVER:=$GDB_EMULATOR_DNS}"
+  GDB_REPO_BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/globaldb"
+  if [[ -z "${GLOBALDB:-}" ]]; then
+    if [[ -x "$GDB_REPO_BIN" ]] || ! command -v globaldb >/dev/null; then
+      GLOBALDB=$GDB_REPO_BIN
+    fi
+  fi
+fi
 : "${GLOBALDB:=globaldb}"
 : "${DNS_SERVER:=}"
-: "${AWS_ENDPOINT_URL:=}"
 # psql connects with TLS as RDS documents it: sslmode=verify-full against the
 # RDS CA bundle (PGSSLROOTCERT: AWS's global-bundle.pem; on the emulator, its
 # own bundle is downloaded when unset). PGSSLMODE=require skips the checks.
@@ -238,12 +263,33 @@ cluster_is() {
   }
 }
 
-# aws_wait REGION WAITER ARGS... runs an `aws rds wait` waiter, once more if
-# it gives up (its 30 s x 60 budget is shorter than some AWS operations).
-aws_wait() {
-  local region=$1
-  shift
-  awsr "$region" rds wait "$@" || awsr "$region" rds wait "$@"
+# The scripts poll with POLL_INTERVAL rather than use the aws CLI's
+# waiters: those wait 30 s between tries, whatever the target (on the
+# emulator most of a run would be spent sleeping).
+
+# instances_available REGION CLUSTER succeeds when the cluster has
+# instances and every one is available; it dies when one has failed.
+instances_available() {
+  local states
+  states=$(cluster_instance_states "$1" "$2") || return 1
+  [[ -n "$states" ]] || return 1
+  if grep -qE $'\t(failed|incompatible-[a-z-]+|inaccessible-encryption-credentials)$' <<<"$states"; then
+    die "an instance of $2 in $1 failed: $(tr '\n' ' ' <<<"$states")"
+  fi
+  ! grep -qvE $'\tavailable$' <<<"$states" || {
+    [[ -n "${GDB_QUIET:-}" ]] || log "  $(tr '\n' ' ' <<<"$states")"
+    return 1
+  }
+}
+
+# instance_gone REGION ID succeeds when the instance no longer exists.
+instance_gone() {
+  [[ "$(instance_status "$1" "$2")" == None ]]
+}
+
+# change_insync CHANGE_ID succeeds when a Route 53 change is INSYNC.
+change_insync() {
+  [[ "$(awst "$GLOBAL_REGION" route53 get-change --id "$1" --query ChangeInfo.Status)" == INSYNC ]]
 }
 
 # --- DNS ---------------------------------------------------------------------
@@ -371,6 +417,6 @@ print_config() {
   local pw="(unset)"
   [[ -n "${MASTER_PASSWORD:-}${MASTER_PASSWORD_FILE:-}" ]] && pw="(hidden)"
   log "stack=$STACK primary=$PRIMARY_REGION secondary=$SECONDARY_REGION engine=$ENGINE $ENGINE_VERSION class=$INSTANCE_CLASS"
-  log "master user=$MASTER_USER password=$pw zone=$ZONE_NAME aws=$AWS_CLI endpoint=${AWS_ENDPOINT_URL:-(AWS)} dns=${DNS_SERVER:-(system)}"
+  log "master user=$MASTER_USER password=$pw zone=$ZONE_NAME aws=$AWS_CLI endpoint=${AWS_ENDPOINT_URL:-(AWS)} dns=${DNS_SERVER:-(system)}${GDB_EMULATOR_DNS:+ (announced by the emulator)} poll=${POLL_INTERVAL}s"
   log "TLS sslmode=$PGSSLMODE CA bundle=${PGSSLROOTCERT:-(downloaded at the first query)}"
 }

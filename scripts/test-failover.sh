@@ -27,10 +27,11 @@
 #   PRIMARY_REGION [ap-southeast-1]  SECONDARY_REGION [ap-southeast-2]  STACK [gdbscript]
 #   MASTER_USER [postgres]  MASTER_PASSWORD or MASTER_PASSWORD_FILE (required; never printed)
 #   DB_NAME [postgres]  DB_PORT [5432]  ZONE_NAME [${STACK}.globaldb.example.com]
-#   AWS_CLI [aws]  AWS_ENDPOINT_URL (emulator)  GLOBALDB [globaldb] (emulator only:
-#   injects the fault)  POLL_INTERVAL, POLL_TIMEOUT [15 s, 3600 s; emulator 1 s, 300 s]
-#   DNS_SERVER (unset: the system resolver)  host[:port] that dig asks: on the
-#   emulator its DNS server (e.g. 127.0.0.1:1053); on AWS, while the zone is not
+#   AWS_CLI [aws]  AWS_ENDPOINT_URL (emulator)  GLOBALDB (emulator only: injects the
+#   fault) [this checkout's bin/globaldb on the emulator, else globaldb on PATH]
+#   POLL_INTERVAL, POLL_TIMEOUT [15 s, 3600 s; emulator 1 s, 300 s]
+#   DNS_SERVER host[:port] that dig asks [on a globaldb emulator the DNS server it
+#   announces; else the system resolver]; on AWS, while the zone is not
 #   delegated, one of its name servers. psql connects to the address found.
 #   PGSSLMODE [verify-full]  PGSSLROOTCERT (the RDS CA bundle; unset: downloaded from the
 #   emulator, or AWS's global-bundle.pem from truststore.pki.rds.amazonaws.com)

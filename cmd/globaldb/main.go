@@ -4,23 +4,28 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/globaldb/globaldb/internal/cli"
 )
 
+// main picks the exit status (docs/runbook.md lists them): a command
+// stopped by SIGINT or SIGTERM exits 130 or 143 with one line, whatever
+// error the cancellation caused on the way out.
 func main() {
-	if err := cli.Root().ExecuteContext(context.Background()); err != nil {
-		code := cli.ExitFailure
-		var ee *cli.ExitError
-		if errors.As(err, &ee) {
-			code = ee.Code
-		}
-		if code != cli.ExitChanges {
-			fmt.Fprintln(os.Stderr, "globaldb:", err)
-		}
+	ctx, signalled := cli.NotifyInterrupt(context.Background())
+	err := cli.Execute(ctx)
+	if err == nil {
+		os.Exit(cli.ExitOK)
+	}
+	if code := signalled(); code != 0 {
+		cli.WriteInterrupted(os.Stderr)
 		os.Exit(code)
 	}
+	code := cli.Code(err)
+	if code != cli.ExitChanges {
+		fmt.Fprintln(os.Stderr, "globaldb:", err)
+	}
+	os.Exit(code)
 }

@@ -122,8 +122,9 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 		return err
 	}
 	if keep {
-		fmt.Fprintf(out, "keeping the stack up: AWS_ENDPOINT_URL=%s, DNS %s; interrupt to destroy\n", e.Endpoint(), e.DNSAddr())
-		<-ctx.Done()
+		fmt.Fprintf(out, "keeping the stack up: AWS_ENDPOINT_URL=%s, DNS %s; interrupt (Ctrl-C) to destroy it\n", e.Endpoint(), e.DNSAddr())
+		<-ctx.Done() // cancelled by SIGINT or SIGTERM (NotifyInterrupt)
+		fmt.Fprintln(out, "\ninterrupted: destroying the stack (interrupt again to stop at once)")
 	}
 	ctx = context.WithoutCancel(ctx)
 	fmt.Fprintf(out, "== globaldb destroy -f %s\n", top.File)
@@ -147,7 +148,25 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	calls = c.Calls.Snapshot().Since(before)
 	fmt.Fprintf(out, "destroyed in %.1fs with %d API calls (%d mutating); the scan by tag %s=%s found nothing left\n",
 		time.Since(t1).Seconds(), calls.Total, calls.Mutating, topology.StackTag, top.Name)
+	writeNext(out, keep)
 	return nil
+}
+
+// writeNext ends the demo with where to go from here.
+func writeNext(w io.Writer, kept bool) {
+	fmt.Fprintln(w, `
+Next:
+  docs/runbook.md      the same steps one command at a time, against AWS or an emulator
+  an emulator of your own, which the commands find by themselves (no --resolver, no --time-scale):
+      bin/globaldb emulator --data-dir /tmp/gdb --time-scale 0.1 &
+      export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+      export GLOBALDB_MASTER_PASSWORD=choose-a-long-one
+      bin/globaldb apply -f examples/global.yaml --auto-approve && bin/globaldb verify -f examples/global.yaml
+  docs/drills.md       rehearse a regional failure under load, with a verdict:
+      bin/globaldb drill -f examples/global.yaml --scenario region-outage --report ./reports`)
+	if !kept {
+		fmt.Fprintln(w, "  bin/globaldb demo --keep   keep the stack up to look around; Ctrl-C destroys it")
+	}
 }
 
 // demoChecks proves replication: a row written in the primary is read in

@@ -20,7 +20,6 @@ func drillCmd() *cobra.Command {
 	f := &stackFlags{}
 	var scenario, reportDir, resolver string
 	var duration time.Duration
-	var scale float64
 	cmd := &cobra.Command{
 		Use:   "drill -f FILE --scenario NAME [--duration D] [--report DIR] [--output json]",
 		Short: "Rehearse a failure under a live client workload and judge it: RTO, RPO, lost and split-brain writes",
@@ -40,6 +39,9 @@ Exit status 3 when an invariant fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := oneOf("--scenario", scenario, "a drill scenario", drill.Scenarios); err != nil {
+				return err
+			}
 			t, c, err := f.open(ctx)
 			if err != nil {
 				return err
@@ -48,8 +50,11 @@ Exit status 3 when an invariant fails.`,
 			if err != nil {
 				return err
 			}
-			var res resolve.Resolver = orchestrator.ResolverFor(w, t, resolver)
-			opts := drill.Options{Scenario: scenario, Duration: duration, Resolver: res, TimeScale: scale, Logger: logger(cmd)}
+			if w.Global == nil && len(w.Clusters) == 0 {
+				return fmt.Errorf("stack %s is %w (run apply)", t.Name, orchestrator.ErrNotDeployed)
+			}
+			var res resolve.Resolver = orchestrator.ResolverFor(w, t, f.dnsServer(cmd, resolver))
+			opts := drill.Options{Scenario: scenario, Duration: duration, Resolver: res, TimeScale: f.timeScale(cmd, "time-scale"), Logger: logger(cmd)}
 			if inj := emulatorFaults(ctx, f.endpointURL); inj != nil {
 				opts.Faults = inj
 			}
@@ -82,8 +87,8 @@ Exit status 3 when an invariant fails.`,
 	fl.StringVar(&scenario, "scenario", "region-outage", "one of "+strings.Join(drill.Scenarios, ", "))
 	fl.DurationVar(&duration, "duration", 12*time.Second, "how long the workload runs (a quarter before the event)")
 	fl.StringVar(&reportDir, "report", "", "directory for the HTML report and the JSON result")
-	fl.StringVar(&resolver, "resolver", "", "DNS server for the stack's names, e.g. the emulator's 127.0.0.1:1053")
-	fl.Float64Var(&scale, "time-scale", 1, "the emulator's --time-scale (health-check intervals and the RTO floor scale with it)")
+	fl.StringVar(&resolver, "resolver", "", "DNS server for the stack's names (default: a globaldb emulator's own, as it announces)")
+	fl.Float64("time-scale", 1, "the emulator's --time-scale: health-check intervals and the RTO floor scale with it (default: a globaldb emulator's own, as it announces; 1 on AWS)")
 	return cmd
 }
 

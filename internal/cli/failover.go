@@ -38,13 +38,27 @@ promote a secondary by itself). Prints what happened with timings.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			t, c, err := f.open(ctx)
+			t, err := f.load()
+			if err != nil {
+				return err
+			}
+			// A typo must not reach AWS: checked before anything is asked
+			// or printed.
+			if err := oneOf("--mode", mode, "a failover mode", []string{"switchover", "failover", "detach"}); err != nil {
+				return err
+			}
+			if to != "" {
+				if err := oneOf("--to", to, fmt.Sprintf("a region of stack %s (%s)", t.Name, f.file), regionNames(t)); err != nil {
+					return err
+				}
+			}
+			c, err := f.connect(ctx, t)
 			if err != nil {
 				return err
 			}
 			var res resolve.Resolver
-			if resolver != "" {
-				res = resolve.Server(resolver)
+			if server := f.dnsServer(cmd, resolver); server != "" {
+				res = resolve.Server(server)
 			} else if w, err := orchestrator.Observe(ctx, c, t); err == nil {
 				res = orchestrator.ResolverFor(w, t, "")
 			}
@@ -52,6 +66,9 @@ promote a secondary by itself). Prints what happened with timings.`,
 				Mode: orchestrator.FailoverMode(mode), To: to, Force: force, MaxLag: maxLag, Timeout: timeout, Resolver: res,
 				Options: orchestrator.Options{PollMin: f.pollMin, Reporter: reporter(cmd)},
 			})
+			if errors.Is(err, orchestrator.ErrNotDeployed) {
+				return err
+			}
 			if f.output == "json" {
 				if werr := rep.WriteJSON(cmd.OutOrStdout()); werr != nil {
 					return werr
@@ -75,6 +92,6 @@ promote a secondary by itself). Prints what happened with timings.`,
 	fl.BoolVar(&force, "force", false, "fail over even when the target's replication lag is over --max-lag")
 	fl.DurationVar(&maxLag, "max-lag", 5*time.Second, "largest replication lag of the target accepted without --force")
 	fl.DurationVar(&timeout, "timeout", 15*time.Minute, "how long to wait for the target to write before giving up (the role change goes on in RDS)")
-	fl.StringVar(&resolver, "resolver", "", "DNS server for the database and Route 53 names, e.g. the emulator's 127.0.0.1:1053")
+	fl.StringVar(&resolver, "resolver", "", "DNS server for the database and Route 53 names (default: a globaldb emulator's own, as it announces)")
 	return cmd
 }

@@ -19,17 +19,18 @@ type observeFlags struct {
 
 func (f *observeFlags) register(cmd *cobra.Command, outputs ...string) {
 	f.stackFlags.register(cmd, outputs...)
-	cmd.Flags().StringVar(&f.resolver, "resolver", "", "DNS server (host:port) for every name, e.g. the emulator's 127.0.0.1:1053 "+
-		"(default: the hosted zone's name servers for its names when it is public, the host's resolver for the rest)")
+	cmd.Flags().StringVar(&f.resolver, "resolver", "", "DNS server (host:port) for every name "+
+		"(default: a globaldb emulator's own, as it announces; on AWS the hosted zone's name servers for its names when it is public, the host's resolver for the rest)")
 }
 
-// resolverOrNil is the --resolver server, or nil: then status and verify
-// choose with orchestrator.ResolverFor from the stack's zone.
-func (f *observeFlags) resolverOrNil() resolve.Resolver {
-	if f.resolver == "" {
-		return nil
+// resolverOrNil is the --resolver server, else the emulator's DNS server
+// when the endpoint is a globaldb emulator, else nil: then status and
+// verify choose with orchestrator.ResolverFor from the stack's zone.
+func (f *observeFlags) resolverOrNil(cmd *cobra.Command) resolve.Resolver {
+	if s := f.dnsServer(cmd, f.resolver); s != "" {
+		return resolve.Server(s)
 	}
-	return resolve.Server(f.resolver)
+	return nil
 }
 
 func statusCmd() *cobra.Command {
@@ -48,7 +49,7 @@ to now. A region or database that cannot be reached is shown as such.`,
 			if err != nil {
 				return err
 			}
-			rep, err := orchestrator.Status(cmd.Context(), c, t, f.resolverOrNil())
+			rep, err := orchestrator.Status(cmd.Context(), c, t, f.resolverOrNil(cmd))
 			if err != nil {
 				return err
 			}
@@ -81,7 +82,7 @@ Exit status: 0 all checks passed, 3 a check failed (each failure is listed), 1 e
 			if err != nil {
 				return err
 			}
-			rep, err := orchestrator.Verify(cmd.Context(), c, t, f.resolverOrNil(), orchestrator.VerifyOptions{})
+			rep, err := orchestrator.Verify(cmd.Context(), c, t, f.resolverOrNil(cmd), orchestrator.VerifyOptions{})
 			if err != nil {
 				return err
 			}

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 )
 
-// Version is set by the build.
+// Version is set by the build (make build: git describe).
 var Version = "dev"
 
 // Root returns the root command.
@@ -22,7 +23,9 @@ func Root() *cobra.Command {
 		Short:         "Multi-region Aurora Global Database with Route 53 failover, on AWS or on a local emulator",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("globaldb {{.Version}}\n")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(emulatorCmd(), demoCmd(), versionCmd())
 	root.AddCommand(faultCmd())
@@ -34,8 +37,35 @@ func versionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
-		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "globaldb", Version) },
+		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "globaldb", version()) },
 	}
+}
+
+// version is Version, with the commit it was built from when the build
+// recorded one (go build in a git checkout does).
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || Version != "dev" {
+		return Version
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return Version
+	}
+	return Version + " (" + rev + modified + ")"
 }
 
 func logger(cmd *cobra.Command) *slog.Logger {

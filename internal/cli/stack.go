@@ -14,26 +14,10 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/topology"
 )
-
-// Exit codes, documented in docs/runbook.md.
-const (
-	ExitOK      = 0
-	ExitFailure = 1 // bad input, an API error, an interrupted run
-	ExitChanges = 2 // plan: changes pending
-	ExitFailed  = 3 // verify: a check failed; destroy: something of the stack is left
-)
-
-// ExitError carries an exit code other than 1 up to main.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string { return e.Err.Error() }
-func (e *ExitError) Unwrap() error { return e.Err }
 
 // stackFlags are the flags every stack command takes.
 type stackFlags struct {
@@ -43,6 +27,11 @@ type stackFlags struct {
 	caBundle    string
 	output      string
 	pollMin     time.Duration
+
+	// discovered is set once the endpoint has been asked whether it is a
+	// globaldb emulator; emu is its answer (nil: AWS).
+	discovered bool
+	emu        *admin.Health
 }
 
 func (f *stackFlags) register(cmd *cobra.Command, outputs ...string) {
@@ -64,17 +53,22 @@ func (f *stackFlags) load() (*topology.Topology, error) {
 		return nil, err
 	}
 	if f.output != "" && f.output != "text" && f.output != "json" && f.output != "table" {
-		return nil, fmt.Errorf("--output %q: use text, table or json", f.output)
+		return nil, usageError(fmt.Errorf("--output %q: use text, table or json", f.output))
 	}
 	return t, nil
 }
 
 func (f *stackFlags) connect(ctx context.Context, t *topology.Topology) (*orchestrator.Clients, error) {
+	return orchestrator.Connect(ctx, orchestrator.Target{Profile: f.profile, EndpointURL: f.endpointURL, CABundle: f.caBundle}, regionNames(t))
+}
+
+// regionNames are the topology's regions in its order.
+func regionNames(t *topology.Topology) []string {
 	var regions []string
 	for _, r := range t.Regions {
 		regions = append(regions, r.Name)
 	}
-	return orchestrator.Connect(ctx, orchestrator.Target{Profile: f.profile, EndpointURL: f.endpointURL, CABundle: f.caBundle}, regions)
+	return regions
 }
 
 // open loads the topology file and connects to the target its regions
@@ -165,7 +159,7 @@ func confirm(cmd *cobra.Command, question string) error {
 	if !isTerminal(cmd.InOrStdin()) {
 		return errors.New("not a terminal: pass --auto-approve to proceed without confirmation")
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "\n%s Only 'yes' proceeds: ", question)
+	fmt.Fprintf(cmd.ErrOrStderr(), "\n%s Only 'yes' proceeds: ", question)
 	line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
 		return errors.New("cancelled")
@@ -177,12 +171,13 @@ func applyCmd() *cobra.Command {
 	f := &stackFlags{}
 	var auto bool
 	cmd := &cobra.Command{
-		Use:   "apply -f FILE [--auto-approve]",
+		Use:   "apply -f FILE [--auto-approve] [--output text|json]",
 		Short: "Create or converge the stack: IAM roles, global cluster, regions, Route 53",
 		Long: `Plans as 'globaldb plan' does, then executes the steps in AWS's order, in parallel
 across regions where AWS allows, polling with backoff (AWS has no waiter for global
-clusters). Safe to interrupt: a re-run reads the world again and converges. A second
-apply on a converged stack makes no change and no mutating call.`,
+clusters). Safe to interrupt (Ctrl-C, SIGTERM): a re-run reads the world again and
+converges. A second apply on a converged stack makes no change and no mutating call.
+With --output json, stdout holds one document: the steps done, with their times.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := f.load()
@@ -202,45 +197,95 @@ apply on a converged stack makes no change and no mutating call.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			p.WriteText(out)
-			if p.Empty() || len(p.Problems) > 0 {
-				if len(p.Problems) > 0 {
-					return fmt.Errorf("%w: see above", orchestrator.ErrProblems)
-				}
-				return nil
-			}
-			if !auto {
-				if err := confirm(cmd, "Apply these steps?"); err != nil {
-					return err
-				}
-			}
-			fmt.Fprintln(out)
-			err = orchestrator.Apply(ctx, c, t, p, w, orchestrator.Options{PollMin: f.pollMin, Reporter: reporter(cmd)})
-			calls := c.Calls.Snapshot()
-			if err != nil {
-				return fmt.Errorf("apply stopped (re-run to continue; nothing done is lost):\n%w", err)
-			}
-			fmt.Fprintf(out, "\nApply complete in %.1fs: %d API calls (%d mutating).\n", time.Since(t0).Seconds(), calls.Total, calls.Mutating)
-			return nil
+			return f.execute(cmd, c, p, auto, t0, "Apply these steps?", func(rep orchestrator.Reporter) error {
+				return orchestrator.Apply(ctx, c, t, p, w, orchestrator.Options{PollMin: f.pollMin, Reporter: rep})
+			}, nil)
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, "text", "json")
 	cmd.Flags().BoolVar(&auto, "auto-approve", false, "apply without asking")
 	return cmd
+}
+
+// execute shows plan p, asks (unless auto), runs it with run and reports
+// in f.output: text as it goes, or one JSON summary at the end. after,
+// when set, runs once the plan has (destroy's scan) and returns what is
+// left.
+func (f *stackFlags) execute(cmd *cobra.Command, c *orchestrator.Clients, p *orchestrator.Plan, auto bool, t0 time.Time, question string,
+	run func(orchestrator.Reporter) error, after func() ([]string, error)) error {
+	out := cmd.OutOrStdout()
+	jsonOut := f.output == "json"
+	sum := newSummary(p)
+	text := out
+	if jsonOut {
+		text = io.Discard
+	}
+	p.WriteText(text)
+	if len(p.Problems) > 0 {
+		err := fmt.Errorf("%w: see above", orchestrator.ErrProblems)
+		if jsonOut {
+			_ = sum.finish(out, t0, c.Calls.Snapshot(), err)
+		}
+		return err
+	}
+	rec := &recorder{Reporter: reporter(cmd)}
+	if !p.Empty() {
+		if !auto {
+			if err := confirm(cmd, question); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(text)
+		err := run(rec)
+		sum.Steps = rec.done(p)
+		if err != nil {
+			err = fmt.Errorf("%s stopped (re-run to continue; nothing done is lost):\n%w", p.Kind, err)
+			if jsonOut && cmd.Context().Err() == nil {
+				_ = sum.finish(out, t0, c.Calls.Snapshot(), err)
+			}
+			return err
+		}
+	}
+	if after != nil {
+		left, err := after()
+		if err != nil {
+			return err
+		}
+		sum.Left = left
+	}
+	calls := c.Calls.Snapshot()
+	sum.Complete = len(sum.Left) == 0
+	if jsonOut {
+		if err := sum.finish(out, t0, calls, nil); err != nil {
+			return err
+		}
+	}
+	if len(sum.Left) > 0 {
+		fmt.Fprintf(text, "\nThe scan by tag %s=%s found resources left:\n  %s\n", topology.StackTag, p.Stack, strings.Join(sum.Left, "\n  "))
+		return &ExitError{ExitFailed, fmt.Errorf("%d resources of stack %s are left", len(sum.Left), p.Stack)}
+	}
+	switch {
+	case p.Kind == "destroy":
+		fmt.Fprintf(text, "\nDestroy complete in %.1fs: %d API calls (%d mutating); the scan by tag %s=%s found nothing left.\n",
+			time.Since(t0).Seconds(), calls.Total, calls.Mutating, topology.StackTag, p.Stack)
+	case !p.Empty():
+		fmt.Fprintf(text, "\nApply complete in %.1fs: %d API calls (%d mutating).\n", time.Since(t0).Seconds(), calls.Total, calls.Mutating)
+	}
+	return nil
 }
 
 func destroyCmd() *cobra.Command {
 	f := &stackFlags{}
 	var auto, lift bool
 	cmd := &cobra.Command{
-		Use:   "destroy -f FILE [--auto-approve] [--lift-deletion-protection]",
+		Use:   "destroy -f FILE [--auto-approve] [--lift-deletion-protection] [--output text|json]",
 		Short: "Remove everything the stack created, in AWS's order, then scan for leftovers",
 		Long: `Deletes the stack's Route 53 records, health checks and (if globaldb created it) hosted
 zone; detaches the secondary clusters from the global cluster and deletes their instances
 and clusters, then the writer's, then the global cluster; then subnet groups and IAM
 roles. Deletion protection is turned off only with --lift-deletion-protection. Safe to
-re-run. Ends with a scan by tag; anything left is listed and the exit status is 3.`,
+interrupt and re-run. Ends with a scan by tag; anything left is listed and the exit
+status is 3. With --output json, stdout holds one document: the steps done and what is left.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -253,37 +298,18 @@ re-run. Ends with a scan by tag; anything left is listed and the exit status is 
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			p.WriteText(out)
-			if len(p.Problems) > 0 {
-				return fmt.Errorf("%w: see above", orchestrator.ErrProblems)
-			}
-			if !p.Empty() {
-				if !auto {
-					if err := confirm(cmd, "Destroy everything listed?"); err != nil {
-						return err
-					}
+			return f.execute(cmd, c, p, auto, t0, "Destroy everything listed?", func(rep orchestrator.Reporter) error {
+				return orchestrator.Destroy(ctx, c, t, p, w, orchestrator.Options{PollMin: f.pollMin, Reporter: rep, LiftDeletionProtection: lift})
+			}, func() ([]string, error) {
+				left, err := orchestrator.Orphans(ctx, c, t, w.Regions()...)
+				if err != nil {
+					return nil, fmt.Errorf("orphan scan: %w", err)
 				}
-				fmt.Fprintln(out)
-				if err := orchestrator.Destroy(ctx, c, t, p, w, orchestrator.Options{PollMin: f.pollMin, Reporter: reporter(cmd), LiftDeletionProtection: lift}); err != nil {
-					return fmt.Errorf("destroy stopped (re-run to continue):\n%w", err)
-				}
-			}
-			left, err := orchestrator.Orphans(ctx, c, t, w.Regions()...)
-			if err != nil {
-				return fmt.Errorf("orphan scan: %w", err)
-			}
-			calls := c.Calls.Snapshot()
-			if len(left) > 0 {
-				fmt.Fprintf(out, "\nThe scan by tag %s=%s found resources left:\n  %s\n", topology.StackTag, t.Name, strings.Join(left, "\n  "))
-				return &ExitError{ExitFailed, fmt.Errorf("%d resources of stack %s are left", len(left), t.Name)}
-			}
-			fmt.Fprintf(out, "\nDestroy complete in %.1fs: %d API calls (%d mutating); the scan by tag %s=%s found nothing left.\n",
-				time.Since(t0).Seconds(), calls.Total, calls.Mutating, topology.StackTag, t.Name)
-			return nil
+				return left, nil
+			})
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, "text", "json")
 	cmd.Flags().BoolVar(&auto, "auto-approve", false, "destroy without asking")
 	cmd.Flags().BoolVar(&lift, "lift-deletion-protection", false, "turn deletion protection off where it is on, then delete")
 	return cmd

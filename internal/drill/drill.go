@@ -136,7 +136,7 @@ func Run(ctx context.Context, c *orchestrator.Clients, t *topology.Topology, o O
 	if o.Faults != nil {
 		target = "emulator"
 	}
-	r.res = &Result{Scenario: o.Scenario, Stack: t.Name, Target: target, Started: r.t0, Lag: map[string][]Sample{}, BucketSeconds: 0.5}
+	r.res = &Result{Scenario: o.Scenario, Stack: t.Name, Target: target, TimeScale: o.TimeScale, Started: r.t0, Lag: map[string][]Sample{}, BucketSeconds: 0.5}
 	if err := r.drive(ctx); err != nil {
 		return r.res, err
 	}

@@ -10,11 +10,14 @@ import "time"
 // scenario, rto_seconds, rpo_seconds, acknowledged_writes, lost_writes,
 // split_brain_writes are always present.
 type Result struct {
-	Scenario string    `json:"scenario"`
-	Stack    string    `json:"stack"`
-	Target   string    `json:"target"` // "emulator" or "aws"
-	Started  time.Time `json:"started"`
-	Ended    time.Time `json:"ended"`
+	Scenario string `json:"scenario"`
+	Stack    string `json:"stack"`
+	Target   string `json:"target"` // "emulator" or "aws"
+	// TimeScale is the emulator's time scale the drill judged by (1 on
+	// AWS): health-check intervals, TTLs and the RTO floor scale with it.
+	TimeScale float64   `json:"time_scale"`
+	Started   time.Time `json:"started"`
+	Ended     time.Time `json:"ended"`
 
 	// RTOSeconds is the longest write outage the client saw: from the
 	// last acknowledged write before a gap to the first one after it.

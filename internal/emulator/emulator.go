@@ -317,8 +317,14 @@ func (e *Emulator) startHTTP() error {
 	return nil
 }
 
+// health is the body of GET /_globaldb/health, the emulator's
+// announcement to its clients (admin.Health is its client-side shape):
+// "emulator" says what answers, "dns" where its names resolve and
+// "time_scale" how fast its clock runs, so that globaldb's commands and
+// scripts need no --resolver or --time-scale against it.
 func (e *Emulator) health() map[string]any {
-	return map[string]any{"status": "ready", "endpoint": e.Endpoint(), "dns": e.DNSAddr(), "services": []string{"rds", "route53", "iam", "sts"}}
+	return map[string]any{"status": "ready", "emulator": "globaldb", "endpoint": e.Endpoint(), "dns": e.DNSAddr(),
+		"time_scale": e.cfg.TimeScale, "services": []string{"rds", "route53", "iam", "sts"}}
 }
 
 // Endpoint is the emulator's base URL, for AWS_ENDPOINT_URL.

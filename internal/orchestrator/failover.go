@@ -125,7 +125,7 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 		return rep, lastErr
 	}
 	if g == nil {
-		return rep, fmt.Errorf("global cluster %s does not exist: apply the topology first", n.GlobalCluster())
+		return rep, fmt.Errorf("%w: global cluster %s does not exist", notDeployed(t), n.GlobalCluster())
 	}
 	w := &World{Global: g}
 	rep.From = w.Writer()

@@ -48,6 +48,16 @@ func (pl *planner) planIAMAfterClusters() {
 // problems that stop it.
 var ErrProblems = errors.New("the plan has problems")
 
+// ErrNotDeployed is returned (wrapped: "stack seed is not deployed (run
+// apply)") by Status, Verify and Failover when none of the stack's
+// databases exists: no global cluster and no DB cluster in any region.
+var ErrNotDeployed = errors.New("not deployed")
+
+// notDeployed is the error for stack t.
+func notDeployed(t *topology.Topology) error {
+	return fmt.Errorf("stack %s is %w (run apply)", t.Name, ErrNotDeployed)
+}
+
 // Apply executes an apply plan.
 func Apply(ctx context.Context, c *Clients, t *topology.Topology, p *Plan, w *World, opts Options) error {
 	if len(p.Problems) > 0 {

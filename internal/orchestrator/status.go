@@ -98,6 +98,7 @@ type Replication struct {
 type CheckStatus struct {
 	Region   string `json:"region"`
 	Kind     string `json:"kind"` // writer or reader
+	Name     string `json:"name"` // its Name tag, e.g. seed-ap-southeast-1-writer
 	ID       string `json:"id"`
 	Target   string `json:"target"`
 	State    string `json:"state"` // healthy, unhealthy, or unknown (no checker reported yet)
@@ -252,6 +253,9 @@ func survey(ctx context.Context, c *Clients, t *topology.Topology) (*surveyed, e
 		if errors.Is(err, ErrNotOurs) {
 			return nil, err
 		}
+	}
+	if sv.w.Global == nil && sv.globalErr == nil && len(sv.w.Clusters) == 0 && len(sv.regionErr) == 0 {
+		return nil, notDeployed(t)
 	}
 	if sv.writer = sv.w.Writer(); sv.writer == "" {
 		sv.writer = t.Primary().Name
@@ -526,7 +530,7 @@ func checkStatuses(ctx context.Context, c *Clients, sv *surveyed) []CheckStatus 
 	for i, k := range keys {
 		hc := sv.w.Checks[k]
 		region, kind, _ := strings.Cut(k, "/")
-		cs := CheckStatus{Region: region, Kind: kind, ID: aws.ToString(hc.Id), State: "unknown"}
+		cs := CheckStatus{Region: region, Kind: kind, Name: Names{sv.t.Name}.HealthCheckName(region, CheckKind(kind)), ID: aws.ToString(hc.Id), State: "unknown"}
 		if cfg := hc.HealthCheckConfig; cfg != nil {
 			cs.Target = fmt.Sprintf("%s:%d", strings.TrimSuffix(aws.ToString(cfg.FullyQualifiedDomainName), "."), aws.ToInt32(cfg.Port))
 		}
@@ -703,7 +707,7 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 		}
 	}
 	if len(r.HealthChecks) > 0 {
-		fmt.Fprintln(tw, "\nHEALTH CHECK\tREGION\tKIND\tSTATE\tSUCCESS/CHECKERS\tDETAIL")
+		fmt.Fprintln(tw, "\nHEALTH CHECK\tID\tSTATE\tSUCCESS/CHECKERS\tDETAIL")
 		for _, c := range r.HealthChecks {
 			detail := c.Failure
 			if c.Note != "" {
@@ -712,7 +716,7 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 			if c.Error != "" {
 				detail = c.Error
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\n", c.ID, c.Region, c.Kind, c.State, c.Success, c.Checkers, orDash(detail))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\n", c.Name, c.ID, c.State, c.Success, c.Checkers, orDash(detail))
 		}
 	}
 	if len(r.DNS) > 0 {

@@ -69,6 +69,11 @@ func Server(addr string) Resolver {
 	return &client{recursive: true, addrs: []string{withPort(addr)}, timeout: queryTimeout, attempts: queryAttempts}
 }
 
+// SystemHint ends the error of a name the host's resolver does not know:
+// what to do when it is a name only an emulator's DNS server answers.
+const SystemHint = "a globaldb emulator's names resolve only through its DNS server: " +
+	"point AWS_ENDPOINT_URL (or --endpoint-url) at the emulator, or pass --resolver HOST:PORT"
+
 // System returns a Resolver that asks the host's resolver
 // (net.DefaultResolver), as a Go client on this host would.
 func System() Resolver { return system{net.DefaultResolver} }
@@ -368,7 +373,7 @@ func (h system) LookupHost(ctx context.Context, name string) ([]string, error) {
 	// LookupIPAddr, unlike LookupHost, returns as soon as ctx is cancelled.
 	ips, err := h.r.LookupIPAddr(ctx, name)
 	if dnsErr := (*net.DNSError)(nil); errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-		return nil, fmt.Errorf("resolve %s: %w: %w", trimDot(name), ErrNotFound, err)
+		return nil, fmt.Errorf("resolve %s: %w by the host's resolver (%w); %s", trimDot(name), ErrNotFound, err, SystemHint)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", trimDot(name), err)

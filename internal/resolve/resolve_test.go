@@ -290,7 +290,7 @@ func TestResolver_Trace(t *testing.T) {
 		{name: "system/a and aaaa", res: sys, host: "dual.zone.test.", wantAddrs: []string{"192.0.2.2", "2001:db8::2"}},
 		{name: "system/chain not shown", res: sys, host: "seed.zone.test.", wantAddrs: []string{"198.51.100.10"}},
 		{name: "system/truncated over udp", res: sys, host: "big.zone.test.", wantAddrs: big},
-		{name: "system/nxdomain", res: sys, host: "nope.zone.test.", wantErr: ErrNotFound, wantMsg: []string{"resolve nope.zone.test: name not found"}},
+		{name: "system/nxdomain", res: sys, host: "nope.zone.test.", wantErr: ErrNotFound, wantMsg: []string{"resolve nope.zone.test: name not found by the host's resolver", "--resolver"}},
 		{name: "system/ip literal", res: sys, host: "192.0.2.99", wantAddrs: []string{"192.0.2.99"}},
 	}
 	for _, tt := range tests {

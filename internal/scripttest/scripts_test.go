@@ -61,8 +61,8 @@ func TestScripts_Emulator(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildGlobaldb(t, root, dir)
-	endpoint, dns := startEmulator(t, bin, dir)
-	base := baseEnv(t, dir, endpoint, dns, bin)
+	endpoint, _ := startEmulator(t, bin, dir)
+	base := baseEnv(t, dir, endpoint, bin)
 	for i, c := range clis {
 		env := append(append([]string{}, base...), "AWS_CLI="+c.bin, "STACK=gdbs"+c.name[len(c.name)-2:],
 			"PRIMARY_REGION="+c.primary, "SECONDARY_REGION="+c.secondary)
@@ -275,7 +275,7 @@ func startEmulator(t *testing.T, bin, dir string) (endpoint, dns string) {
 	}
 	t.Cleanup(func() { os.RemoveAll(data) }) // runs after the emulator stopped
 	cmd := exec.Command(bin, "emulator", "--listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0",
-		"--data-dir", data, "--time-scale", "0.05", "--log-level", "warn")
+		"--data-dir", data, "--time-scale", "0.25", "--log-level", "warn")
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -336,9 +336,10 @@ func waitHealthy(t *testing.T, endpoint string) {
 }
 
 // baseEnv is the scripts' environment without AWS or PostgreSQL settings
-// from the caller's: root credentials of the emulator, empty CLI config
-// files, and fast waiters.
-func baseEnv(t *testing.T, dir, endpoint, dns, globaldb string) []string {
+// from the caller's: root credentials of the emulator and empty CLI config
+// files. DNS_SERVER is left unset: the scripts learn it from the emulator,
+// and they poll without the CLI's 30 s waiters.
+func baseEnv(t *testing.T, dir, endpoint, globaldb string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "PG") {
@@ -350,58 +351,8 @@ func baseEnv(t *testing.T, dir, endpoint, dns, globaldb string) []string {
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_CONFIG_FILE="+writeFile(t, dir, "aws-config", ""),
 		"AWS_SHARED_CREDENTIALS_FILE="+writeFile(t, dir, "aws-credentials", ""),
-		"GLOBALDB="+globaldb, "DNS_SERVER="+dns)
-	if p := fastWaiters(t, dir); p != "" {
-		env = append(env, "AWS_DATA_PATH="+p)
-	}
+		"GLOBALDB="+globaldb)
 	return env
-}
-
-// fastWaiters writes botocore's waiter definitions that the scripts use
-// (RDS instances, Route 53 changes) with a 1 s delay instead of 30 s into
-// a data path that both CLIs read (AWS_DATA_PATH). The acceptors are
-// botocore's own.
-func fastWaiters(t *testing.T, dir string) string {
-	out, err := exec.Command("python3", "-c", "import botocore,os;print(os.path.dirname(botocore.__file__))").Output()
-	if err != nil {
-		t.Log("botocore not found: the CLI waiters keep their 30 s delay")
-		return ""
-	}
-	data := filepath.Join(strings.TrimSpace(string(out)), "data")
-	root := filepath.Join(dir, "aws-data")
-	for _, w := range []struct{ service, version, prefix string }{
-		{"rds", "2014-10-31", "DBInstance"},
-		{"route53", "2013-04-01", "ResourceRecordSetsChanged"},
-	} {
-		b, err := os.ReadFile(filepath.Join(data, w.service, w.version, "waiters-2.json"))
-		if err != nil {
-			t.Logf("botocore waiters: %v: the CLI waiters keep their 30 s delay", err)
-			return ""
-		}
-		var doc struct {
-			Version int                       `json:"version"`
-			Waiters map[string]map[string]any `json:"waiters"`
-		}
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("parse %s waiters: %v", w.service, err)
-		}
-		// Only the waiters the scripts use: others may name operations an
-		// older CLI's model lacks.
-		for name, def := range doc.Waiters {
-			if !strings.HasPrefix(name, w.prefix) {
-				delete(doc.Waiters, name)
-				continue
-			}
-			def["delay"] = 1
-		}
-		b, _ = json.Marshal(doc)
-		dst := filepath.Join(root, w.service, w.version)
-		if err := os.MkdirAll(dst, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, dst, "waiters-2.json", string(b))
-	}
-	return root
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {

@@ -62,7 +62,7 @@ func TestLib_VerifyFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append(baseEnv(t, t.TempDir(), e.Endpoint(), e.DNSAddr(), "globaldb"),
+	env := append(baseEnv(t, t.TempDir(), e.Endpoint(), "globaldb"),
 		"MASTER_USER="+s.MasterUser, "MASTER_PASSWORD="+password, "DB_NAME="+s.Database)
 	bash := func(script string) (string, string, error) {
 		cmd := exec.CommandContext(ctx, "bash", "-c", "set -euo pipefail; source "+lib+"; trap remove_bundle EXIT; "+script)

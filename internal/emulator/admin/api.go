@@ -7,6 +7,7 @@
 //
 // Routes (all JSON):
 //
+//	GET    /_globaldb/health       200 Health (unsigned: the emulator announces itself)
 //	GET    /_globaldb/faults       200 {"faults":[Fault…]}
 //	POST   /_globaldb/faults       Fault → 201 Fault (ID and Created ignored on input)
 //	DELETE /_globaldb/faults       200 {"cleared":["f-1",…]}
