@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,13 +48,18 @@ GLOBALDB_MASTER_PASSWORD, or is generated for the run; it is never printed.`,
 	return cmd
 }
 
-func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64, keep bool) error {
-	out := cmd.OutOrStdout()
-	// The emulator's own log is for debugging: warnings only, unless asked.
-	log := logger(cmd)
-	if lvl, _ := cmd.Flags().GetString("log-level"); lvl == "info" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+// demoReporter shows progress for people on stdout, in line with the rest
+// of the demo, even through a pipe (the demo is for reading); --log-format
+// logfmt or json sends it to stderr in that format.
+func demoReporter(cmd *cobra.Command) orchestrator.Reporter {
+	if explicitLogFormat(cmd) && logFormat(cmd) != "human" {
+		return reporter(cmd)
 	}
+	return reporterFor(cmd.OutOrStdout(), "human")
+}
+
+func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64, keep bool) (err error) {
+	out := cmd.OutOrStdout()
 	top, err := demoTopology(file)
 	if err != nil {
 		return err
@@ -67,7 +71,22 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 		}
 		os.Setenv("GLOBALDB_MASTER_PASSWORD", pw)
 	}
-	e, err := emulator.New(emulator.Config{Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", TimeScale: scale, Logger: log})
+	// The emulator's log is for debugging: it goes to a file, kept when
+	// the demo fails.
+	cfg := emulator.Config{Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", TimeScale: scale}
+	logs, err := openEmulatorLog(&cfg, "")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "the emulator's log is kept: %s\n", logs.path)
+			logs.tempDir = ""
+		}
+		logs.cleanup()
+	}()
+	cfg.Logger = loggerTo(cmd, logs.writer())
+	e, err := emulator.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -75,7 +94,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 		return err
 	}
 	defer e.Close()
-	fmt.Fprintf(out, "emulator: %s (DNS %s); everything below goes through aws-sdk-go-v2 as against AWS\n\n", e.Endpoint(), e.DNSAddr())
+	fmt.Fprintf(out, "emulator: %s (DNS %s, log %s)\neverything below goes through aws-sdk-go-v2, exactly as against AWS\n\n", e.Endpoint(), e.DNSAddr(), logs.path)
 	var regions []string
 	for _, r := range top.Regions {
 		regions = append(regions, r.Name)
@@ -85,7 +104,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	if err != nil {
 		return err
 	}
-	opts := orchestrator.Options{PollMin: 200 * time.Millisecond, Reporter: reporter(cmd)}
+	opts := orchestrator.Options{PollMin: 200 * time.Millisecond, Reporter: demoReporter(cmd)}
 
 	fmt.Fprintf(out, "== globaldb apply -f %s\n", top.File)
 	t0 := time.Now()

@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 )
@@ -147,8 +148,8 @@ func (r *humanReporter) tick() {
 			p.next += r.every
 		}
 		line := fmt.Sprintf("%s: %s… [%s elapsed]", s.Resource, wordsFor(s.Action).still, elapsed.Truncate(time.Second))
-		if p.state != "" {
-			line += " (now " + p.state + ")"
+		if st := shortState(s, p.state); st != "" {
+			line += " (now " + st + ")"
 		}
 		fmt.Fprintln(r.w, line)
 	}
@@ -158,4 +159,13 @@ func (r *humanReporter) tick() {
 // minutes past a minute (1m5s).
 func roundElapsed(d time.Duration) string {
 	return d.Round(time.Second).String()
+}
+
+// shortState drops a leading word of state that the resource already
+// names ("seed-ap-southeast-1-1 creating" → "creating").
+func shortState(s *Step, state string) string {
+	if first, rest, ok := strings.Cut(state, " "); ok && strings.Contains(s.Resource, first) {
+		return rest
+	}
+	return state
 }

@@ -43,7 +43,7 @@ func TestHumanReporter_Golden(t *testing.T) {
 	r.Done(role, time.Second, nil)
 	r.Start(i1)
 	r.Start(i2)
-	r.Waiting(i1, "instance seed-ap-southeast-1-1 available", "creating", 0)
+	r.Waiting(i1, "instance seed-ap-southeast-1-1 available", "seed-ap-southeast-1-1 creating", 0)
 	advance(4 * time.Second)
 	r.Start(old)
 	r.Waiting(i2, "instance seed-ap-southeast-1-2 available", "backing-up", 4*time.Second)
@@ -57,6 +57,11 @@ func TestHumanReporter_Golden(t *testing.T) {
 	r.Start(ready)
 	advance(65 * time.Second)
 	r.Done(ready, 65*time.Second, nil)
+	fo := roleChangeStep(ModeFailover, "ap-southeast-1", "ap-southeast-2")
+	r.Start(fo)
+	r.Waiting(fo, "ap-southeast-2 writes", "global failing-over, writer ap-southeast-2, target failing-over", time.Second)
+	advance(12 * time.Second)
+	r.Done(fo, 12*time.Second, nil)
 
 	out := buf.String()
 	if strings.ContainsAny(out, "\r\033") {
