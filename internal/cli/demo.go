@@ -80,8 +80,9 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	}
 	defer func() {
 		if err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "the emulator's log is kept: %s\n", logs.path)
-			logs.tempDir = ""
+			if kept, kerr := keepLog(logs.path); kerr == nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "the emulator's log is kept: %s\n", kept)
+			}
 		}
 		logs.cleanup()
 	}()
@@ -251,4 +252,20 @@ func randomPassword() (string, error) {
 		return "", errors.New("generate a password: " + err.Error())
 	}
 	return "gdb" + strings.NewReplacer("/", "x", "+", "y").Replace(base64.StdEncoding.EncodeToString(b)), nil
+}
+
+// keepLog copies the log out of the temporary data directory, which is
+// removed, so that a failed demo can be looked into.
+func keepLog(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp("", "globaldb-demo-*.log")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	_, err = f.Write(b)
+	return f.Name(), err
 }

@@ -55,7 +55,8 @@ func runTTY(t *testing.T, endpoint string, args ...string) run {
 	var out bytes.Buffer
 	copied := make(chan struct{})
 	go func() { _, _ = io.Copy(&out, ctl); close(copied) }()
-	timer := time.AfterFunc(3*time.Minute, func() { _ = cmd.Process.Signal(syscall.SIGQUIT) })
+	// A stuck command shows its goroutines; a loaded machine takes a while.
+	timer := time.AfterFunc(6*time.Minute, func() { _ = cmd.Process.Signal(syscall.SIGQUIT) })
 	err := cmd.Wait()
 	timer.Stop()
 	select {

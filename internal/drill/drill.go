@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -160,9 +161,11 @@ func contains(list []string, s string) bool {
 
 func (r *run) since() float64 { return time.Since(r.t0).Seconds() }
 
-func (r *run) phase(name, detail string) {
+func (r *run) phase(name, detail string) { r.phaseAt(time.Now(), name, detail) }
+
+func (r *run) phaseAt(at time.Time, name, detail string) {
 	r.mu.Lock()
-	p := Phase{Name: name, At: r.since(), Detail: detail}
+	p := Phase{Name: name, At: at.Sub(r.t0).Seconds(), Detail: detail}
 	r.res.Phases = append(r.res.Phases, p)
 	r.mu.Unlock()
 	if r.o.OnPhase != nil {
@@ -315,10 +318,11 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 	case "switchover":
 		r.phase("switchover", r.home+" → "+r.away)
 		r.faultAt = time.Now()
-		if _, err := fo(orchestrator.ModeSwitchover, r.away, false); err != nil {
+		rep, err := fo(orchestrator.ModeSwitchover, r.away, false)
+		if err != nil {
 			return false, err
 		}
-		r.markPromoted("promoted", r.away+" writes")
+		r.markPromoted(rep, "promoted", r.away+" writes")
 		sleep(ctx, o.Duration/4)
 		r.phase("switchback", r.away+" → "+r.home)
 		if _, err := fo(orchestrator.ModeSwitchover, r.home, false); err != nil {
@@ -332,10 +336,11 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 			// AWS: no fault can be injected; the role change is the event.
 			r.phase("failover", "managed failover (switchover) "+r.home+" → "+r.away+": AWS offers no way to take a region down")
 			r.faultAt = time.Now()
-			if _, err := fo(orchestrator.ModeSwitchover, r.away, false); err != nil {
+			rep, err := fo(orchestrator.ModeSwitchover, r.away, false)
+			if err != nil {
 				return false, err
 			}
-			r.markPromoted("promoted", r.away+" writes")
+			r.markPromoted(rep, "promoted", r.away+" writes")
 			return true, nil
 		}
 		f, err := o.Faults.Add(ctx, faults.Fault{Kind: faults.RegionOutage, Region: r.home})
@@ -353,7 +358,7 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		r.markPromoted("promoted", "FailoverGlobalCluster with AllowDataLoss: "+r.away+" writes")
+		r.markPromoted(rep, "promoted", "FailoverGlobalCluster with AllowDataLoss: "+r.away+" writes")
 		floor := floorSeconds(budget, rep)
 		r.res.FloorSeconds = &floor
 		sleep(ctx, o.Duration/4)
@@ -450,13 +455,26 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 	return false, nil
 }
 
-func (r *run) markPromoted(name, detail string) {
+// markPromoted records the promotion at the moment the failover saw the
+// target write (its "promoted" phase), not when it returned: it goes on to
+// update the writer record and wait for DNS, while the client may already
+// write to the new writer.
+func (r *run) markPromoted(rep *orchestrator.FailoverReport, name, detail string) {
+	at := time.Now()
+	if rep != nil {
+		for _, p := range rep.Phases {
+			if p.Name == "promoted" {
+				at = at.Add(-time.Duration((rep.Seconds - p.At) * float64(time.Second)))
+				break
+			}
+		}
+	}
 	r.mu.Lock()
-	r.promotedAt = time.Now()
+	r.promotedAt = at
 	r.res.PromotedTo = r.away
-	r.res.PromotionSeconds = secondsPtr(r.promotedAt.Sub(r.faultAt))
+	r.res.PromotionSeconds = secondsPtr(at.Sub(r.faultAt))
 	r.mu.Unlock()
-	r.phase(name, detail)
+	r.phaseAt(at, name, detail)
 }
 
 func writerInstance(w *orchestrator.World, region string) string {
@@ -719,6 +737,9 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 		r.invariant("no promotion", !promoted && writer == r.home, "writer at the end: %s (was %s)", writer, r.home)
 		r.invariant("no acknowledged write lost", res.LostWrites == 0, "%d lost", res.LostWrites)
 	}
+	// A promotion is recorded when the failover returns, at the moment it
+	// saw it happen: put the phases back in time order.
+	sort.SliceStable(res.Phases, func(i, j int) bool { return res.Phases[i].At < res.Phases[j].At })
 	res.Pass = true
 	for _, inv := range res.Invariants {
 		res.Pass = res.Pass && inv.Pass
