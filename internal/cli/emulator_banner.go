@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -12,14 +13,17 @@ import (
 )
 
 // emulatorLog is where `globaldb emulator` logs: <data-dir>/emulator.log
-// unless --log-file names another file, or "-" for stderr. Without
-// --data-dir it makes the temporary data directory itself, so that the
-// log has a home; cleanup removes that directory after the emulator
-// closed.
+// unless --log-file names another file, or "-" for stderr. The file is
+// opened at the first line logged, so that a start that is refused before
+// it logs (a data dir in use) touches nothing. Without --data-dir it makes
+// the temporary data directory itself, so that the log has a home;
+// cleanup removes that directory after the emulator closed.
 type emulatorLog struct {
 	path    string // "" for stderr
-	file    *os.File
 	tempDir string
+
+	mu   sync.Mutex
+	file *os.File
 }
 
 func openEmulatorLog(cfg *emulator.Config, logFile string) (*emulatorLog, error) {
@@ -35,35 +39,50 @@ func openEmulatorLog(cfg *emulator.Config, logFile string) (*emulatorLog, error)
 	case "-":
 		return l, nil
 	case "":
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			l.cleanup()
-			return nil, fmt.Errorf("create data dir: %w", err)
-		}
 		logFile = filepath.Join(cfg.DataDir, "emulator.log")
 	}
-	f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	abs, err := filepath.Abs(logFile)
 	if err != nil {
 		l.cleanup()
-		return nil, fmt.Errorf("open log file: %w", err)
+		return nil, fmt.Errorf("log file: %w", err)
 	}
-	abs, _ := filepath.Abs(logFile)
-	l.path, l.file = abs, f
+	l.path = abs
 	return l, nil
 }
 
 func (l *emulatorLog) writer() io.Writer {
-	if l.file == nil {
+	if l.path == "" {
 		return os.Stderr
 	}
-	return l.file
+	return l
+}
+
+// Write appends to the log file, opening it (and its directory) first.
+func (l *emulatorLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.file == nil {
+		if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
+			return 0, err
+		}
+		f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return 0, err
+		}
+		l.file = f
+	}
+	return l.file.Write(p)
 }
 
 // cleanup closes the log and removes a temporary data directory; call it
 // after the emulator closed.
 func (l *emulatorLog) cleanup() {
+	l.mu.Lock()
 	if l.file != nil {
 		l.file.Close()
+		l.file = nil
 	}
+	l.mu.Unlock()
 	if l.tempDir != "" {
 		os.RemoveAll(l.tempDir)
 	}

@@ -13,7 +13,9 @@ import (
 func TestLagSamples(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-	ack := func(id int64, s float64) workload.Op { return workload.Op{ID: id, Outcome: workload.OK, Complete: at(s)} }
+	ack := func(id int64, s float64) workload.Op {
+		return workload.Op{ID: id, Outcome: workload.OK, Complete: at(s)}
+	}
 	// Writes 1–4 acknowledged by the primary; 3 and 4 never reached the
 	// secondary and were lost when the primary region failed at 3 s.
 	hist := []workload.Op{ack(1, 1), ack(2, 2), ack(3, 2.9), ack(4, 2.95),

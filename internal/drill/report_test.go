@@ -129,7 +129,7 @@ func TestWriteHTML(t *testing.T) {
 			want: []string{"all 6 invariants held", "11.8 s", "2,843", "RTO floor",
 				"<h1>Region us-east-1 outage: failover to us-west-2 — longest write outage 11.8 s, 3 acknowledged writes lost (RPO 0.04 s)</h1>",
 				`<p class="note">porcupine: Illegal is expected here`},
-			golden:  "report-region-outage.html",
+			golden: "report-region-outage.html",
 		},
 		{
 			name: "failing region outage", result: failingResult(),

@@ -45,9 +45,9 @@ type Result struct {
 
 	// Timings, in seconds from the fault (or the role change): nil when
 	// the scenario has no such event.
-	DetectionSeconds         *float64 `json:"detection_seconds"`
-	DNSFlipSeconds           *float64 `json:"dns_flip_seconds"`
-	PromotionSeconds         *float64 `json:"promotion_seconds"`
+	DetectionSeconds *float64 `json:"detection_seconds"`
+	DNSFlipSeconds   *float64 `json:"dns_flip_seconds"`
+	PromotionSeconds *float64 `json:"promotion_seconds"`
 	// MaxReplicationLagSeconds is the largest staleness a secondary's
 	// reader saw: the age of the oldest acknowledged write it did not have
 	// yet. Writes lost with a failed primary count only until the fault:
