@@ -159,8 +159,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (r *run) since() float64 { return time.Since(r.t0).Seconds() }
-
 func (r *run) phase(name, detail string) { r.phaseAt(time.Now(), name, detail) }
 
 func (r *run) phaseAt(at time.Time, name, detail string) {
