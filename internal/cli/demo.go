@@ -108,6 +108,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	opts := orchestrator.Options{PollMin: 200 * time.Millisecond, Reporter: demoReporter(cmd)}
 
 	fmt.Fprintf(out, "== globaldb apply -f %s\n", top.File)
+	fmt.Fprintln(out, "   (builds the stack: IAM roles, the global database in two regions, Route 53 names and health checks)")
 	t0 := time.Now()
 	p, w, err := orchestrator.PlanApply(ctx, c, top)
 	if err != nil {
@@ -122,6 +123,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 
 	res := resolve.Server(e.DNSAddr())
 	fmt.Fprintf(out, "== globaldb verify -f %s\n", top.File)
+	fmt.Fprintln(out, "   (proves it: every endpoint and DNS name answers, the primary writes, the secondary replicates and refuses writes)")
 	vr, err := orchestrator.Verify(ctx, c, top, res, orchestrator.VerifyOptions{})
 	if err != nil {
 		return err
@@ -133,6 +135,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 		return fmt.Errorf("verify failed: %s", strings.Join(vr.Failures(), "; "))
 	}
 	fmt.Fprintf(out, "\n== globaldb status -f %s\n", top.File)
+	fmt.Fprintln(out, "   (what runs where: roles, endpoints, instances, health checks, DNS answers)")
 	st, err := orchestrator.Status(ctx, c, top, res)
 	if err != nil {
 		return err
@@ -150,6 +153,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	}
 	ctx = context.WithoutCancel(ctx)
 	fmt.Fprintf(out, "== globaldb destroy -f %s\n", top.File)
+	fmt.Fprintln(out, "   (removes everything in AWS's order, then scans by tag for anything left)")
 	t1 := time.Now()
 	before := c.Calls.Snapshot()
 	p, w, err = orchestrator.PlanDestroy(ctx, c, top, true)
