@@ -13,7 +13,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/globaldb/globaldb/examples"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/topology/topologytest"
 )
 
 // openPTY opens a pseudo-terminal pair: what the command writes to
@@ -84,7 +86,13 @@ func TestStackCommands_tty(t *testing.T) {
 	}
 	e := emulatortest.StartScaled(t, 0.05)
 	ep := e.Endpoint()
-	file := seedFile(t)
+	// The seed with one instance per region: the output's shape is the
+	// same, and half the PostgreSQL servers start.
+	seed := string(examples.Global)
+	for _, az := range []string{"ap-southeast-1b", "ap-southeast-2b"} {
+		seed = strings.Replace(seed, "      - az: "+az+"\n", "", 1)
+	}
+	file := topologytest.WriteFile(t, "global.yaml", seed)
 	checkHuman := func(t *testing.T, name string, r run, want ...string) {
 		t.Helper()
 		if r.code != ExitOK {
@@ -105,8 +113,7 @@ func TestStackCommands_tty(t *testing.T) {
 
 	r := runTTY(t, ep, "apply", "--auto-approve", "-f", file, "--poll-interval", "100ms")
 	var want []string
-	for _, inst := range []string{"seed-ap-southeast-1-1 (ap-southeast-1)", "seed-ap-southeast-1-2 (ap-southeast-1)",
-		"seed-ap-southeast-2-1 (ap-southeast-2)", "seed-ap-southeast-2-2 (ap-southeast-2)"} {
+	for _, inst := range []string{"seed-ap-southeast-1-1 (ap-southeast-1)", "seed-ap-southeast-2-1 (ap-southeast-2)"} {
 		want = append(want, "\nrds instance "+inst+": Creating…\n", "\nrds instance "+inst+": Creation complete after ")
 	}
 	checkHuman(t, "apply", r, append(want, "\niam role seed-app: Creation complete after ", "Apply complete in ")...)
