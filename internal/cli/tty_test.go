@@ -111,25 +111,29 @@ func TestStackCommands_tty(t *testing.T) {
 		}
 	}
 
-	r := runTTY(t, ep, "apply", "--auto-approve", "-f", file, "--poll-interval", "100ms")
-	var want []string
-	for _, inst := range []string{"seed-ap-southeast-1-1 (ap-southeast-1)", "seed-ap-southeast-2-1 (ap-southeast-2)"} {
-		want = append(want, "\nrds instance "+inst+": Creating…\n", "\nrds instance "+inst+": Creation complete after ")
-	}
-	checkHuman(t, "apply", r, append(want, "\niam role seed-app: Creation complete after ", "Apply complete in ")...)
-
-	r = runTTY(t, ep, "drill", "-f", file, "--scenario", "switchover", "--duration", "4s",
-		"--resolver", e.DNSAddr(), "--time-scale", "0.05")
-	checkHuman(t, "drill", r, "drill switchover on stack seed: 4 writers", "s  switchover  ap-southeast-1 → ap-southeast-2\n",
-		"PASS: Switchover ap-southeast-1 → ap-southeast-2 and back — longest write outage ")
-
-	r = runTTY(t, ep, "failover", "-f", file, "--mode", "switchover", "--to", "ap-southeast-2", "--resolver", e.DNSAddr(), "--poll-interval", "100ms")
-	start := "switchover ap-southeast-1 → ap-southeast-2 (SwitchoverGlobalCluster, called in ap-southeast-1): Starting…\n"
-	checkHuman(t, "failover", r, "pre-flight:\n  ok   target is a member", start,
-		"switchover ap-southeast-1 → ap-southeast-2 (SwitchoverGlobalCluster, called in ap-southeast-1): Complete after ")
-	if pf, st := strings.Index(r.stdout, "pre-flight:"), strings.Index(r.stdout, start); pf < 0 || st < pf {
-		t.Errorf("failover showed its pre-flight after it acted:\n%s", r.stdout)
-	}
+	t.Run("apply", func(t *testing.T) {
+		r := runTTY(t, ep, "apply", "--auto-approve", "-f", file, "--poll-interval", "100ms")
+		var want []string
+		for _, inst := range []string{"seed-ap-southeast-1-1 (ap-southeast-1)", "seed-ap-southeast-2-1 (ap-southeast-2)"} {
+			want = append(want, "\nrds instance "+inst+": Creating…\n", "\nrds instance "+inst+": Creation complete after ")
+		}
+		checkHuman(t, "apply", r, append(want, "\niam role seed-app: Creation complete after ", "Apply complete in ")...)
+	})
+	t.Run("drill", func(t *testing.T) {
+		r := runTTY(t, ep, "drill", "-f", file, "--scenario", "switchover", "--duration", "4s",
+			"--resolver", e.DNSAddr(), "--time-scale", "0.05")
+		checkHuman(t, "drill", r, "drill switchover on stack seed: 4 writers", "s  switchover  ap-southeast-1 → ap-southeast-2\n",
+			"PASS: Switchover ap-southeast-1 → ap-southeast-2 and back — longest write outage ")
+	})
+	t.Run("failover", func(t *testing.T) {
+		r := runTTY(t, ep, "failover", "-f", file, "--mode", "switchover", "--to", "ap-southeast-2", "--resolver", e.DNSAddr(), "--poll-interval", "100ms")
+		start := "switchover ap-southeast-1 → ap-southeast-2 (SwitchoverGlobalCluster, called in ap-southeast-1): Starting…\n"
+		checkHuman(t, "failover", r, "pre-flight:\n  ok   target is a member", start,
+			"switchover ap-southeast-1 → ap-southeast-2 (SwitchoverGlobalCluster, called in ap-southeast-1): Complete after ")
+		if pf, st := strings.Index(r.stdout, "pre-flight:"), strings.Index(r.stdout, start); pf < 0 || st < pf {
+			t.Errorf("failover showed its pre-flight after it acted:\n%s", r.stdout)
+		}
+	})
 
 	rp := runCLI(t, ep, "destroy", "--auto-approve", "-f", file, "--poll-interval", "100ms")
 	if rp.code != ExitOK || !strings.Contains(rp.stderr, "event=start") || strings.Contains(rp.stderr, "Destroying…") {
