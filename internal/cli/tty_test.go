@@ -75,11 +75,30 @@ func runTTY(t *testing.T, endpoint string, args ...string) run {
 
 var logfmtLine = regexp.MustCompile(`(?m)^time=|\bevent=(start|done|waiting)\b|\blevel=(INFO|WARN|ERROR)\b`)
 
-// TestStackCommands_tty runs apply, a drill and a failover on a terminal
-// (a pseudo-terminal) against the emulator: one line per resource as it
-// starts and completes, phases as lines, the failover's pre-flight before
-// it acts, nothing rewritten in place and no logfmt; then destroy through
-// a pipe, which reports in logfmt.
+// checkHuman fails unless a command on a terminal succeeded, printed no
+// logfmt, rewrote nothing in place and shows every wanted text.
+func checkHuman(t *testing.T, name string, r run, want ...string) {
+	t.Helper()
+	if r.code != ExitOK {
+		t.Fatalf("%s on a terminal: exit %d\n%s", name, r.code, r.stdout)
+	}
+	if m := logfmtLine.FindString(r.stdout); m != "" {
+		t.Errorf("%s on a terminal printed logfmt (%q):\n%s", name, m, r.stdout)
+	}
+	if strings.ContainsAny(r.stdout, "\r\033") {
+		t.Errorf("%s on a terminal rewrote lines in place:\n%q", name, r.stdout)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("%s on a terminal lacks %q:\n%s", name, w, r.stdout)
+		}
+	}
+}
+
+// TestStackCommands_tty runs apply on a terminal (a pseudo-terminal)
+// against the emulator: one line per resource as it starts and completes,
+// nothing rewritten in place and no logfmt; then destroy through a pipe,
+// which reports in logfmt.
 func TestStackCommands_tty(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
@@ -93,24 +112,6 @@ func TestStackCommands_tty(t *testing.T) {
 		seed = strings.Replace(seed, "      - az: "+az+"\n", "", 1)
 	}
 	file := topologytest.WriteFile(t, "global.yaml", seed)
-	checkHuman := func(t *testing.T, name string, r run, want ...string) {
-		t.Helper()
-		if r.code != ExitOK {
-			t.Fatalf("%s on a terminal: exit %d\n%s", name, r.code, r.stdout)
-		}
-		if m := logfmtLine.FindString(r.stdout); m != "" {
-			t.Errorf("%s on a terminal printed logfmt (%q):\n%s", name, m, r.stdout)
-		}
-		if strings.ContainsAny(r.stdout, "\r\033") {
-			t.Errorf("%s on a terminal rewrote lines in place:\n%q", name, r.stdout)
-		}
-		for _, w := range want {
-			if !strings.Contains(r.stdout, w) {
-				t.Errorf("%s on a terminal lacks %q:\n%s", name, w, r.stdout)
-			}
-		}
-	}
-
 	t.Run("apply", func(t *testing.T) {
 		r := runTTY(t, ep, "apply", "--auto-approve", "-f", file, "--poll-interval", "100ms")
 		var want []string
@@ -119,6 +120,25 @@ func TestStackCommands_tty(t *testing.T) {
 		}
 		checkHuman(t, "apply", r, append(want, "\niam role seed-app: Creation complete after ", "Apply complete in ")...)
 	})
+	rp := runCLI(t, ep, "destroy", "--auto-approve", "-f", file, "--poll-interval", "100ms")
+	if rp.code != ExitOK || !strings.Contains(rp.stderr, "event=start") || strings.Contains(rp.stderr, "Destroying…") {
+		t.Errorf("destroy through a pipe: exit %d; want logfmt progress on stderr:\n%s", rp.code, rp.stderr)
+	}
+}
+
+// TestStackCommands_ttyDrillFailover runs a drill and a failover on a
+// terminal on the seed stack: the drill's phases as lines and its
+// headline, the failover's pre-flight before it acts, no logfmt.
+func TestStackCommands_ttyDrillFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := emulatortest.StartScaled(t, 0.05)
+	ep := e.Endpoint()
+	file := seedFile(t)
+	if r := runCLI(t, ep, "apply", "--auto-approve", "-f", file, "--poll-interval", "100ms"); r.code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	t.Run("drill", func(t *testing.T) {
 		r := runTTY(t, ep, "drill", "-f", file, "--scenario", "switchover", "--duration", "4s",
 			"--resolver", e.DNSAddr(), "--time-scale", "0.05")
@@ -134,9 +154,4 @@ func TestStackCommands_tty(t *testing.T) {
 			t.Errorf("failover showed its pre-flight after it acted:\n%s", r.stdout)
 		}
 	})
-
-	rp := runCLI(t, ep, "destroy", "--auto-approve", "-f", file, "--poll-interval", "100ms")
-	if rp.code != ExitOK || !strings.Contains(rp.stderr, "event=start") || strings.Contains(rp.stderr, "Destroying…") {
-		t.Errorf("destroy through a pipe: exit %d; want logfmt progress on stderr:\n%s", rp.code, rp.stderr)
-	}
 }
