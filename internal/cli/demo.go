@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,13 +49,18 @@ that is not set, is generated for the run; it is never printed.`,
 	return cmd
 }
 
-func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64, keep bool) error {
-	out := cmd.OutOrStdout()
-	// The emulator's own log is for debugging: warnings only, unless asked.
-	log := logger(cmd)
-	if lvl, _ := cmd.Flags().GetString("log-level"); lvl == "info" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+// demoReporter shows progress for people on stdout, in line with the rest
+// of the demo, even through a pipe (the demo is for reading); --log-format
+// logfmt or json sends it to stderr in that format.
+func demoReporter(cmd *cobra.Command) orchestrator.Reporter {
+	if explicitLogFormat(cmd) && logFormat(cmd) != "human" {
+		return reporter(cmd)
 	}
+	return reporterFor(cmd.OutOrStdout(), "human")
+}
+
+func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64, keep bool) (err error) {
+	out := cmd.OutOrStdout()
 	top, err := demoTopology(file)
 	if err != nil {
 		return err
@@ -64,7 +68,23 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	if err := demoPassword(top); err != nil {
 		return err
 	}
-	e, err := emulator.New(emulator.Config{Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", TimeScale: scale, Logger: log})
+	// The emulator's log is for debugging: it goes to a file, kept when
+	// the demo fails.
+	cfg := emulator.Config{Listen: "127.0.0.1:0", DNSListen: "127.0.0.1:0", TimeScale: scale}
+	logs, err := openEmulatorLog(&cfg, "")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			if kept, kerr := keepLog(logs.path); kerr == nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "the emulator's log is kept: %s\n", kept)
+			}
+		}
+		logs.cleanup()
+	}()
+	cfg.Logger = loggerTo(cmd, logs.writer())
+	e, err := emulator.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -72,7 +92,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 		return err
 	}
 	defer e.Close()
-	fmt.Fprintf(out, "emulator: %s (DNS %s); everything below goes through aws-sdk-go-v2 as against AWS\n\n", e.Endpoint(), e.DNSAddr())
+	fmt.Fprintf(out, "emulator: %s (DNS %s, log %s)\neverything below goes through aws-sdk-go-v2, exactly as against AWS\n\n", e.Endpoint(), e.DNSAddr(), logs.path)
 	var regions []string
 	for _, r := range top.Regions {
 		regions = append(regions, r.Name)
@@ -82,9 +102,10 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	if err != nil {
 		return err
 	}
-	opts := orchestrator.Options{PollMin: 200 * time.Millisecond, Reporter: reporter(cmd)}
+	opts := orchestrator.Options{PollMin: 200 * time.Millisecond, Reporter: demoReporter(cmd)}
 
 	fmt.Fprintf(out, "== globaldb apply -f %s\n", top.File)
+	fmt.Fprintln(out, "   (builds the stack: IAM roles, the global database in two regions, Route 53 names and health checks)")
 	t0 := time.Now()
 	p, w, err := orchestrator.PlanApply(ctx, c, top)
 	if err != nil {
@@ -99,6 +120,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 
 	res := resolve.Server(e.DNSAddr())
 	fmt.Fprintf(out, "== globaldb verify -f %s\n", top.File)
+	fmt.Fprintln(out, "   (proves it: every endpoint and DNS name answers, the primary writes, the secondary replicates and refuses writes)")
 	vr, err := orchestrator.Verify(ctx, c, top, res, orchestrator.VerifyOptions{})
 	if err != nil {
 		return err
@@ -110,6 +132,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 		return fmt.Errorf("verify failed: %s", strings.Join(vr.Failures(), "; "))
 	}
 	fmt.Fprintf(out, "\n== globaldb status -f %s\n", top.File)
+	fmt.Fprintln(out, "   (what runs where: roles, endpoints, instances, health checks, DNS answers)")
 	st, err := orchestrator.Status(ctx, c, top, res)
 	if err != nil {
 		return err
@@ -128,6 +151,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	}
 	ctx = context.WithoutCancel(ctx)
 	fmt.Fprintf(out, "== globaldb destroy -f %s\n", top.File)
+	fmt.Fprintln(out, "   (removes everything in AWS's order, then scans by tag for anything left)")
 	t1 := time.Now()
 	before := c.Calls.Snapshot()
 	p, w, err = orchestrator.PlanDestroy(ctx, c, top, true)
@@ -271,4 +295,20 @@ func randomPassword() (string, error) {
 		return "", errors.New("generate a password: " + err.Error())
 	}
 	return "gdb" + strings.NewReplacer("/", "x", "+", "y").Replace(base64.StdEncoding.EncodeToString(b)), nil
+}
+
+// keepLog copies the log out of the temporary data directory, which is
+// removed, so that a failed demo can be looked into.
+func keepLog(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp("", "globaldb-demo-*.log")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	_, err = f.Write(b)
+	return f.Name(), err
 }

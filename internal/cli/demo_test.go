@@ -30,4 +30,12 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	// Through a pipe, as `make demo | tee` runs it, the demo still reads
+	// as text: progress in lines a person follows, no logfmt.
+	if m := logfmtLine.FindString(r.stdout + r.stderr); m != "" {
+		t.Errorf("demo printed logfmt (%q):\n%s%s", m, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "rds instance seed-ap-southeast-2-2 (ap-southeast-2): Creation complete after ") {
+		t.Errorf("demo output lacks the progress of apply:\n%s", r.stdout)
+	}
 }

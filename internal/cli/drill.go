@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/globaldb/globaldb/internal/drill"
 	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
+	"github.com/globaldb/globaldb/internal/topology"
 )
 
 func drillCmd() *cobra.Command {
@@ -58,6 +60,12 @@ Exit status 3 when an invariant fails.`,
 			if inj := emulatorFaults(ctx, f.endpointURL); inj != nil {
 				opts.Faults = inj
 			}
+			live := logFormat(cmd) == "human"
+			if live {
+				fmt.Fprintf(cmd.ErrOrStderr(), "drill %s on stack %s: 4 writers, 100 writes/s through %s for %s\n",
+					scenario, t.Name, writerName(t), duration)
+				opts.OnPhase = phasePrinter(cmd.ErrOrStderr())
+			}
 			r, err := drill.Run(ctx, c, t, opts)
 			if err != nil {
 				return fmt.Errorf("drill %s: %w", scenario, err)
@@ -74,7 +82,7 @@ Exit status 3 when an invariant fails.`,
 					return err
 				}
 			} else {
-				writeDrillText(cmd, r)
+				writeDrillText(cmd, r, !live)
 			}
 			if !r.Pass {
 				return &ExitError{ExitFailed, errors.New("an invariant failed")}
@@ -132,13 +140,33 @@ func writeReport(dir string, r *drill.Result) (string, error) {
 	return base + ".html", writeJSON(fj, r)
 }
 
-func writeDrillText(cmd *cobra.Command, r *drill.Result) {
+// phasePrinter prints a drill's phases for people as they happen, one
+// line each.
+func phasePrinter(w io.Writer) func(drill.Phase) {
+	return func(p drill.Phase) { fmt.Fprintf(w, "  %7.2fs  %-11s %s\n", p.At, p.Name, p.Detail) }
+}
+
+func writerName(t *topology.Topology) string {
+	if t.DNS == nil || t.DNS.Writer == nil {
+		return "the writer name"
+	}
+	return t.DNS.Writer.Name
+}
+
+// writeDrillText prints the result for people: headline and verdict,
+// notes, figures, the phases unless they were shown as they happened,
+// and the invariants.
+func writeDrillText(cmd *cobra.Command, r *drill.Result, phases bool) {
 	out := cmd.OutOrStdout()
 	verdict := "PASS"
 	if !r.Pass {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(out, "drill %s on stack %s (%s): %s\n\n", r.Scenario, r.Stack, r.Target, verdict)
+	fmt.Fprintf(out, "%s: %s\n  drill %s on stack %s (%s)\n", verdict, r.Headline(), r.Scenario, r.Stack, r.Target)
+	for _, n := range r.Notes {
+		fmt.Fprintf(out, "  note: %s\n", n)
+	}
+	fmt.Fprintln(out)
 	opt := func(p *float64) string {
 		if p == nil {
 			return "—"
@@ -149,12 +177,14 @@ func writeDrillText(cmd *cobra.Command, r *drill.Result) {
 	fmt.Fprintf(out, "  RPO (span of lost writes)    %.3fs\n", r.RPOSeconds)
 	fmt.Fprintf(out, "  writes: %d acknowledged, %d failed, %d ambiguous, %d lost, %d split-brain, %d duplicates\n",
 		r.AcknowledgedWrites, r.FailedWrites, r.AmbiguousWrites, r.LostWrites, r.SplitBrainWrites, r.DuplicateWrites)
-	fmt.Fprintf(out, "  detection %s, DNS flip %s, promotion %s, floor %s, max replication lag %.2fs\n\n",
+	fmt.Fprintf(out, "  detection %s, DNS flip %s, promotion %s, RTO floor (lower bound) %s, max replication lag %.2fs\n\n",
 		opt(r.DetectionSeconds), opt(r.DNSFlipSeconds), opt(r.PromotionSeconds), opt(r.FloorSeconds), r.MaxReplicationLagSeconds)
-	for _, p := range r.Phases {
-		fmt.Fprintf(out, "  %7.2fs  %-11s %s\n", p.At, p.Name, p.Detail)
+	if phases {
+		for _, p := range r.Phases {
+			fmt.Fprintf(out, "  %7.2fs  %-11s %s\n", p.At, p.Name, p.Detail)
+		}
+		fmt.Fprintln(out)
 	}
-	fmt.Fprintln(out)
 	for _, inv := range r.Invariants {
 		mark := "✔"
 		if !inv.Pass {

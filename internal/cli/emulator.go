@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"os/signal"
 	"syscall"
 
@@ -12,6 +11,7 @@ import (
 
 func emulatorCmd() *cobra.Command {
 	var cfg emulator.Config
+	var logFile string
 	cmd := &cobra.Command{
 		Use:   "emulator",
 		Short: "Run the AWS emulator (RDS with real PostgreSQL engines) in the foreground",
@@ -24,7 +24,12 @@ every database server it started.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			cfg.Logger = logger(cmd)
+			logs, err := openEmulatorLog(&cfg, logFile)
+			if err != nil {
+				return err
+			}
+			defer logs.cleanup()
+			cfg.Logger = loggerTo(cmd, logs.writer())
 			e, err := emulator.New(cfg)
 			if err != nil {
 				return err
@@ -32,7 +37,7 @@ every database server it started.`,
 			if err := e.Start(ctx); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "globaldb emulator ready: endpoint %s, dns %s, data %s\n", e.Endpoint(), e.DNSAddr(), e.DataDir())
+			printBanner(cmd.OutOrStdout(), cmd, e, cfg, logs)
 			<-ctx.Done()
 			cfg.Logger.Info("stopping emulator")
 			return e.Close()
@@ -47,6 +52,7 @@ every database server it started.`,
 	f.StringVar(&cfg.SecretAccessKey, "secret-access-key", "test", "root secret access key")
 	f.StringVar(&cfg.AccountID, "account-id", "000000000000", "AWS account id the emulator reports")
 	f.BoolVar(&cfg.EnforceIAM, "enforce-iam", false, "authorise requests by principals other than root with their IAM policies (without it every authenticated principal may do everything)")
+	f.StringVar(&logFile, "log-file", "", "where the log goes (default <data-dir>/emulator.log; - for stderr)")
 	f.StringVar(&cfg.DNSClientRegion, "dns-client-region", "us-east-1", "region Route 53 latency routing assumes for DNS clients (see docs/emulator.md)")
 	return cmd
 }

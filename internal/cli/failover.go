@@ -62,18 +62,31 @@ promote a secondary by itself). Prints what happened with timings.`,
 			} else if w, err := orchestrator.Observe(ctx, c, t); err == nil {
 				res = orchestrator.ResolverFor(w, t, "")
 			}
-			rep, err := orchestrator.Failover(ctx, c, t, orchestrator.FailoverOptions{
+			fo := orchestrator.FailoverOptions{
 				Mode: orchestrator.FailoverMode(mode), To: to, Force: force, MaxLag: maxLag, Timeout: timeout, Resolver: res,
-				Options: orchestrator.Options{PollMin: f.pollMin, Reporter: reporter(cmd)},
-			})
+				Options: orchestrator.Options{PollMin: f.pollMin, Reporter: failoverReporter(cmd)},
+			}
+			shown := false
+			if f.output != "json" {
+				// The pre-flight is shown before anything changes.
+				fo.OnPreflight = func(r *orchestrator.FailoverReport) {
+					r.WritePreflight(cmd.OutOrStdout())
+					fmt.Fprintln(cmd.OutOrStdout())
+					shown = true
+				}
+			}
+			rep, err := orchestrator.Failover(ctx, c, t, fo)
 			if errors.Is(err, orchestrator.ErrNotDeployed) {
 				return err
 			}
-			if f.output == "json" {
+			switch {
+			case f.output == "json":
 				if werr := rep.WriteJSON(cmd.OutOrStdout()); werr != nil {
 					return werr
 				}
-			} else {
+			case shown:
+				rep.WriteOutcome(cmd.OutOrStdout())
+			default:
 				rep.WriteText(cmd.OutOrStdout())
 			}
 			if errors.Is(err, orchestrator.ErrPreflight) {

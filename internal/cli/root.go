@@ -5,6 +5,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -27,6 +28,8 @@ func Root() *cobra.Command {
 	}
 	root.SetVersionTemplate("globaldb {{.Version}}\n")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
+	lf := logFormatValue("auto")
+	root.PersistentFlags().Var(&lf, "log-format", "progress and log lines: auto (human on a terminal, logfmt otherwise), human, logfmt or json")
 	root.AddCommand(emulatorCmd(), demoCmd(), versionCmd())
 	root.AddCommand(faultCmd())
 	root.AddCommand(planCmd(), applyCmd(), destroyCmd(), iamPolicyCmd(), failoverCmd(), statusCmd(), verifyCmd(), drillCmd())
@@ -68,7 +71,10 @@ func version() string {
 	return Version + " (" + rev + modified + ")"
 }
 
-func logger(cmd *cobra.Command) *slog.Logger {
+func logger(cmd *cobra.Command) *slog.Logger { return loggerTo(cmd, os.Stderr) }
+
+// loggerTo logs to w at --log-level, in --log-format json or logfmt.
+func loggerTo(cmd *cobra.Command, w io.Writer) *slog.Logger {
 	lvl, _ := cmd.Flags().GetString("log-level")
 	var level slog.Level
 	switch strings.ToLower(lvl) {
@@ -81,5 +87,8 @@ func logger(cmd *cobra.Command) *slog.Logger {
 	default:
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if logFormat(cmd) == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }

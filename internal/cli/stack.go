@@ -96,13 +96,6 @@ func isTerminal(f any) bool {
 	return err == nil
 }
 
-func reporter(cmd *cobra.Command) orchestrator.Reporter {
-	if isTerminal(cmd.ErrOrStderr()) {
-		return orchestrator.NewTTYReporter(cmd.ErrOrStderr())
-	}
-	return orchestrator.NewLineReporter(cmd.ErrOrStderr())
-}
-
 func planCmd() *cobra.Command {
 	f := &stackFlags{}
 	cmd := &cobra.Command{

@@ -50,6 +50,9 @@ type Options struct {
 	Rate   int
 	Poll   time.Duration // default 100 ms
 	Logger *slog.Logger
+	// OnPhase, if set, hears each phase as it happens (for people);
+	// otherwise phases are logged at info level.
+	OnPhase func(Phase)
 }
 
 // run is one drill in progress.
@@ -71,6 +74,9 @@ type run struct {
 	// checks are the writer health check IDs by region, read at the start
 	// (during an outage the region's API does not answer).
 	checks map[string]string
+	// reads are the secondary readers' observations, turned into lag
+	// samples once the final rows tell which writes were lost.
+	reads []lagRead
 }
 
 // Run runs the scenario against the applied stack of t.
@@ -136,7 +142,8 @@ func Run(ctx context.Context, c *orchestrator.Clients, t *topology.Topology, o O
 	if o.Faults != nil {
 		target = "emulator"
 	}
-	r.res = &Result{Scenario: o.Scenario, Stack: t.Name, Target: target, TimeScale: o.TimeScale, Started: r.t0, Lag: map[string][]Sample{}, BucketSeconds: 0.5}
+	r.res = &Result{Scenario: o.Scenario, Stack: t.Name, Target: target, TimeScale: o.TimeScale, Started: r.t0, Region: r.home, Peer: r.away,
+		Lag: map[string][]Sample{}, BucketSeconds: 0.5}
 	if err := r.drive(ctx); err != nil {
 		return r.res, err
 	}
@@ -152,13 +159,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (r *run) since() float64 { return time.Since(r.t0).Seconds() }
+func (r *run) phase(name, detail string) { r.phaseAt(time.Now(), name, detail) }
 
-func (r *run) phase(name, detail string) {
+func (r *run) phaseAt(at time.Time, name, detail string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.res.Phases = append(r.res.Phases, Phase{Name: name, At: r.since(), Detail: detail})
-	r.o.Logger.Info("drill", "phase", name, "at", fmt.Sprintf("%.2fs", r.since()), "detail", detail)
+	p := Phase{Name: name, At: at.Sub(r.t0).Seconds(), Detail: detail}
+	r.res.Phases = append(r.res.Phases, p)
+	r.mu.Unlock()
+	if r.o.OnPhase != nil {
+		r.o.OnPhase(p)
+		return
+	}
+	r.o.Logger.Info("drill", "phase", name, "at", fmt.Sprintf("%.2fs", p.At), "detail", detail)
 }
 
 func (r *run) invariant(name string, pass bool, format string, args ...any) {
@@ -225,13 +237,8 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// sampleLag measures, every 250 ms, how stale each secondary region is
-// as a reader there sees it: through the region's reader endpoint it reads
-// the newest workload row, and the staleness is the age of the oldest
-// write the client had acknowledged before the read that the reader does
-// not have yet (0 when it has them all). It is the replication lag as
-// clients experience it, and it keeps growing while a link is cut, when
-// the server's own replay timestamps stand still.
+// sampleLag reads, every 250 ms, the newest workload row each secondary
+// region's reader endpoint has; lagSamples turns the reads into lag.
 func (r *run) sampleLag(ctx context.Context, wl *workload.Workload) {
 	conns := map[string]*pgx.Conn{}
 	defer func() {
@@ -286,15 +293,8 @@ func (r *run) sampleLag(ctx context.Context, wl *workload.Workload) {
 				delete(conns, region)
 				continue
 			}
-			var lag float64
-			if acked, ok := wl.OldestUnseen(seen, at); ok {
-				lag = at.Sub(acked).Seconds()
-			}
 			r.mu.Lock()
-			r.res.Lag[region] = append(r.res.Lag[region], Sample{At: r.since(), Seconds: lag})
-			if lag > r.res.MaxReplicationLagSeconds {
-				r.res.MaxReplicationLagSeconds = lag
-			}
+			r.reads = append(r.reads, lagRead{region: region, at: at, seen: seen})
 			r.mu.Unlock()
 		}
 	}
@@ -316,10 +316,11 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 	case "switchover":
 		r.phase("switchover", r.home+" → "+r.away)
 		r.faultAt = time.Now()
-		if _, err := fo(orchestrator.ModeSwitchover, r.away, false); err != nil {
+		rep, err := fo(orchestrator.ModeSwitchover, r.away, false)
+		if err != nil {
 			return false, err
 		}
-		r.markPromoted("promoted", r.away+" writes")
+		r.markPromoted(rep, "promoted", r.away+" writes")
 		sleep(ctx, o.Duration/4)
 		r.phase("switchback", r.away+" → "+r.home)
 		if _, err := fo(orchestrator.ModeSwitchover, r.home, false); err != nil {
@@ -333,10 +334,11 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 			// AWS: no fault can be injected; the role change is the event.
 			r.phase("failover", "managed failover (switchover) "+r.home+" → "+r.away+": AWS offers no way to take a region down")
 			r.faultAt = time.Now()
-			if _, err := fo(orchestrator.ModeSwitchover, r.away, false); err != nil {
+			rep, err := fo(orchestrator.ModeSwitchover, r.away, false)
+			if err != nil {
 				return false, err
 			}
-			r.markPromoted("promoted", r.away+" writes")
+			r.markPromoted(rep, "promoted", r.away+" writes")
 			return true, nil
 		}
 		f, err := o.Faults.Add(ctx, admin.Fault{Kind: admin.RegionOutage, Region: r.home})
@@ -350,14 +352,12 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 			return false, err
 		}
 		// The operator: the health checks say the primary region is down.
-		requested := time.Now()
-		if _, err := fo(orchestrator.ModeFailover, r.away, false); err != nil {
+		rep, err := fo(orchestrator.ModeFailover, r.away, false)
+		if err != nil {
 			return false, err
 		}
-		r.markPromoted("promoted", "FailoverGlobalCluster with AllowDataLoss: "+r.away+" writes")
-		// The floor: detection (interval × threshold), the record's TTL,
-		// and the promotion itself (from the request to the target writing).
-		floor := budget.Seconds() + float64(t.DNS.TTL)*o.TimeScale + time.Since(requested).Seconds()
+		r.markPromoted(rep, "promoted", "FailoverGlobalCluster with AllowDataLoss: "+r.away+" writes")
+		floor := floorSeconds(budget, rep)
 		r.res.FloorSeconds = &floor
 		sleep(ctx, o.Duration/4)
 		if err := o.Faults.Clear(ctx, f.ID); err != nil {
@@ -453,12 +453,26 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 	return false, nil
 }
 
-func (r *run) markPromoted(name, detail string) {
+// markPromoted records the promotion at the moment the failover saw the
+// target write (its "promoted" phase), not when it returned: it goes on to
+// update the writer record and wait for DNS, while the client may already
+// write to the new writer.
+func (r *run) markPromoted(rep *orchestrator.FailoverReport, name, detail string) {
+	at := time.Now()
+	if rep != nil {
+		for _, p := range rep.Phases {
+			if p.Name == "promoted" {
+				at = at.Add(-time.Duration((rep.Seconds - p.At) * float64(time.Second)))
+				break
+			}
+		}
+	}
 	r.mu.Lock()
-	r.promotedAt = time.Now()
-	r.res.PromotionSeconds = secondsPtr(r.promotedAt.Sub(r.faultAt))
+	r.promotedAt = at
+	r.res.PromotedTo = r.away
+	r.res.PromotionSeconds = secondsPtr(at.Sub(r.faultAt))
 	r.mu.Unlock()
-	r.phase(name, detail)
+	r.phaseAt(at, name, detail)
 }
 
 func writerInstance(w *orchestrator.World, region string) string {
@@ -675,15 +689,18 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 		}
 	}
 	res.Throughput = buckets(hist, r.t0, res.BucketSeconds)
-	for k := range res.Lag {
-		sort.Slice(res.Lag[k], func(i, j int) bool { return res.Lag[k][i].At < res.Lag[k][j].At })
-	}
+	r.mu.Lock()
+	res.Lag, res.MaxReplicationLagSeconds = lagSamples(r.reads, hist, lost, r.faultAt, r.t0)
+	r.mu.Unlock()
 	r.invariant("no duplicate writes", res.DuplicateWrites == 0, "%d ids present more than once", res.DuplicateWrites)
 	// Porcupine, per-key register: every scenario but a failover with data
 	// loss must be linearizable; region-outage reports it without judging.
 	lin, lres := linearizable(hist, rows, res.Ended)
 	if r.o.Scenario == "region-outage" {
-		r.phase("checked", fmt.Sprintf("porcupine per-key register model: %s (a failover with data loss may lose the lag window)", lres))
+		r.phase("checked", fmt.Sprintf("porcupine per-key register model: %s (not judged: a failover with data loss may lose the lag window)", lres))
+		if !lin {
+			res.Notes = append(res.Notes, porcupineNote(lres, res.LostWrites))
+		}
 	} else {
 		r.invariant("linearizable (porcupine, per-key register)", lin, "%s over %d writes", lres, len(hist))
 	}
@@ -718,6 +735,9 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 		r.invariant("no promotion", !promoted && writer == r.home, "writer at the end: %s (was %s)", writer, r.home)
 		r.invariant("no acknowledged write lost", res.LostWrites == 0, "%d lost", res.LostWrites)
 	}
+	// A promotion is recorded when the failover returns, at the moment it
+	// saw it happen: put the phases back in time order.
+	sort.SliceStable(res.Phases, func(i, j int) bool { return res.Phases[i].At < res.Phases[j].At })
 	res.Pass = true
 	for _, inv := range res.Invariants {
 		res.Pass = res.Pass && inv.Pass

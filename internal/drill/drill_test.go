@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,7 +75,17 @@ func TestScenarios(t *testing.T) {
 				sc, r.RTOSeconds, r.RPOSeconds, r.AcknowledgedWrites, r.LostWrites, r.AmbiguousWrites, r.SplitBrainWrites, r.MaxReplicationLagSeconds, phasesOf(r))
 			if sc == "region-outage" {
 				if r.DetectionSeconds == nil || r.DNSFlipSeconds == nil || r.FloorSeconds == nil {
-					t.Errorf("region-outage lacks detection, DNS flip or floor: %+v", r)
+					t.Fatalf("region-outage lacks detection, DNS flip or floor: %+v", r)
+				}
+				// The floor is a lower bound: no run may beat it.
+				if *r.FloorSeconds > r.RTOSeconds {
+					t.Errorf("RTO %.3fs is below its floor %.3fs", r.RTOSeconds, *r.FloorSeconds)
+				}
+				if h := r.Headline(); !strings.HasPrefix(h, "Region ap-southeast-1 outage: failover to ap-southeast-2 — ") {
+					t.Errorf("headline %q: want the failed region and the failover", h)
+				}
+				if r.LostWrites > 0 && len(r.Notes) == 0 {
+					t.Errorf("%d writes lost and no note explains porcupine's verdict", r.LostWrites)
 				}
 			}
 		})

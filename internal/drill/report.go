@@ -41,8 +41,10 @@ func WriteHTML(w io.Writer, r *Result) error {
 // reportView is what the template shows: every value already formatted.
 type reportView struct {
 	Scenario, Stack, Target string
+	Headline                string
 	Pass                    bool
 	VerdictNote             string
+	Notes                   []string
 	Started, Duration       string
 	Summary                 []summaryRow
 	Chart                   timeline
@@ -65,6 +67,8 @@ func newReportView(r *Result) reportView {
 		Scenario:    orDash(r.Scenario),
 		Stack:       orDash(r.Stack),
 		Target:      orDash(r.Target),
+		Headline:    r.Headline(),
+		Notes:       r.Notes,
 		Pass:        r.Pass,
 		VerdictNote: verdictNote(r),
 		Summary:     summaryRows(r),
@@ -108,7 +112,7 @@ func summaryRows(r *Result) []summaryRow {
 	}
 	if r.FloorSeconds != nil {
 		rows = append(rows, summaryRow{"RTO floor", formatSeconds(*r.FloorSeconds),
-			"least RTO this scenario allows: health-check interval × threshold × time scale + DNS TTL + promotion", false})
+			"a true lower bound of the RTO: health-check interval × threshold × time scale (nobody fails over sooner) + the least the promotion took", false})
 	}
 	return append(rows,
 		summaryRow{"RPO", formatSeconds(r.RPOSeconds), "time span of the acknowledged writes that were lost", r.RPOSeconds > 0},
@@ -121,7 +125,7 @@ func summaryRows(r *Result) []summaryRow {
 		summaryRow{"Detection", optSeconds(r.DetectionSeconds), "fault → health check reports the writer down", false},
 		summaryRow{"DNS flip", optSeconds(r.DNSFlipSeconds), "fault → the writer name answers with the new writer", false},
 		summaryRow{"Promotion", optSeconds(r.PromotionSeconds), "fault → a secondary region is promoted to writer", false},
-		summaryRow{"Max replication lag", formatSeconds(r.MaxReplicationLagSeconds), "largest lag of any secondary region during the run", false},
+		summaryRow{"Max replication lag", formatSeconds(r.MaxReplicationLagSeconds), "largest lag of any secondary region: age of the oldest acknowledged write its reader lacked (lost writes are the RPO, not lag)", false},
 	)
 }
 
@@ -720,7 +724,7 @@ const reportHTML = `<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{if .Pass}}PASS{{else}}FAIL{{end}} · drill {{.Scenario}} · {{.Stack}}</title>
+<title>{{if .Pass}}PASS{{else}}FAIL{{end}} · {{.Headline}} · {{.Stack}}</title>
 <style>
 * { box-sizing: border-box; }
 body { margin: 0; background: #fff; color: #1f2937;
@@ -738,6 +742,7 @@ h2 { font-size: 18px; margin: 26px 0 8px; }
 .verdict.pass { background: #15803d; }
 .verdict.fail { background: #b91c1c; }
 .verdict-note { margin-top: 6px; font-size: 14px; color: #4b5563; }
+.note { margin: 10px 0 0; padding: 8px 12px; background: #f3f4f6; border-left: 4px solid #9ca3af; font-size: 14px; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; vertical-align: top; padding: 5px 10px; border-bottom: 1px solid #e5e7eb; }
 th { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; color: #6b7280; }
@@ -772,15 +777,16 @@ footer { margin-top: 32px; font-size: 12px; color: #6b7280; }
 <main>
 <header>
   <div>
-    <h1>Failover drill: {{.Scenario}}</h1>
-    <p class="meta">stack <b>{{.Stack}}</b> · target <b>{{.Target}}</b>{{if .Started}} · started <b>{{.Started}}</b>{{end}}{{if .Duration}} · ran <b>{{.Duration}}</b>{{end}}</p>
+    <h1>{{.Headline}}</h1>
+    <p class="meta">scenario <b>{{.Scenario}}</b> · stack <b>{{.Stack}}</b> · target <b>{{.Target}}</b>{{if .Started}} · started <b>{{.Started}}</b>{{end}}{{if .Duration}} · ran <b>{{.Duration}}</b>{{end}}</p>
   </div>
   <div class="verdict-box">
     {{if .Pass}}<div class="verdict pass">PASS</div>{{else}}<div class="verdict fail">FAIL</div>{{end}}
     <div class="verdict-note">{{.VerdictNote}}</div>
   </div>
 </header>
-
+{{range .Notes}}<p class="note">{{.}}</p>
+{{end}}
 <h2>Summary</h2>
 <table class="summary">
 {{range .Summary}}<tr{{if .Bad}} class="bad"{{end}}><td class="label">{{.Label}}</td><td class="value">{{.Value}}</td><td class="help">{{.Help}}</td></tr>

@@ -32,7 +32,8 @@ func regionOutageResult() *Result {
 	r := &Result{
 		Scenario: "region-outage", Stack: "globaldb-demo", Target: "emulator",
 		Started: drillStart, Ended: drillStart.Add(end * time.Second),
-		RTOSeconds: 11.8, AcknowledgedWrites: 2843, FailedWrites: 91, AmbiguousWrites: 2,
+		Region: "us-east-1", Peer: "us-west-2", PromotedTo: "us-west-2",
+		RTOSeconds: 11.8, RPOSeconds: 0.04, LostWrites: 3, LostIDs: []int64{977, 978, 981}, AcknowledgedWrites: 2843, FailedWrites: 91, AmbiguousWrites: 2,
 		DetectionSeconds: ptr(4.2), DNSFlipSeconds: ptr(11.5), PromotionSeconds: ptr(7.8),
 		FloorSeconds: ptr(10.5),
 		Pass:         true, BucketSeconds: 1,
@@ -45,14 +46,15 @@ func regionOutageResult() *Result {
 			{Name: "rejoined", At: rejoined, Detail: "us-east-1 rejoined as secondary (pg_rewind)"},
 		},
 		Invariants: []Invariant{
-			{Name: "no-acknowledged-write-lost", Pass: true, Detail: "0 of 2,843 acknowledged writes missing"},
+			{Name: "lost writes only in the lag window", Pass: true, Detail: "3 lost, acknowledged between 60ms and 20ms before the fault; lag window 580ms"},
 			{Name: "no-split-brain", Pass: true, Detail: "old writer fenced before the promotion"},
 			{Name: "no-duplicates", Pass: true, Detail: "every ID at most once"},
 			{Name: "rto-within-floor", Pass: true, Detail: "RTO 11.8 s ≤ floor 10.5 s + 5 s slack"},
 			{Name: "single-writer", Pass: true, Detail: "one writer at every observation"},
 			{Name: "old-writer-rejoined", Pass: true, Detail: "us-east-1 streams from us-west-2"},
 		},
-		Lag: map[string][]Sample{},
+		Notes: []string{porcupineNote("Illegal", 3)},
+		Lag:   map[string][]Sample{},
 	}
 	for t := 0.0; t < end; t++ {
 		b := Bucket{At: t}
@@ -124,8 +126,10 @@ func TestWriteHTML(t *testing.T) {
 		{
 			name: "passing region outage", result: regionOutageResult(),
 			verdict: `<div class="verdict pass">PASS</div>`,
-			want:    []string{"all 6 invariants held", "11.8 s", "2,843", "RTO floor"},
-			golden:  "report-region-outage.html",
+			want: []string{"all 6 invariants held", "11.8 s", "2,843", "RTO floor",
+				"<h1>Region us-east-1 outage: failover to us-west-2 — longest write outage 11.8 s, 3 acknowledged writes lost (RPO 0.04 s)</h1>",
+				`<p class="note">porcupine: Illegal is expected here`},
+			golden: "report-region-outage.html",
 		},
 		{
 			name: "failing region outage", result: failingResult(),
@@ -213,7 +217,7 @@ func TestWriteHTML_EdgeCases(t *testing.T) {
 		want   []string
 	}{
 		{"empty result", &Result{}, []string{"no client writes recorded", "no replication lag recorded",
-			"No invariants were judged.", "No phases were recorded.", "Failover drill: —"}},
+			"No invariants were judged.", "No phases were recorded.", "<h1>Failover drill: —</h1>"}},
 		{"zero duration", &Result{Scenario: "noop", Started: drillStart, Ended: drillStart,
 			Phases: []Phase{{Name: "fault"}}}, []string{`text-anchor="start">fault</text>`, ">0.1</text>"}},
 		{"one phase, no timings", &Result{Scenario: "switchover", Phases: []Phase{{Name: "switchover", At: 5}},

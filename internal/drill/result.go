@@ -4,20 +4,30 @@
 // replication lag; and renders the result as JSON and as one HTML page.
 package drill
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Result is a drill's outcome. Its JSON form is a contract (DESIGN §2):
 // scenario, rto_seconds, rpo_seconds, acknowledged_writes, lost_writes,
 // split_brain_writes are always present.
 type Result struct {
-	Scenario string `json:"scenario"`
-	Stack    string `json:"stack"`
-	Target   string `json:"target"` // "emulator" or "aws"
+	Scenario string    `json:"scenario"`
+	Stack    string    `json:"stack"`
+	Target   string    `json:"target"` // "emulator" or "aws"
+	Started  time.Time `json:"started"`
+	Ended    time.Time `json:"ended"`
 	// TimeScale is the emulator's time scale the drill judged by (1 on
 	// AWS): health-check intervals, TTLs and the RTO floor scale with it.
-	TimeScale float64   `json:"time_scale"`
-	Started   time.Time `json:"started"`
-	Ended     time.Time `json:"ended"`
+	TimeScale float64 `json:"time_scale"`
+	// Region is where the event happens: the writer region at the start.
+	Region string `json:"region"`
+	// Peer is the secondary the scenario fails over to or cuts off.
+	Peer string `json:"peer_region"`
+	// PromotedTo is the region that took over the global writer, if one
+	// did (writer-crash fails over inside Region and leaves it empty).
+	PromotedTo string `json:"promoted_to,omitempty"`
 
 	// RTOSeconds is the longest write outage the client saw: from the
 	// last acknowledged write before a gap to the first one after it.
@@ -38,12 +48,19 @@ type Result struct {
 
 	// Timings, in seconds from the fault (or the role change): nil when
 	// the scenario has no such event.
-	DetectionSeconds         *float64 `json:"detection_seconds"`
-	DNSFlipSeconds           *float64 `json:"dns_flip_seconds"`
-	PromotionSeconds         *float64 `json:"promotion_seconds"`
-	MaxReplicationLagSeconds float64  `json:"max_replication_lag_seconds"`
-	// FloorSeconds is the scenario's RTO floor where one applies: health
-	// check interval × threshold × time scale + TTL + promotion.
+	DetectionSeconds *float64 `json:"detection_seconds"`
+	DNSFlipSeconds   *float64 `json:"dns_flip_seconds"`
+	PromotionSeconds *float64 `json:"promotion_seconds"`
+	// MaxReplicationLagSeconds is the largest staleness a secondary's
+	// reader saw: the age of the oldest acknowledged write it did not have
+	// yet. Writes lost with a failed primary count only until the fault:
+	// after it they will never arrive, and their loss is the RPO.
+	MaxReplicationLagSeconds float64 `json:"max_replication_lag_seconds"`
+	// FloorSeconds is region-outage's least possible RTO, a true lower
+	// bound: the health checks' interval × threshold × time scale (no
+	// operator sees the region down sooner, and nobody may fail over
+	// before) plus the least the promotion took (from the failover
+	// request until RDS last named the old writer). docs/drills.md.
 	FloorSeconds *float64 `json:"floor_seconds,omitempty"`
 
 	// Phases are the events of the drill in time order.
@@ -51,6 +68,9 @@ type Result struct {
 	// Invariants are the scenario's pass/fail checks.
 	Invariants []Invariant `json:"invariants"`
 	Pass       bool        `json:"pass"`
+	// Notes explain what a reader might take for a contradiction, such as
+	// a PASS beside "porcupine: Illegal".
+	Notes []string `json:"notes,omitempty"`
 
 	// Throughput is the client's writes per time bucket; Lag the
 	// replication lag per secondary region over time.
@@ -87,4 +107,41 @@ type Bucket struct {
 type Sample struct {
 	At      float64 `json:"at"`
 	Seconds float64 `json:"seconds"`
+}
+
+// Headline tells the drill in one line: the event, where it happened,
+// and what the client saw.
+func (r *Result) Headline() string {
+	var event string
+	switch r.Scenario {
+	case "region-outage":
+		event = fmt.Sprintf("Region %s outage: no failover", r.Region)
+		if r.PromotedTo != "" {
+			event = fmt.Sprintf("Region %s outage: failover to %s", r.Region, r.PromotedTo)
+		}
+		if r.Target == "aws" {
+			event = fmt.Sprintf("Managed failover %s → %s (AWS cannot take a region down)", r.Region, r.Peer)
+		}
+	case "switchover":
+		event = fmt.Sprintf("Switchover %s → %s and back", r.Region, r.Peer)
+	case "writer-crash":
+		event = fmt.Sprintf("Writer instance crash in %s: failover inside the region", r.Region)
+	case "region-isolation":
+		event = fmt.Sprintf("Region %s cut off from the other regions: no failover", r.Region)
+	case "link-cut":
+		event = fmt.Sprintf("Link %s → %s cut: no failover", r.Region, r.Peer)
+	case "short-partition":
+		event = fmt.Sprintf("Region %s dark for less than the detection time: no failover", r.Region)
+	case "lagging-target":
+		event = fmt.Sprintf("Switchover to a lagging %s refused", r.Peer)
+	default:
+		return "Failover drill: " + orDash(r.Scenario)
+	}
+	lost := "no acknowledged write lost"
+	if r.LostWrites == 1 {
+		lost = fmt.Sprintf("1 acknowledged write lost (RPO %s)", formatSeconds(r.RPOSeconds))
+	} else if r.LostWrites > 1 {
+		lost = fmt.Sprintf("%s acknowledged writes lost (RPO %s)", thousands(r.LostWrites), formatSeconds(r.RPOSeconds))
+	}
+	return fmt.Sprintf("%s — longest write outage %s, %s", event, formatSeconds(r.RTOSeconds), lost)
 }

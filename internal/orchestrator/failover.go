@@ -57,6 +57,10 @@ type FailoverOptions struct {
 	// was seen last.
 	Timeout time.Duration
 	Options Options
+	// OnPreflight, if set, is called with the report once the pre-flight
+	// checks ran and before anything changes (also when they refuse), so
+	// that people see them before the failover acts.
+	OnPreflight func(*FailoverReport)
 }
 
 // FailoverReport is what happened, with timings.
@@ -69,9 +73,20 @@ type FailoverReport struct {
 	// Phases: "requested" (the API call returned), "promoted" (the target
 	// writes), "dns-updated" (records INSYNC), "dns-answers" (the writer
 	// name resolves to the new writer), in seconds since the start.
-	Phases  []Phase `json:"phases"`
-	Seconds float64 `json:"seconds"`
-	Error   string  `json:"error,omitempty"`
+	Phases []Phase `json:"phases"`
+	// PromotedAfter is the last time (seconds since the start) RDS still
+	// named a writer other than the target (for detach: still listed the
+	// target as a member). The target took no write before it: a lower
+	// bound of the promotion. 0 when no poll saw that.
+	PromotedAfter float64 `json:"promoted_after,omitempty"`
+	Seconds       float64 `json:"seconds"`
+	Error         string  `json:"error,omitempty"`
+
+	t0 time.Time
+}
+
+func (r *FailoverReport) phase(name, detail string) {
+	r.Phases = append(r.Phases, Phase{Name: name, At: time.Since(r.t0).Seconds(), Detail: detail})
 }
 
 // Phase is a timed event of a failover.
@@ -96,12 +111,8 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 		o.Timeout = 15 * time.Minute
 	}
 	n := Names{t.Name}
-	rep := &FailoverReport{Stack: t.Name, Mode: o.Mode}
-	t0 := time.Now()
-	phase := func(name, detail string) {
-		rep.Phases = append(rep.Phases, Phase{Name: name, At: time.Since(t0).Seconds(), Detail: detail})
-	}
-	defer func() { rep.Seconds = time.Since(t0).Seconds() }()
+	rep := &FailoverReport{Stack: t.Name, Mode: o.Mode, t0: time.Now()}
+	defer func() { rep.Seconds = time.Since(rep.t0).Seconds() }()
 	switch o.Mode {
 	case ModeSwitchover, ModeFailover, ModeDetach:
 	default:
@@ -142,12 +153,69 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 		return rep, errors.New("no secondary region to fail over to")
 	}
 	refused := preflight(ctx, c, t, g, rep, o)
+	if o.OnPreflight != nil {
+		o.OnPreflight(rep)
+	}
 	if refused != "" && !(o.Force && refused == "lag") {
 		return rep, fmt.Errorf("%w: %s", ErrPreflight, strings.Join(failedChecks(rep.Preflight), "; "))
 	}
 	targetArn := clusterArnIn(g, rep.To)
 	ex := newExec(c, t, &World{Global: g, Clusters: map[string]*rdstypes.DBCluster{}, Checks: map[string]*r53types.HealthCheck{}, Roles: map[string]*Role{}}, o.Options)
-	step := &Step{ID: "failover", Resource: fmt.Sprintf("%s %s → %s", o.Mode, rep.From, rep.To)}
+	step := roleChangeStep(o.Mode, rep.From, rep.To)
+	rp := o.Options.Reporter
+	rp.Start(step)
+	t1 := time.Now()
+	err := ex.changeRole(ctx, o, rep, n, targetArn, step)
+	rp.Done(step, time.Since(t1), err)
+	if err != nil {
+		rep.Error = err.Error()
+		return rep, err
+	}
+	rep.phase("promoted", rep.To+" is the writer")
+	if t.DNS != nil && t.DNS.Writer != nil && t.DNS.Writer.Target == topology.ClusterEndpoints && o.Mode != ModeDetach {
+		rec := &Step{ID: "failover/record", Action: Update, Resource: fmt.Sprintf("route53 record %s PRIMARY → %s", t.DNS.Writer.Name, rep.To)}
+		rp.Start(rec)
+		t2 := time.Now()
+		err := pointWriterRecord(ctx, ex, rec, rep.To)
+		rp.Done(rec, time.Since(t2), err)
+		if err != nil {
+			rep.Error = err.Error()
+			return rep, fmt.Errorf("the writer moved to %s but the writer record was not updated: %w (run `globaldb apply` to retry)", rep.To, err)
+		}
+		rep.phase("dns-updated", "writer record PRIMARY → "+rep.To)
+		if o.Resolver != nil {
+			ans := &Step{ID: "failover/answer", Action: Wait, Resource: fmt.Sprintf("%s answers %s's cluster endpoint", t.DNS.Writer.Name, rep.To)}
+			rp.Start(ans)
+			t3 := time.Now()
+			err := waitAnswer(ctx, ex, ans, o.Resolver, t.DNS.Writer.Name, n.Cluster(rep.To))
+			rp.Done(ans, time.Since(t3), err)
+			if err == nil {
+				rep.phase("dns-answers", t.DNS.Writer.Name+" resolves to "+rep.To+"'s cluster endpoint")
+			}
+		}
+	}
+	return rep, nil
+}
+
+// roleChange is the action of a failover's role change in progress
+// reports.
+const roleChange Action = "role-change"
+
+func roleChangeStep(mode FailoverMode, from, to string) *Step {
+	what := map[FailoverMode]string{
+		ModeSwitchover: fmt.Sprintf("switchover %s → %s (SwitchoverGlobalCluster, called in %s)", from, to, from),
+		ModeFailover:   fmt.Sprintf("failover %s → %s (FailoverGlobalCluster with AllowDataLoss, called in %s)", from, to, to),
+		ModeDetach:     fmt.Sprintf("detach %s (RemoveFromGlobalCluster, called in %s)", to, to),
+	}[mode]
+	return &Step{ID: "failover", Action: roleChange, Resource: what}
+}
+
+// changeRole calls the role change's API and waits until the target
+// writes: a member with IsWriter for switchover and failover, an
+// available standalone cluster for detach. It records the phases
+// "requested" and the report's PromotedAfter.
+func (ex *exec) changeRole(ctx context.Context, o FailoverOptions, rep *FailoverReport, n Names, targetArn string, step *Step) error {
+	c := ex.c
 	var err error
 	switch o.Mode {
 	case ModeSwitchover:
@@ -161,53 +229,49 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 			GlobalClusterIdentifier: aws.String(n.GlobalCluster()), DbClusterIdentifier: aws.String(targetArn)})
 	}
 	if err != nil {
-		rep.Error = err.Error()
-		return rep, fmt.Errorf("%s: %w", o.Mode, err)
+		return fmt.Errorf("%s: %w", o.Mode, err)
 	}
-	phase("requested", fmt.Sprintf("%s accepted", o.Mode))
-	// Wait until the target is the writer: a member with IsWriter for
-	// switchover and failover, an available standalone cluster for detach.
+	rep.phase("requested", fmt.Sprintf("%s accepted", o.Mode))
 	wctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	err = ex.waitFor(wctx, step, rep.To+" writes", func(ctx context.Context) (bool, string, error) {
-		cur, err := describeGlobal(ctx, c.RDS(rep.To), n.GlobalCluster())
-		if err != nil {
-			return false, "", err
+		// Read before the call: a "not yet" answer means the target did
+		// not write at this moment, a lower bound of the promotion.
+		asked := time.Since(rep.t0).Seconds()
+		done, named, state, err := ex.targetWrites(ctx, o, rep, n, targetArn)
+		if err == nil && !named {
+			rep.PromotedAfter = asked
 		}
-		cl, err := describeCluster(ctx, c.RDS(rep.To), n.Cluster(rep.To))
-		if err != nil || cl == nil {
-			return false, "", err
-		}
-		st := aws.ToString(cl.Status)
-		if o.Mode == ModeDetach {
-			member := cur != nil && memberOf(cur.GlobalClusterMembers, targetArn)
-			return !member && st == "available", st, nil
-		}
-		gw := (&World{Global: cur}).Writer()
-		gst := aws.ToString(cur.Status)
-		return gw == rep.To && gst == "available" && st == "available", fmt.Sprintf("global %s, writer %s, target %s", gst, gw, st), nil
+		return done, state, err
 	})
 	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
 		err = fmt.Errorf("%s to %s did not complete within %v; RDS may still be completing it, watch `globaldb status`: %w", o.Mode, rep.To, o.Timeout, err)
 	}
+	return err
+}
+
+// targetWrites reports whether the role change is complete, and whether
+// RDS already names the target the writer (for detach: it left the
+// global cluster). Until it does, the target cannot take writes: the
+// emulator, like RDS, names the new writer before promoting it.
+func (ex *exec) targetWrites(ctx context.Context, o FailoverOptions, rep *FailoverReport, n Names, targetArn string) (done, named bool, state string, err error) {
+	c := ex.c
+	cur, err := describeGlobal(ctx, c.RDS(rep.To), n.GlobalCluster())
 	if err != nil {
-		rep.Error = err.Error()
-		return rep, err
+		return false, false, "", err
 	}
-	phase("promoted", rep.To+" is the writer")
-	if t.DNS != nil && t.DNS.Writer != nil && t.DNS.Writer.Target == topology.ClusterEndpoints && o.Mode != ModeDetach {
-		if err := pointWriterRecord(ctx, ex, step, rep.To); err != nil {
-			rep.Error = err.Error()
-			return rep, fmt.Errorf("the writer moved to %s but the writer record was not updated: %w (run `globaldb apply` to retry)", rep.To, err)
-		}
-		phase("dns-updated", "writer record PRIMARY → "+rep.To)
-		if o.Resolver != nil {
-			if err := waitAnswer(ctx, ex, step, o.Resolver, t.DNS.Writer.Name, n.Cluster(rep.To)); err == nil {
-				phase("dns-answers", t.DNS.Writer.Name+" resolves to "+rep.To+"'s cluster endpoint")
-			}
-		}
+	cl, err := describeCluster(ctx, c.RDS(rep.To), n.Cluster(rep.To))
+	if err != nil || cl == nil {
+		return false, false, "", err
 	}
-	return rep, nil
+	st := aws.ToString(cl.Status)
+	if o.Mode == ModeDetach {
+		member := cur != nil && memberOf(cur.GlobalClusterMembers, targetArn)
+		return !member && st == "available", !member, st, nil
+	}
+	gw := (&World{Global: cur}).Writer()
+	gst := aws.ToString(cur.Status)
+	return gw == rep.To && gst == "available" && st == "available", gw == rep.To, fmt.Sprintf("global %s, writer %s, target %s", gst, gw, st), nil
 }
 
 func regionNames(t *topology.Topology) []string {
@@ -481,8 +545,15 @@ func waitAnswer(ctx context.Context, x *exec, s *Step, res resolve.Resolver, nam
 	})
 }
 
-// WriteText prints the report for people.
+// WriteText prints the report for people: WritePreflight, then
+// WriteOutcome.
 func (r *FailoverReport) WriteText(w io.Writer) {
+	r.WritePreflight(w)
+	r.WriteOutcome(w)
+}
+
+// WritePreflight prints what is moved where and the pre-flight checks.
+func (r *FailoverReport) WritePreflight(w io.Writer) {
 	fmt.Fprintf(w, "%s of stack %s: %s → %s\n\npre-flight:\n", r.Mode, r.Stack, orDash(r.From), orDash(r.To))
 	for _, c := range r.Preflight {
 		mark := "ok  "
@@ -491,6 +562,10 @@ func (r *FailoverReport) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, c.Name, c.Detail)
 	}
+}
+
+// WriteOutcome prints the timeline and how it ended.
+func (r *FailoverReport) WriteOutcome(w io.Writer) {
 	if len(r.Phases) > 0 {
 		fmt.Fprintln(w, "\ntimeline:")
 		for _, p := range r.Phases {

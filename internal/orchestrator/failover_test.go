@@ -3,7 +3,10 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,9 +237,37 @@ func TestFailover(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = e.Faults().Clear(context.Background(), f.ID) })
-		rep, err := Failover(ctx, c, top, opts(ModeFailover, "ap-southeast-2", false))
+		o := opts(ModeFailover, "ap-southeast-2", false)
+		rec := &recordingReporter{}
+		o.Options.Reporter = rec
+		o.OnPreflight = func(r *FailoverReport) { rec.add(fmt.Sprintf("pre-flight %d checks", len(r.Preflight))) }
+		rep, err := Failover(ctx, c, top, o)
 		if err != nil {
 			t.Fatalf("%v\n%+v", err, rep)
+		}
+		// People see the pre-flight before anything changes, then each
+		// wait as a step that starts and completes.
+		if len(rec.events) == 0 || !strings.HasPrefix(rec.events[0], "pre-flight ") || rec.events[0] == "pre-flight 0 checks" {
+			t.Errorf("progress events %q: want the pre-flight first", rec.events)
+		}
+		for _, want := range []string{"start failover", "done failover", "start failover/record", "done failover/record", "done failover/answer"} {
+			if !slices.Contains(rec.events, want) {
+				t.Errorf("progress events %q lack %q", rec.events, want)
+			}
+		}
+		// PromotedAfter is a lower bound of the promotion: between the
+		// request and the poll that saw the target write.
+		var requested, promoted float64
+		for _, p := range rep.Phases {
+			switch p.Name {
+			case "requested":
+				requested = p.At
+			case "promoted":
+				promoted = p.At
+			}
+		}
+		if rep.PromotedAfter != 0 && (rep.PromotedAfter < requested || rep.PromotedAfter >= promoted) {
+			t.Errorf("promoted after %.3fs: want between the request (%.3fs) and the promotion (%.3fs)", rep.PromotedAfter, requested, promoted)
 		}
 		if _, err := Failover(ctx, c, top, opts(ModeSwitchover, "ap-southeast-1", false)); err == nil {
 			t.Error("switchover back while ap-southeast-1 is down succeeded")
@@ -269,4 +300,26 @@ func allAvailable(insts []rdstypes.DBInstance) bool {
 		}
 	}
 	return len(insts) > 0
+}
+
+// recordingReporter keeps the events a failover reports, in order.
+type recordingReporter struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (r *recordingReporter) add(e string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func (r *recordingReporter) Start(s *Step)                                { r.add("start " + s.ID) }
+func (r *recordingReporter) Waiting(*Step, string, string, time.Duration) {}
+func (r *recordingReporter) Done(s *Step, _ time.Duration, err error) {
+	if err != nil {
+		r.add("failed " + s.ID)
+		return
+	}
+	r.add("done " + s.ID)
 }

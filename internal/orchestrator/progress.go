@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -23,63 +24,35 @@ func (discard) Start(*Step)                                  {}
 func (discard) Waiting(*Step, string, string, time.Duration) {}
 func (discard) Done(*Step, time.Duration, error)             {}
 
-// NewTTYReporter reports for a terminal: a line per finished step and
-// one status line, rewritten in place, for what is being waited for.
-func NewTTYReporter(w io.Writer) Reporter { return &ttyReporter{w: w, t0: time.Now()} }
-
-type ttyReporter struct {
-	mu     sync.Mutex
-	w      io.Writer
-	t0     time.Time
-	status bool
-}
-
-func (r *ttyReporter) clear() {
-	if r.status {
-		fmt.Fprint(r.w, "\r\033[K")
-		r.status = false
-	}
-}
-
-func (r *ttyReporter) Start(s *Step) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.clear()
-	fmt.Fprintf(r.w, "%6.1fs  %s %s …\n", time.Since(r.t0).Seconds(), s.Action.symbol(), s.Resource)
-}
-
-func (r *ttyReporter) Waiting(s *Step, what, state string, elapsed time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.clear()
-	fmt.Fprintf(r.w, "%6.1fs  waiting %.0fs for %s (now %s)", time.Since(r.t0).Seconds(), elapsed.Seconds(), what, state)
-	r.status = true
-}
-
-func (r *ttyReporter) Done(s *Step, elapsed time.Duration, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.clear()
-	if err != nil {
-		fmt.Fprintf(r.w, "%6.1fs  ✗ %s failed after %.1fs: %v\n", time.Since(r.t0).Seconds(), s.Resource, elapsed.Seconds(), err)
-		return
-	}
-	fmt.Fprintf(r.w, "%6.1fs  ✓ %s (%.1fs)\n", time.Since(r.t0).Seconds(), s.Resource, elapsed.Seconds())
-}
-
 // NewLineReporter reports one structured (logfmt) line per event, for
 // logs and CI.
 func NewLineReporter(w io.Writer) Reporter { return &lineReporter{w: w} }
 
+// NewJSONReporter reports one JSON object per line and event, with the
+// keys of NewLineReporter's lines.
+func NewJSONReporter(w io.Writer) Reporter { return &lineReporter{w: w, json: true} }
+
 type lineReporter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
 }
 
 func (r *lineReporter) line(kv ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	b := []byte("time=" + time.Now().UTC().Format(time.RFC3339Nano))
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	if r.json {
+		b := []byte(`{"time":` + strconv.Quote(now))
+		for i := 0; i+1 < len(kv); i += 2 {
+			k, _ := json.Marshal(kv[i])
+			v, _ := json.Marshal(kv[i+1])
+			b = append(append(append(append(b, ','), k...), ':'), v...)
+		}
+		_, _ = r.w.Write(append(b, "}\n"...))
+		return
+	}
+	b := []byte("time=" + now)
 	for i := 0; i+1 < len(kv); i += 2 {
 		b = append(b, ' ')
 		b = append(b, kv[i]...)

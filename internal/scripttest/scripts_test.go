@@ -275,7 +275,7 @@ func startEmulator(t *testing.T, bin, dir string) (endpoint, dns string) {
 	}
 	t.Cleanup(func() { os.RemoveAll(data) }) // runs after the emulator stopped
 	cmd := exec.Command(bin, "emulator", "--listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0",
-		"--data-dir", data, "--time-scale", "0.25", "--log-level", "warn")
+		"--data-dir", data, "--time-scale", "0.25", "--log-level", "warn", "--log-file", "-")
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
