@@ -28,7 +28,7 @@ func DBConfig(t *topology.Topology, res resolve.Resolver, trust *rdstls.Trust, h
 	if dbname == "" {
 		dbname = "postgres"
 	}
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=require connect_timeout=3",
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=require connect_timeout=10",
 		dsnQuote(host), port, dsnQuote(p.MasterUsername), dsnQuote(password), dsnQuote(dbname)))
 	if err != nil {
 		return nil, fmt.Errorf("connection settings for %s: %w", host, err)

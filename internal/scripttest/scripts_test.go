@@ -92,7 +92,7 @@ func runLifecycle(t *testing.T, root string, env []string, c awsCLI) {
 	// Every query went over TLS, verified against the RDS endpoint name,
 	// also the write through the Route 53 name (writer.<zone>).
 	if !strings.Contains(out, "sslmode=verify-full sslrootcert=") || strings.Contains(out, "sslmode=disable") ||
-		!regexp.MustCompile(`host=\S+\.cluster-\S+\.rds\.amazonaws\.com hostaddr=\S+ .*SELECT region FROM \S+ WHERE token = 'after-`).MatchString(out) {
+		!regexp.MustCompile(`host=\S+\.cluster-\S+\.rds\.amazonaws\.com hostaddr=\S+ .*SELECT region FROM \S+ WHERE token = (?:'|'\\'')after-`).MatchString(out) {
 		t.Fatalf("test-failover did not query with verify-full against RDS endpoint names:\n%s", out)
 	}
 	if i := strings.Index(out, "== failover rehearsal"); i < 0 {
