@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/globaldb/globaldb/internal/topology"
 )
 
 // oneOf returns nil when value is one of choices, else a usage error
@@ -27,7 +29,7 @@ func oneOf(flag, value, what string, choices []string) error {
 func closest(s string, choices []string) string {
 	best, bestD := "", -1
 	for _, c := range choices {
-		d := editDistance(strings.ToLower(s), strings.ToLower(c))
+		d := topology.EditDistance(strings.ToLower(s), strings.ToLower(c))
 		if bestD < 0 || d < bestD {
 			best, bestD = c, d
 		}
@@ -36,25 +38,4 @@ func closest(s string, choices []string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

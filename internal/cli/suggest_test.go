@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/globaldb/globaldb/internal/topology"
 )
 
 func TestOneOf(t *testing.T) {
@@ -53,7 +55,7 @@ func TestEditDistance(t *testing.T) {
 		{"", "", 0}, {"abc", "", 3}, {"", "ab", 2}, {"kitten", "sitting", 3},
 		{"ap-southeast-2", "ap-southeast-3", 1}, {"ap-southaest-2", "ap-southeast-2", 2},
 	} {
-		if got := editDistance(tt.a, tt.b); got != tt.want {
+		if got := topology.EditDistance(tt.a, tt.b); got != tt.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
 	}

@@ -23,7 +23,7 @@ func suggest(name string, known []string) string {
 func closest(name string, known []string) (string, bool) {
 	best, bestDist := "", -1
 	for _, k := range known {
-		d := editDistance(normalize(name), normalize(k))
+		d := EditDistance(normalize(name), normalize(k))
 		if bestDist < 0 || d < bestDist {
 			best, bestDist = k, d
 		}
@@ -37,8 +37,9 @@ func normalize(s string) string {
 	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in bytes
+// (also the CLI's did-you-mean).
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
