@@ -1,7 +1,7 @@
 // Package healthcheck simulates Route 53's health checkers: one prober per
-// (health check, checker Region) that probes the endpoint over real sockets
-// every RequestInterval of emulated time, and the rules that turn those
-// probes into one status per check.
+// health check that probes the endpoint over real sockets every
+// RequestInterval of emulated time and reports the outcome as each checker
+// Region's, and the rules that turn those reports into one status per check.
 //
 // Supported health check types:
 //
@@ -38,6 +38,8 @@
 //     outside the emulated world …") and no packet is sent.
 //
 // Deviations: timeouts are real time (the clock only paces intervals);
+// all checker Regions share one probe per interval (in the emulated world
+// they stand at the same place on the network), so they never disagree;
 // checkers don't spread their probes over the interval; status strings
 // imitate AWS's wording but the format isn't specified (§3.1).
 package healthcheck

@@ -262,11 +262,9 @@ func (r *Runner) apply(ctx context.Context, id string, st *checkState, cfg types
 	}
 	pctx, stop := context.WithCancel(ctx)
 	st.stop = stop
-	for _, region := range st.regions {
-		r.wg.Add(1)
-		r.active.Add(1)
-		go r.probeLoop(pctx, id, st.gen, region, cfg)
-	}
+	r.wg.Add(1)
+	r.active.Add(1)
+	go r.probeLoop(pctx, id, st.gen, slices.Clone(st.regions), cfg)
 }
 
 // probeKey is cfg without the fields probers don't read.
@@ -299,9 +297,14 @@ func (st *checkState) stopProbers() {
 	st.gen++
 }
 
-// probeLoop is one checker Region probing one check: probe, then wait
+// probeLoop probes one check for all its checker Regions: probe, then wait
 // RequestInterval (AWS counts it from the response), until ctx is done.
-func (r *Runner) probeLoop(ctx context.Context, id string, gen uint64, region string, cfg types.HealthCheckConfig) {
+// Every checker of the emulated world stands at the same place on the
+// network (the prober takes no Region), so one probe per interval gives
+// each Region the answer its own probe would have had; probing once per
+// Region multiplied the connections (a PostgreSQL backend forked each)
+// by the number of Regions without changing any status.
+func (r *Runner) probeLoop(ctx context.Context, id string, gen uint64, regions []string, cfg types.HealthCheckConfig) {
 	defer r.wg.Done()
 	defer r.active.Add(-1)
 	interval := time.Duration(deref(cfg.RequestInterval)) * time.Second
@@ -313,7 +316,7 @@ func (r *Runner) probeLoop(ctx context.Context, id string, gen uint64, region st
 		if ctx.Err() != nil {
 			return
 		}
-		r.record(id, gen, region, res)
+		r.record(id, gen, regions, res)
 		select {
 		case <-ctx.Done():
 			return
@@ -322,8 +325,9 @@ func (r *Runner) probeLoop(ctx context.Context, id string, gen uint64, region st
 	}
 }
 
-// record stores one probe's result and updates the reported statuses.
-func (r *Runner) record(id string, gen uint64, region string, res result) {
+// record stores one probe's result as the report of each of regions and
+// updates the reported statuses.
+func (r *Runner) record(id string, gen uint64, regions []string, res result) {
 	now := r.cfg.Clock.Now().UTC()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -331,6 +335,13 @@ func (r *Runner) record(id string, gen uint64, region string, res result) {
 	if !ok || st.gen != gen {
 		return // removed or reconfigured meanwhile
 	}
+	for _, region := range regions {
+		r.recordRegionLocked(id, st, region, res, now)
+	}
+	r.reportLocked()
+}
+
+func (r *Runner) recordRegionLocked(id string, st *checkState, region string, res result, now time.Time) {
 	before := st.verdicts[region]
 	after := before.observe(res.ok, failureThreshold(st.cfg))
 	st.verdicts[region] = after
@@ -342,7 +353,6 @@ func (r *Runner) record(id string, gen uint64, region string, res result) {
 	if after.healthy != before.healthy {
 		r.log.Debug("checker changed its verdict", "health_check", id, "region", region, "healthy", after.healthy, "status", res.status)
 	}
-	r.reportLocked()
 }
 
 // reportLocked recomputes every reported status, endpoint checks before

@@ -197,7 +197,7 @@ func TestRunner_Lifecycle(t *testing.T) {
 			t.Fatalf("before Run: Healthy = %v, observations %v", h.r.Healthy("new"), h.r.Observations("new"))
 		}
 		h.run()
-		eventually(t, "3 probers blocked in their first probe", func() bool { return h.r.active.Load() == 3 })
+		eventually(t, "the prober blocked in its first probe", func() bool { return h.r.active.Load() == 1 })
 		if !h.r.Healthy("new") || h.r.Observations("new") != nil {
 			t.Fatalf("while probing: Healthy = %v, observations %v", h.r.Healthy("new"), h.r.Observations("new"))
 		}
@@ -211,11 +211,11 @@ func TestRunner_Lifecycle(t *testing.T) {
 		a := Check{ID: "a", Config: tcpCheck(up, 1)}
 		b := Check{ID: "b", Config: tcpCheck(up, 1)}
 		h := newHarness(t, Config{Regions: regs}, a, b).start()
-		if n := h.r.active.Load(); n != 6 {
-			t.Fatalf("%d probers, want 6", n)
+		if n := h.r.active.Load(); n != 2 {
+			t.Fatalf("%d probers, want 2 (one per check, shared by its 3 checker Regions)", n)
 		}
 		h.setChecks(a)
-		eventually(t, "b's probers to end", func() bool { return h.r.active.Load() == 3 })
+		eventually(t, "b's prober to end", func() bool { return h.r.active.Load() == 1 })
 		if h.r.Observations("b") != nil || !h.r.Healthy("b") {
 			t.Errorf("removed check: observations %v, Healthy %v; want none and healthy", h.r.Observations("b"), h.r.Healthy("b"))
 		}
@@ -225,7 +225,7 @@ func TestRunner_Lifecycle(t *testing.T) {
 		moved.Config = tcpCheck(down, 1)
 		h.setChecks(moved)
 		eventually(t, "a to fail on its new port", func() bool { return !h.r.Healthy("a") })
-		eventually(t, "3 probers for a", func() bool { return h.r.active.Load() == 3 })
+		eventually(t, "one prober for a", func() bool { return h.r.active.Load() == 1 })
 
 		// Inverted needs no probe.
 		inv := moved
@@ -240,7 +240,7 @@ func TestRunner_Lifecycle(t *testing.T) {
 		eventually(t, "disabled a to stop probing", func() bool { return h.r.active.Load() == 0 && h.r.Healthy("a") })
 
 		h.setChecks(a, b)
-		eventually(t, "6 probers again", func() bool { return h.r.active.Load() == 6 })
+		eventually(t, "2 probers again", func() bool { return h.r.active.Load() == 2 })
 		h.stop() // fails unless every prober has ended
 	})
 }
