@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 )
 
 // cli runs one aws CLI binary against the emulator. Every command gets
@@ -35,25 +37,12 @@ func timed(t *testing.T, args []string) func() {
 	}
 }
 
-// awsCLIs finds the aws CLIs on the machine: v1 on PATH (pip), v2 at
-// /usr/bin/aws (Debian's awscli 2.x), keyed by client.
+// awsCLIs finds the aws CLIs: v1 on PATH (pip), v2 at /usr/bin/aws
+// (Debian's awscli 2.x), keyed by client, pyenv shims resolved.
 func awsCLIs() map[Client]string {
 	out := map[Client]string{}
-	var bins []string
-	if p, err := exec.LookPath("aws"); err == nil {
-		bins = append(bins, p)
-	}
-	bins = append(bins, "/usr/bin/aws")
-	for _, bin := range bins {
-		v, err := exec.Command(bin, "--version").CombinedOutput()
-		if err != nil {
-			continue
-		}
-		if c := ClientOf(strings.TrimSpace(string(v))); c == CLIv1 || c == CLIv2 {
-			if _, dup := out[c]; !dup {
-				out[c] = bin
-			}
-		}
+	for _, c := range emulatortest.AWSCLIs() {
+		out[Client(c.Name)] = c.Bin
 	}
 	return out
 }

@@ -207,6 +207,16 @@ func (r *run) drive(ctx context.Context) error {
 	wctx, stopWL := context.WithCancel(ctx)
 	wdone := make(chan error, 1)
 	go func() { wdone <- wl.Run(wctx) }()
+	// The drill's clock starts at the first acknowledged write: the
+	// baseline before the fault is then o.Duration/4 of a running workload
+	// however long the clients took to connect (TLS on a busy machine).
+	if err := waitFirstAck(ctx, wl, 30*time.Second); err != nil {
+		stopWL()
+		<-wdone
+		return fmt.Errorf("the workload through %s: %w", t.DNS.Writer.Name, err)
+	}
+	r.t0 = time.Now()
+	r.res.Started = r.t0
 	lctx, stopLag := context.WithCancel(ctx)
 	lagDone := make(chan struct{})
 	go func() { defer close(lagDone); r.sampleLag(lctx, wl) }()
@@ -223,6 +233,25 @@ func (r *run) drive(ctx context.Context) error {
 		return err
 	}
 	return r.judge(ctx, wl, promoted)
+}
+
+// waitFirstAck polls until wl has an acknowledged write, for at most
+// limit.
+func waitFirstAck(ctx context.Context, wl *workload.Workload, limit time.Duration) error {
+	by := time.Now().Add(limit)
+	for {
+		if ok, _, _ := wl.Counts(); ok > 0 {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(by) {
+			_, fail, info := wl.Counts()
+			return fmt.Errorf("no write acknowledged within %s (%d failed, %d ambiguous)", limit, fail, info)
+		}
+		sleep(ctx, 20*time.Millisecond)
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) {

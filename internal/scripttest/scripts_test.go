@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 )
 
 // password is the stack's master password; no script output may contain it.
@@ -205,43 +207,16 @@ func assertNothingLeft(t *testing.T, env []string, c awsCLI) {
 // (Debian's /usr/bin/aws), whichever are installed.
 func findCLIs(t *testing.T) []awsCLI {
 	var clis []awsCLI
-	if p, err := exec.LookPath("aws"); err == nil && cliMajor(p) == "1" {
-		clis = append(clis, awsCLI{name: "aws-cli-v1", bin: unshim(p), primary: "ap-southeast-1", secondary: "ap-southeast-2"})
+	if c, ok := emulatortest.AWSCLIVersion("1"); ok {
+		clis = append(clis, awsCLI{name: c.Name, bin: c.Bin, primary: "ap-southeast-1", secondary: "ap-southeast-2"})
 	}
-	if cliMajor("/usr/bin/aws") == "2" {
-		clis = append(clis, awsCLI{name: "aws-cli-v2", bin: "/usr/bin/aws", primary: "eu-west-1", secondary: "eu-west-2"})
+	if c, ok := emulatortest.AWSCLIVersion("2"); ok {
+		clis = append(clis, awsCLI{name: c.Name, bin: c.Bin, primary: "eu-west-1", secondary: "eu-west-2"})
 	}
 	if len(clis) == 0 {
 		t.Skip("no aws CLI v1 or v2 installed (scripts/install-deps.sh installs v2)")
 	}
 	return clis
-}
-
-// cliMajor is the major version `bin --version` reports ("" if none).
-func cliMajor(bin string) string {
-	out, err := exec.Command(bin, "--version").CombinedOutput()
-	if err != nil {
-		return ""
-	}
-	v, ok := strings.CutPrefix(string(out), "aws-cli/")
-	if !ok {
-		return ""
-	}
-	major, _, _ := strings.Cut(v, ".")
-	return major
-}
-
-// unshim resolves a pyenv shim to the CLI it starts: the shim costs a few
-// hundred milliseconds on each of the scripts' ~100 calls.
-func unshim(bin string) string {
-	if !strings.Contains(bin, "/shims/") {
-		return bin
-	}
-	out, err := exec.Command("pyenv", "which", filepath.Base(bin)).Output()
-	if p := strings.TrimSpace(string(out)); err == nil && cliMajor(p) == cliMajor(bin) {
-		return p
-	}
-	return bin
 }
 
 func buildGlobaldb(t *testing.T, root, dir string) string {

@@ -98,14 +98,11 @@ func fastWaiters(t *testing.T) []string {
 }
 
 // awsCLIs lists every aws CLI on the machine (v1 on PATH, Debian's v2 at
-// /usr/bin/aws).
+// /usr/bin/aws), shims resolved.
 func awsCLIs(t *testing.T) []string {
 	var bins []string
-	if p, err := exec.LookPath("aws"); err == nil {
-		bins = append(bins, p)
-	}
-	if _, err := os.Stat("/usr/bin/aws"); err == nil && (len(bins) == 0 || bins[0] != "/usr/bin/aws") {
-		bins = append(bins, "/usr/bin/aws")
+	for _, c := range emulatortest.AWSCLIs() {
+		bins = append(bins, c.Bin)
 	}
 	if len(bins) == 0 {
 		t.Skip("no aws CLI installed")
@@ -119,16 +116,7 @@ func TestAWSCLI_Runbook(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
 	}
-	var bins []string
-	if p, err := exec.LookPath("aws"); err == nil {
-		bins = append(bins, p)
-	}
-	if _, err := os.Stat("/usr/bin/aws"); err == nil && (len(bins) == 0 || bins[0] != "/usr/bin/aws") {
-		bins = append(bins, "/usr/bin/aws")
-	}
-	if len(bins) == 0 {
-		t.Skip("no aws CLI installed")
-	}
+	bins := awsCLIs(t)
 	e := emulatortest.Start(t)
 	env := append(fastWaiters(t), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_PAGER=",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_ENDPOINT_URL=")
@@ -210,10 +198,10 @@ func cliRunbook(t *testing.T, cli *awsCLI, e *emulator.Emulator, name string) {
 
 // cliVersion names a CLI by its major version ("aws-cli-v1", "aws-cli-v2").
 func cliVersion(bin string) string {
-	out, _ := exec.Command(bin, "--version").CombinedOutput()
-	v := strings.Fields(string(out))
-	if len(v) > 0 && strings.HasPrefix(v[0], "aws-cli/") {
-		return "aws-cli-v" + strings.SplitN(strings.TrimPrefix(v[0], "aws-cli/"), ".", 2)[0]
+	for _, c := range emulatortest.AWSCLIs() {
+		if c.Bin == bin {
+			return c.Name
+		}
 	}
 	return filepath.Base(bin)
 }
