@@ -218,10 +218,12 @@ func (v view) running(n Node, i Instance) []Action {
 		return []Action{{Kind: Stop, Node: n.Key, Rule: RuleResyncStop,
 			Reason: "rebuild from the upstream after a failover with data loss"}}
 	}
+	if !n.Writer && i.FenceFailed {
+		// A server that should not write and could not be fenced stops:
+		// refusing clients by being down.
+		return []Action{{Kind: Stop, Node: n.Key, Rule: RuleFence, Reason: "it could not be fenced"}}
+	}
 	if !i.Answered {
-		if !n.Writer && i.FenceFailed {
-			return []Action{{Kind: Stop, Node: n.Key, Rule: RuleFence, Reason: "it could not be fenced"}}
-		}
 		return wait(n, RuleStart, "the server to answer")
 	}
 	switch {

@@ -193,6 +193,12 @@ var decideCases = []decideCase{
 		},
 		want: []Action{{Kind: Stop, Node: eW, Rule: RuleFence}}},
 
+	{name: "an old writer whose fencing failed is stopped even though it answers", only: eW,
+		world: func() *world {
+			return healthy().inRegionSwitch().inst(eW, func(i *Instance) { i.FenceFailed = true })
+		},
+		want: []Action{{Kind: Stop, Node: eW, Rule: RuleFence}}},
+
 	// Promotion: one writer, with the fenced writer's last WAL.
 	{name: "writer in recovery with no other primary is promoted", only: eR1,
 		world: func() *world { return healthy().inRegionSwitch().down(eW) },

@@ -1,9 +1,12 @@
 package decide
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 )
 
 // Record is one decision as the controller logs it (at debug level, the
@@ -45,6 +48,44 @@ func ParseRecord(data []byte) (Record, error) {
 		return Record{}, fmt.Errorf("parse decision record: %w", err)
 	}
 	return r, nil
+}
+
+// LogKey is the log attribute that carries a decision record.
+const LogKey = "decision"
+
+// FromLogLine reads the record of one log line of the controller's debug
+// log, in slog's JSON or text form (`globaldb emulator --log-format …`),
+// or a bare record.
+func FromLogLine(line []byte) (Record, error) {
+	line = bytes.TrimSpace(line)
+	if bytes.HasPrefix(line, []byte("{")) {
+		var attrs map[string]json.RawMessage
+		if err := json.Unmarshal(line, &attrs); err != nil {
+			return Record{}, fmt.Errorf("parse log line: %w", err)
+		}
+		raw, ok := attrs[LogKey]
+		if !ok {
+			return ParseRecord(line)
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return Record{}, fmt.Errorf("parse log line: %s: %w", LogKey, err)
+		}
+		return ParseRecord([]byte(s))
+	}
+	_, rest, ok := bytes.Cut(line, []byte(" "+LogKey+"="))
+	if !ok {
+		return Record{}, errors.New("parse log line: no " + LogKey + " attribute")
+	}
+	q, err := strconv.QuotedPrefix(string(rest))
+	if err != nil {
+		return Record{}, fmt.Errorf("parse log line: %s: %w", LogKey, err)
+	}
+	s, err := strconv.Unquote(q)
+	if err != nil {
+		return Record{}, fmt.Errorf("parse log line: %s: %w", LogKey, err)
+	}
+	return ParseRecord([]byte(s))
 }
 
 // Replay decides again from the record's spec and snapshot, and reports
