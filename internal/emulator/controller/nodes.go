@@ -30,7 +30,7 @@ func (c *Controller) syncNodes(ctx context.Context, t rds.Topology) {
 					delete(c.actors, n.Key)
 				}
 				delete(c.running, n.Key)
-				delete(c.primary, n.Key)
+				delete(c.facts, n.Key)
 				c.mu.Unlock()
 			}()
 		}

@@ -60,6 +60,12 @@ func randomWorld(r *rand.Rand) (Spec, Snapshot) {
 			Received: LSN(r.IntN(5)), Streaming: b(), StreamsFrom: addrs[r.IntN(len(addrs))],
 			SlotOn: keys[r.IntN(len(keys))], Fenced: b(), FenceFailed: r.IntN(5) == 0, Held: r.IntN(5) == 0,
 			Resynced: b(), RewindFailed: r.IntN(4) == 0}
+		switch r.IntN(3) {
+		case 0:
+			i.Sync = []string{}
+		case 1:
+			i.Sync = []string{"r1"}
+		}
 		if b() {
 			i.NotStreamingSince = t0.Add(-time.Duration(r.IntN(20)) * time.Second)
 		}
@@ -184,5 +190,23 @@ func TestRecord_RoundTrip(t *testing.T) {
 		if got, ok := back.Replay(); !ok {
 			t.Fatalf("replay after JSON differs:\n got  %s\n want %s\n%s", show(got), show(rec.Actions), rec)
 		}
+	}
+}
+
+// TestRecord_EmptySyncSurvivesJSON: an applied empty synchronous standby
+// list (asynchronous) is not read back as unknown, which would decide a
+// SetSync the logged decision did not (found replaying a real log).
+func TestRecord_EmptySyncSurvivesJSON(t *testing.T) {
+	w := healthy().inst(eW, func(i *Instance) { i.Sync, i.Walsenders = []string{}, nil })
+	rec := NewRecord(w.spec, w.snap, eW)
+	if len(rec.Actions) != 0 {
+		t.Fatalf("decided %s, want nothing", show(rec.Actions))
+	}
+	back, err := ParseRecord([]byte(rec.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := back.Replay(); !ok {
+		t.Errorf("replayed %s, want nothing", show(got))
 	}
 }

@@ -59,10 +59,10 @@ type Upstream struct {
 
 // Link is the WAN link a cross-region stream runs through.
 type Link struct {
-	Cluster  string `json:"cluster"` // secondary cluster key (the link's identity)
-	From string `json:"from"` // region of the upstream
-	To   string `json:"to"`   // region of the replica
-	Addr     string `json:"addr"` // host:port the replica connects to
+	Cluster string `json:"cluster"` // secondary cluster key (the link's identity)
+	From    string `json:"from"`    // region of the upstream
+	To      string `json:"to"`      // region of the replica
+	Addr    string `json:"addr"`    // host:port the replica connects to
 }
 
 // Snapshot is what was observed of the real world at one moment. It is
@@ -126,8 +126,9 @@ type Instance struct {
 	// Walsenders are a primary's replication connections.
 	Walsenders []Walsender `json:"walsenders,omitempty"`
 	// Sync is the synchronous_standby_names list last applied; nil when
-	// unknown (a freshly started server).
-	Sync []string `json:"sync,omitempty"`
+	// unknown (a freshly started server). Not omitted when empty: an
+	// empty list (asynchronous) and an unknown one decide differently.
+	Sync []string `json:"sync"`
 }
 
 // Walsender is one of a primary's replication connections.
