@@ -32,7 +32,8 @@ type actor struct {
 	sync         []string // synchronous standbys last set; nil when unknown
 	reported     bool
 	role         string    // role last reported to the model
-	notStreaming time.Time // since when a standby has had no WAL receiver while its upstream was reachable
+	notStreaming time.Time // since when a standby has had no streaming WAL receiver
+	upstreamUp   time.Time // since when its upstream has run over an uncut link
 	slotOn       string    // instance key of the server that holds our slot
 	fenced       bool      // an old writer refusing clients until handed over
 	fenceFailed  bool      // the last fencing attempt failed
@@ -40,9 +41,9 @@ type actor struct {
 	rewindFailed bool      // the last pg_rewind failed: re-clone
 	held         bool      // a fault holds the server down (reported to the model)
 	tls          tlsState
-	retry        retry    // paces retries of a failing step
-	failedSpec   rds.Node // the spec the last failure was for
-	lastActs     []decide.Action
+	retry        retry           // paces retries of a failing step
+	failedSpec   rds.Node        // the spec the last failure was for
+	lastActs     []decide.Action // the last decision, to log the first empty one after actions
 }
 
 func newActor(c *Controller, n rds.Node) *actor {

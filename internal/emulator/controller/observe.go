@@ -77,8 +77,8 @@ func (c *Controller) snapshot(self rds.Node, own decide.Instance, now time.Time)
 }
 
 // observe reads the actor's own instance: its data directory and, when
-// its server runs, one status query. It keeps the time since when a
-// standby has not streamed while its upstream ran over an uncut link.
+// its server runs, one status query. It keeps since when a standby has
+// not streamed, and since when its upstream has been reachable.
 func (a *actor) observe(ctx context.Context, spec rds.Node, now time.Time) decide.Instance {
 	n := a.node(spec)
 	i := decide.Instance{DataDir: exists(n.Dir), Fenced: a.fenced, FenceFailed: a.fenceFailed, SlotOn: a.slotOn,
@@ -101,21 +101,27 @@ func (a *actor) observe(ctx context.Context, spec rds.Node, now time.Time) decid
 			}
 		}
 	}
-	if i.Running && i.Answered && i.InRecovery && !i.Streaming && a.upstreamReachable(spec) {
-		if a.notStreaming.IsZero() {
-			a.notStreaming = now
-		}
-	} else {
-		a.notStreaming = time.Time{}
-	}
-	i.NotStreamingSince = a.notStreaming
+	a.notStreaming = since(a.notStreaming, i.Running && i.Answered && i.InRecovery && !i.Streaming, now)
+	a.upstreamUp = since(a.upstreamUp, a.upstreamReachable(spec), now)
+	i.NotStreamingSince, i.UpstreamUpSince = a.notStreaming, a.upstreamUp
 	a.c.publish(spec.Key, i)
 	return i
 }
 
+// since returns when a condition that holds now began: start if it held
+// already, now if it just began, zero if it does not hold.
+func since(start time.Time, holds bool, now time.Time) time.Time {
+	switch {
+	case !holds:
+		return time.Time{}
+	case start.IsZero():
+		return now
+	}
+	return start
+}
+
 // upstreamReachable reports whether a standby's upstream runs and its
-// link, if any, is not cut: only then does not streaming count towards a
-// re-clone.
+// link, if any, is not cut.
 func (a *actor) upstreamReachable(spec rds.Node) bool {
 	if spec.Upstream == nil {
 		return false

@@ -348,11 +348,22 @@ func (v view) follow(n Node, i Instance) []Action {
 		// Repoint makes the slot on the new upstream too.
 		return []Action{{Kind: Repoint, Node: n.Key, Rule: RuleRepoint, From: from, To: to}}
 	}
-	if i.Streaming || i.NotStreamingSince.IsZero() || v.snap.Now.Sub(i.NotStreamingSince) < ReCloneAfter {
+	// The stream counts as down only while it could be up: since the
+	// later of when it stopped streaming and when its upstream became
+	// reachable (a link that was cut, an upstream that was down, gets
+	// ReCloneAfter to reconnect once back).
+	if i.Streaming || i.NotStreamingSince.IsZero() || i.UpstreamUpSince.IsZero() {
+		return out
+	}
+	since := i.NotStreamingSince
+	if i.UpstreamUpSince.After(since) {
+		since = i.UpstreamUpSince
+	}
+	if v.snap.Now.Sub(since) < ReCloneAfter {
 		return out
 	}
 	return append(out, Action{Kind: Reclone, Node: n.Key, Rule: RuleReclone, From: from, To: to,
-		Reason: fmt.Sprintf("no stream from a running upstream since %s", i.NotStreamingSince.Format(time.RFC3339))})
+		Reason: fmt.Sprintf("no stream from a reachable upstream since %s", since.Format(time.RFC3339))})
 }
 
 // Candidates lists the instances a dead writer's cluster may fail over

@@ -299,6 +299,18 @@ var decideCases = []decideCase{
 			return healthy().inst(eR1, func(i *Instance) { i.Streaming, i.NotStreamingSince = false, t0.Add(-9*time.Second) })
 		},
 		want: []Action{{Kind: Reclone, Node: eR1, Rule: RuleReclone, From: eW, To: addr(eW)}}},
+	{name: "stream down for long but the upstream reachable again for 3s only: it gets time to reconnect", only: wS1,
+		world: func() *world {
+			return healthy().inst(wS1, func(i *Instance) {
+				i.Streaming, i.NotStreamingSince, i.UpstreamUpSince = false, t0.Add(-time.Hour), t0.Add(-3*time.Second)
+			})
+		}},
+	{name: "stream down while the upstream is not reachable: not re-cloned", only: eR1,
+		world: func() *world {
+			return healthy().inst(eR1, func(i *Instance) {
+				i.Streaming, i.NotStreamingSince, i.UpstreamUpSince = false, t0.Add(-time.Hour), time.Time{}
+			})
+		}},
 	{name: "standby not streaming for 3s is left alone", only: eR1,
 		world: func() *world {
 			return healthy().inst(eR1, func(i *Instance) { i.Streaming, i.NotStreamingSince = false, t0.Add(-3*time.Second) })

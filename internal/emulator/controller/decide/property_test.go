@@ -69,6 +69,9 @@ func randomWorld(r *rand.Rand) (Spec, Snapshot) {
 		if b() {
 			i.NotStreamingSince = t0.Add(-time.Duration(r.IntN(20)) * time.Second)
 		}
+		if b() {
+			i.UpstreamUpSince = t0.Add(-time.Duration(r.IntN(20)) * time.Second)
+		}
 		for _, o := range keys {
 			if b() {
 				i.Walsenders = append(i.Walsenders, Walsender{Name: o[len(o)-2:], State: []string{"streaming", "catchup"}[r.IntN(2)]})

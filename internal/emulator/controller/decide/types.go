@@ -109,6 +109,9 @@ type Instance struct {
 	// NotStreamingSince is when a running standby was first seen without
 	// a streaming WAL receiver (zero while it streams).
 	NotStreamingSince time.Time `json:"notStreamingSince,omitzero"`
+	// UpstreamUpSince is since when its upstream has been running and its
+	// link, if any, not cut (zero while not).
+	UpstreamUpSince time.Time `json:"upstreamUpSince,omitzero"`
 	// SlotOn is the instance key of the server known to hold its
 	// replication slot.
 	SlotOn string `json:"slotOn,omitempty"`

@@ -48,7 +48,7 @@ func healthy() *world {
 	}}
 	standby := func(from, slotOn string) Instance {
 		return Instance{DataDir: true, Standby: true, Running: true, Answered: true, InRecovery: true,
-			Received: 1000, Streaming: true, StreamsFrom: from, SlotOn: slotOn}
+			Received: 1000, Streaming: true, StreamsFrom: from, SlotOn: slotOn, UpstreamUpSince: t0.Add(-time.Hour)}
 	}
 	snap := Snapshot{
 		Now: t0,
