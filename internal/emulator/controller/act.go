@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"time"
@@ -84,21 +85,15 @@ func (a *actor) upstreamOf(key string) (engine.Upstream, error) {
 
 // streamTo parses an action's "host:port".
 func streamTo(addr string) (engine.Upstream, error) {
-	host, port, ok := cutLast(addr, ':')
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return engine.Upstream{}, fmt.Errorf("bad stream address %q: %w", addr, err)
+	}
 	p, err := strconv.Atoi(port)
-	if !ok || err != nil {
-		return engine.Upstream{}, fmt.Errorf("bad stream address %q", addr)
+	if err != nil {
+		return engine.Upstream{}, fmt.Errorf("bad stream address %q: %w", addr, err)
 	}
 	return engine.Upstream{Host: host, Port: p}, nil
-}
-
-func cutLast(s string, sep byte) (before, after string, ok bool) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // adoptVolume makes the cluster volume the writer's data directory.

@@ -2,8 +2,9 @@ package controller
 
 import (
 	"context"
-	"fmt"
 	"maps"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/controller/decide"
@@ -28,12 +29,12 @@ func (c *Controller) publish(key string, i decide.Instance) {
 // toDecide reduces a topology node to what the rules read.
 func toDecide(n rds.Node) decide.Node {
 	d := decide.Node{Key: n.Key, Name: n.Name, Region: n.Region, Cluster: n.Cluster, Scope: n.Scope,
-		Addr: fmt.Sprintf("%s:%d", n.Host, n.Port), Writer: n.Writer, SyncStandbys: n.SyncStandbys,
+		Addr: net.JoinHostPort(n.Host, strconv.Itoa(n.Port)), Writer: n.Writer, SyncStandbys: n.SyncStandbys,
 		VolumeReady: n.VolumeReady, Resync: n.Resync}
 	if up := n.Upstream; up != nil {
 		d.Upstream = &decide.Upstream{Node: up.Node}
 		if l := up.Link; l != nil {
-			d.Upstream.Link = &decide.Link{Cluster: l.Cluster, From: l.From, To: l.To, Addr: fmt.Sprintf("%s:%d", l.Host, l.Port)}
+			d.Upstream.Link = &decide.Link{Cluster: l.Cluster, From: l.From, To: l.To, Addr: net.JoinHostPort(l.Host, strconv.Itoa(l.Port))}
 		}
 	}
 	return d

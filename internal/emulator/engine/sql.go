@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -389,7 +390,7 @@ func conninfoAddr(info string) (string, error) {
 		// The error would quote the string, which holds the password.
 		return "", errors.New("primary_conninfo does not parse")
 	}
-	return fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), nil
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), nil
 }
 
 // Status is what one query tells of a running server: its role, how far
