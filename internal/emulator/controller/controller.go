@@ -9,8 +9,11 @@
 //	     └──────Observe*()──────────┘    └───► dnsserver.Table (records)
 //
 // Each instance has its own goroutine (a node actor) that brings its
-// server up in the right role; the controller loop only distributes the
-// desired state.
+// server up in the right role by observe → decide → act: it observes its
+// server, decides on a snapshot of every instance's published facts with
+// the pure function decide.For (package decide holds every safety rule),
+// and carries out the actions through engine. The controller loop only
+// distributes the desired state.
 package controller
 
 import (
@@ -24,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globaldb/globaldb/internal/emulator/controller/decide"
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
@@ -66,7 +70,9 @@ type Controller struct {
 	mu      sync.Mutex
 	actors  map[string]*actor // by instance key
 	running map[string]engine.Node
-	primary map[string]bool                  // running nodes that run as primaries
+	// facts are each instance's latest observation, published by its
+	// actor (and only by it) for the others' decisions.
+	facts   map[string]decide.Instance
 	finals  map[string]map[string]engine.LSN // scope → fenced node → last WAL it wrote
 	specs   map[string]rds.Node              // last desired spec per instance key
 	faults  faultState
@@ -94,7 +100,7 @@ func New(cfg Config) *Controller {
 	}
 	return &Controller{
 		cfg: cfg, log: cfg.Logger,
-		actors: map[string]*actor{}, running: map[string]engine.Node{}, primary: map[string]bool{},
+		actors: map[string]*actor{}, running: map[string]engine.Node{}, facts: map[string]decide.Instance{},
 		finals: map[string]map[string]engine.LSN{}, specs: map[string]rds.Node{},
 		faults: newFaultState(),
 		links:  map[string]*linkState{}, records: map[string]bool{},

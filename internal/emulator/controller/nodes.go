@@ -30,7 +30,7 @@ func (c *Controller) syncNodes(ctx context.Context, t rds.Topology) {
 					delete(c.actors, n.Key)
 				}
 				delete(c.running, n.Key)
-				delete(c.primary, n.Key)
+				delete(c.facts, n.Key)
 				c.mu.Unlock()
 			}()
 		}
@@ -45,26 +45,6 @@ func (c *Controller) syncNodes(ctx context.Context, t rds.Topology) {
 			c.cfg.Model.ObservePromoted(k)
 		}
 	}
-}
-
-// upstreamAddr returns where a replica should stream from: the link's
-// address for cross-region streams, else the upstream node's address;
-// false while the upstream is not running.
-func (c *Controller) upstreamAddr(up *rds.Upstream) (host string, port int, ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n, running := c.running[up.Node]
-	if !running {
-		return "", 0, false
-	}
-	if up.Link != nil {
-		ls := c.links[up.Link.Cluster]
-		if ls == nil || ls.target == "" {
-			return "", 0, false
-		}
-		return up.Link.Host, up.Link.Port, true
-	}
-	return n.Host, n.Port, true
 }
 
 func (c *Controller) runningNode(key string) (engine.Node, bool) {

@@ -42,6 +42,20 @@ func TestSupervisor_Replication(t *testing.T) {
 			t.Fatalf("InRecovery(s1) = %v, %v; want true", rec, err)
 		}
 	})
+	t.Run("status of the primary and a standby", func(t *testing.T) {
+		ps, err := s.Status(ctx, p)
+		if err != nil || ps.InRecovery || ps.StreamsFrom != "" || len(ps.Replicas) != 2 {
+			t.Fatalf("Status(p) = %+v, %v; want a primary with 2 walsenders", ps, err)
+		}
+		var ss Status
+		err = poll(ctx, 20*time.Millisecond, func() bool {
+			ss, err = s.Status(ctx, s1)
+			return err == nil && ss.Streaming && ss.Received >= ps.Received
+		}, "s1 streaming up to the primary's position")
+		if err != nil || !ss.InRecovery || ss.StreamsFrom != p.Addr() || len(ss.Replicas) != 0 {
+			t.Fatalf("Status(s1) = %+v, %v; want a streaming standby of %s", ss, err, p.Addr())
+		}
+	})
 	var c1 Node
 	t.Run("cascade clone from a standby", func(t *testing.T) {
 		c1, _ = startStandby(t, s, "c1", s1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -238,26 +239,33 @@ func (s *Supervisor) ensureSlot(ctx context.Context, up Upstream, slot string) e
 func (s *Supervisor) Replication(ctx context.Context, n Node) ([]Replica, error) {
 	var out []Replica
 	err := s.withConn(ctx, n, "postgres", func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, `SELECT coalesce(application_name, ''), coalesce(state, ''),
-			coalesce(sync_state, ''), coalesce(replay_lsn::text, ''), coalesce(flush_lsn::text, ''),
-			coalesce(extract(epoch FROM replay_lag)::float8, 0)
-			FROM pg_stat_replication ORDER BY application_name`)
-		if err != nil {
-			return err
-		}
-		var lag float64
-		var r Replica
-		_, err = pgx.ForEachRow(rows, []any{&r.Name, &r.State, &r.SyncState, &r.ReplayLSN, &r.FlushLSN, &lag}, func() error {
-			r.ReplayLag = time.Duration(lag * float64(time.Second))
-			out = append(out, r)
-			return nil
-		})
+		var err error
+		out, err = replication(ctx, c)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list replication of %s: %w", n.Name, err)
 	}
 	return out, nil
+}
+
+func replication(ctx context.Context, c *pgx.Conn) ([]Replica, error) {
+	rows, err := c.Query(ctx, `SELECT coalesce(application_name, ''), coalesce(state, ''),
+		coalesce(sync_state, ''), coalesce(replay_lsn::text, ''), coalesce(flush_lsn::text, ''),
+		coalesce(extract(epoch FROM replay_lag)::float8, 0)
+		FROM pg_stat_replication ORDER BY application_name`)
+	if err != nil {
+		return nil, err
+	}
+	var out []Replica
+	var lag float64
+	var r Replica
+	_, err = pgx.ForEachRow(rows, []any{&r.Name, &r.State, &r.SyncState, &r.ReplayLSN, &r.FlushLSN, &lag}, func() error {
+		r.ReplayLag = time.Duration(lag * float64(time.Second))
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }
 
 // EnsureLogin creates (or updates the password and attributes of) the login
@@ -364,13 +372,68 @@ func (s *Supervisor) StreamsFrom(ctx context.Context, n Node) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read upstream of %s: %w", n.Name, err)
 	}
+	addr, err := conninfoAddr(info)
+	if err != nil {
+		return "", fmt.Errorf("read upstream of %s: %w", n.Name, err)
+	}
+	return addr, nil
+}
+
+// conninfoAddr returns the "host:port" a primary_conninfo names, or ""
+// when it is empty.
+func conninfoAddr(info string) (string, error) {
 	if strings.TrimSpace(info) == "" {
 		return "", nil
 	}
 	cfg, err := pgconn.ParseConfig(info)
 	if err != nil {
 		// The error would quote the string, which holds the password.
-		return "", fmt.Errorf("read upstream of %s: primary_conninfo does not parse", n.Name)
+		return "", errors.New("primary_conninfo does not parse")
 	}
-	return fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), nil
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), nil
+}
+
+// Status is what one query tells of a running server: its role, how far
+// it has WAL, its WAL receiver and, on a primary, its walsenders.
+type Status struct {
+	InRecovery bool
+	// Received is how far it has WAL: on a standby the last location
+	// received or replayed, on a primary its insert position.
+	Received LSN
+	// Streaming: a standby's WAL receiver is streaming.
+	Streaming bool
+	// StreamsFrom is the "host:port" a standby's primary_conninfo names
+	// ("" when none).
+	StreamsFrom string
+	// Replicas are a primary's walsenders (pg_stat_replication).
+	Replicas []Replica
+}
+
+// Status reads n's Status over one admin connection.
+func (s *Supervisor) Status(ctx context.Context, n Node) (Status, error) {
+	var st Status
+	var lsn, receiver, info string
+	err := s.withConn(ctx, n, "postgres", func(c *pgx.Conn) error {
+		err := c.QueryRow(ctx, `SELECT pg_is_in_recovery(), (CASE WHEN pg_is_in_recovery()
+			THEN greatest(coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(pg_last_wal_replay_lsn(), '0/0'))
+			ELSE pg_current_wal_insert_lsn() END)::text,
+			coalesce((SELECT status FROM pg_stat_wal_receiver LIMIT 1), ''),
+			current_setting('primary_conninfo')`).Scan(&st.InRecovery, &lsn, &receiver, &info)
+		if err != nil || st.InRecovery {
+			return err
+		}
+		st.Replicas, err = replication(ctx, c)
+		return err
+	})
+	if err != nil {
+		return Status{}, fmt.Errorf("read status of %s: %w", n.Name, err)
+	}
+	if st.Received, err = ParseLSN(lsn); err != nil {
+		return Status{}, fmt.Errorf("read status of %s: %w", n.Name, err)
+	}
+	st.Streaming = receiver == "streaming"
+	if st.StreamsFrom, err = conninfoAddr(info); err != nil {
+		return Status{}, fmt.Errorf("read status of %s: %w", n.Name, err)
+	}
+	return st, nil
 }
