@@ -31,6 +31,7 @@ test-short:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	$(GO) vet -tags soak ./internal/drill/
 	$(GO) run $(STATICCHECK) ./...
 
 bench: deps build

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
@@ -36,6 +37,7 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := resolve.Server(e.DNSAddr())
+	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	for _, sc := range []struct {
 		name  string
 		times int
@@ -43,12 +45,14 @@ func TestSoak(t *testing.T) {
 		var pass, acked, lost, split, errs int
 		var maxRTO float64
 		for i := 0; i < sc.times; i++ {
-			r, err := Run(ctx, c, top, Options{Scenario: sc.name, Duration: 6 * time.Second, Resolver: res, Faults: e.Faults(), TimeScale: scale})
+			r, err := Run(ctx, c, top, Options{Scenario: sc.name, Duration: 6 * time.Second, Resolver: res, Faults: faults, TimeScale: scale})
 			if err != nil {
 				errs++
 				t.Errorf("%s run %d: %v", sc.name, i+1, err)
 				continue
 			}
+			fmt.Printf("soak run %-14s %2d  started %s  RTO %.2fs  pass %v\n", sc.name, i+1,
+				r.Started.UTC().Format("15:04:05.000"), r.RTOSeconds, r.Pass)
 			if r.Pass {
 				pass++
 			}
