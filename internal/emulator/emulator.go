@@ -32,6 +32,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
 	"github.com/globaldb/globaldb/internal/emulator/iam"
+	"github.com/globaldb/globaldb/internal/emulator/netguard"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
@@ -39,6 +40,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/route53"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
 	"github.com/globaldb/globaldb/internal/emulator/sts"
+	"github.com/globaldb/globaldb/internal/emulator/wfront"
 	"github.com/globaldb/globaldb/internal/regions"
 )
 
@@ -88,6 +90,7 @@ type Emulator struct {
 	table   *dnsserver.Table
 	net     *netsim.Network
 	engine  *engine.Supervisor
+	admin   engine.Credentials // the servers' superuser (the fronts forward writes with it)
 	rds     *rds.Service
 	r53     *route53.Service
 	iam     *iam.Service
@@ -184,7 +187,8 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	}
 	e.ctrl = controller.New(controller.Config{Model: e.rds, Engine: e.engine, Net: e.net, DNS: e.table,
 		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
-		DefaultDelay: e.cfg.LinkDelay, Certs: e.ca})
+		DefaultDelay: e.cfg.LinkDelay, Certs: e.ca, Dial: netguard.Dialer{}.DialContext,
+		FrontAdmin: wfront.Credentials{User: e.admin.User, Password: e.admin.Password}})
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
 	e.router.admin = adminapi.Handler(e.faults)
 	e.router.regionDown = e.faults.RegionDown
@@ -237,6 +241,7 @@ func (e *Emulator) startEngine(ctx context.Context) error {
 		return fmt.Errorf("start engine supervisor: %w", err)
 	}
 	e.engine = sup
+	e.admin = admin
 	if err := sup.Sweep(ctx); err != nil {
 		return fmt.Errorf("sweep leftover servers: %w", err)
 	}

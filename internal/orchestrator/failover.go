@@ -376,7 +376,14 @@ func preflight(ctx context.Context, c *Clients, t *topology.Topology, g *rdstype
 	// Lag: how much the target is behind (what a failover would lose, how
 	// long a switchover would wait).
 	if o.Resolver != nil {
-		lag, behind, why := targetLag(ctx, c, t, o.Resolver, rep.To)
+		// A failover is what one runs when the writer's region is down:
+		// then the lag cannot be measured, and waiting to measure it only
+		// lengthens the outage.
+		giveUpWithout := ""
+		if o.Mode == ModeFailover {
+			giveUpWithout = rep.From
+		}
+		lag, behind, why := targetLag(ctx, c, t, o.Resolver, rep.To, giveUpWithout)
 		switch {
 		case lag != nil:
 			ok := time.Duration(*lag*float64(time.Second)) <= o.MaxLag
@@ -411,7 +418,7 @@ func preflight(ctx context.Context, c *Clients, t *topology.Topology, g *rdstype
 // targetLag reads region's replication lag from the databases (seconds,
 // and WAL bytes behind), trying for a few seconds: a secondary that just
 // rejoined may not answer yet. The reason is set when neither is known.
-func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolve.Resolver, region string) (*float64, *int64, string) {
+func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolve.Resolver, region, giveUpWithout string) (*float64, *int64, string) {
 	why := "unknown"
 	var behind *int64
 	deadline := time.Now().Add(3 * time.Second)
@@ -420,6 +427,9 @@ func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolv
 		if err != nil {
 			why = err.Error()
 		} else {
+			if down := regionDown(st, giveUpWithout); down != "" {
+				return nil, nil, down
+			}
 			for _, r := range st.Regions {
 				if r.Region != region || r.Replication == nil {
 					continue
@@ -449,6 +459,30 @@ func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolv
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// regionDown says why region's cluster cannot serve as the writer the lag
+// is measured against ("" when it can, or region is ""): its RDS API does
+// not answer, or no instance of it is available.
+func regionDown(st *StatusReport, region string) string {
+	if region == "" {
+		return ""
+	}
+	for _, r := range st.Regions {
+		if r.Region != region {
+			continue
+		}
+		if r.Error != "" {
+			return "the writer's region " + region + " does not answer: " + r.Error
+		}
+		for _, i := range r.Instances {
+			if i.Role == "writer" && i.Status == "available" {
+				return ""
+			}
+		}
+		return "the writer's region " + region + " has no available writer instance"
+	}
+	return ""
 }
 
 func errOr(err error, c *rdstypes.DBCluster) string {

@@ -255,6 +255,20 @@ func TestFailover(t *testing.T) {
 				t.Errorf("progress events %q lack %q", rec.events, want)
 			}
 		}
+		// The pre-flight does not wait to measure the lag against a
+		// writer whose region is down: it says why and goes on.
+		lagCheck := false
+		for _, ch := range rep.Preflight {
+			if ch.Name == "replication lag" {
+				lagCheck = true
+				if !ch.OK || !strings.Contains(ch.Detail, "the writer's region ap-southeast-1 does not answer") {
+					t.Errorf("lag check %+v: want it passed as unmeasurable because ap-southeast-1 does not answer", ch)
+				}
+			}
+		}
+		if !lagCheck {
+			t.Errorf("pre-flight %+v has no replication lag check", rep.Preflight)
+		}
 		// PromotedAfter is a lower bound of the promotion: between the
 		// request and the poll that saw the target write.
 		var requested, promoted float64
@@ -322,4 +336,23 @@ func (r *recordingReporter) Done(s *Step, _ time.Duration, err error) {
 		return
 	}
 	r.add("done " + s.ID)
+}
+
+func TestRegionDown(t *testing.T) {
+	st := &StatusReport{Regions: []RegionStatus{
+		{Region: "a", Instances: []InstanceStatus{{Role: "reader", Status: "available"}, {Role: "writer", Status: "available"}}},
+		{Region: "b", Error: "operation error RDS: DescribeDBClusters, connection reset"},
+		{Region: "c", Instances: []InstanceStatus{{Role: "writer", Status: "rebooting"}, {Role: "reader", Status: "available"}}},
+	}}
+	for _, tc := range []struct{ region, want string }{
+		{"", ""},
+		{"a", ""},
+		{"b", "the writer's region b does not answer: operation error RDS: DescribeDBClusters, connection reset"},
+		{"c", "the writer's region c has no available writer instance"},
+		{"z", ""}, // not in the report: nothing known, keep measuring
+	} {
+		if got := regionDown(st, tc.region); got != tc.want {
+			t.Errorf("regionDown(%q) = %q, want %q", tc.region, got, tc.want)
+		}
+	}
 }

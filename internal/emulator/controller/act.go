@@ -80,7 +80,7 @@ func (a *actor) upstreamOf(key string) (engine.Upstream, error) {
 	if !ok {
 		return engine.Upstream{}, waiting(key + " to run")
 	}
-	return engine.Upstream{Host: n.Host, Port: n.Port}, nil
+	return engine.Upstream{Host: n.Host, Port: n.Port}, nil // n is the engine node: its server's port
 }
 
 // streamTo parses an action's "host:port".

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/controller/decide"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
+	"github.com/globaldb/globaldb/internal/emulator/wfront"
 )
 
 // actor owns one instance's PostgreSQL server: only it touches its
@@ -44,6 +46,8 @@ type actor struct {
 	retry        retry           // paces retries of a failing step
 	failedSpec   rds.Node        // the spec the last failure was for
 	lastActs     []decide.Action // the last decision, to log the first empty one after actions
+	front        *wfront.Front   // the endpoint's wire front, while the server runs
+	frontTLS     *tls.Certificate
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
@@ -100,7 +104,7 @@ func (a *actor) current() rds.Node {
 }
 
 func (a *actor) node(n rds.Node) engine.Node {
-	return engine.Node{Name: n.Name, Dir: a.c.nodeDir(n.Name), Host: n.Host, Port: n.Port,
+	return engine.Node{Name: n.Name, Dir: a.c.nodeDir(n.Name), Host: n.Host, Port: serverPort(n.Port),
 		TLS: a.tls.cert, RequireTLS: n.ForceSSL}
 }
 
@@ -124,6 +128,7 @@ func (a *actor) run(ctx context.Context) {
 			// A fault takes effect at once, even while a step backs off.
 			a.outcome(ctx, spec, "converge instance", a.step(ctx, spec))
 		}
+		a.syncFront(a.current())
 		exited = nil
 		if a.proc != nil {
 			exited = a.proc.Done()
@@ -137,6 +142,7 @@ func (a *actor) run(ctx context.Context) {
 		case <-exited:
 			a.log.Warn("postgres exited", "err", a.proc.ExitErr())
 			a.proc, a.fenced, a.fenceFailed = nil, false, false
+			a.closeFront()
 			a.down(spec)
 		}
 	}
@@ -249,6 +255,7 @@ func (a *actor) report(spec rds.Node, role string) {
 }
 
 func (a *actor) stop(mode engine.StopMode) {
+	a.closeFront()
 	if a.proc == nil {
 		return
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
+	"github.com/globaldb/globaldb/internal/emulator/wfront"
 )
 
 // Config wires a Controller.
@@ -53,6 +54,12 @@ type Config struct {
 	// endpoint names (rds.Node.TLSNames); nil runs the servers without
 	// TLS.
 	Certs Issuer
+	// Dial opens the wire fronts' connections (the emulator's
+	// loopback-only dialer).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// FrontAdmin is the superuser the fronts open forwarding sessions
+	// with on the writer.
+	FrontAdmin wfront.Credentials
 }
 
 // Issuer signs server certificates (certs.Authority).

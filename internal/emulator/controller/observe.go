@@ -29,7 +29,7 @@ func (c *Controller) publish(key string, i decide.Instance) {
 // toDecide reduces a topology node to what the rules read.
 func toDecide(n rds.Node) decide.Node {
 	d := decide.Node{Key: n.Key, Name: n.Name, Region: n.Region, Cluster: n.Cluster, Scope: n.Scope,
-		Addr: net.JoinHostPort(n.Host, strconv.Itoa(n.Port)), Writer: n.Writer, SyncStandbys: n.SyncStandbys,
+		Addr: net.JoinHostPort(n.Host, strconv.Itoa(serverPort(n.Port))), Writer: n.Writer, SyncStandbys: n.SyncStandbys,
 		VolumeReady: n.VolumeReady, Resync: n.Resync}
 	if up := n.Upstream; up != nil {
 		d.Upstream = &decide.Upstream{Node: up.Node}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,7 +39,14 @@ func (a *actor) issueCert(spec rds.Node) error {
 	if err != nil {
 		return fmt.Errorf("issue server certificate: %w", err)
 	}
+	pair, err := tls.X509KeyPair(cert, key)
+	if err != nil {
+		return fmt.Errorf("load server certificate: %w", err)
+	}
 	a.tls.names, a.tls.cert = slices.Clone(spec.TLSNames), &engine.TLS{Cert: cert, Key: key}
+	a.mu.Lock()
+	a.frontTLS = &pair
+	a.mu.Unlock()
 	a.log.Info("issued server certificate", "names", spec.TLSNames)
 	return nil
 }
