@@ -105,8 +105,12 @@ func (s *Supervisor) Fence(ctx context.Context, n Node) (LSN, error) {
 		}
 		const clients = `FROM pg_stat_activity WHERE backend_type = 'client backend'
 			AND pid <> pg_backend_pid() AND usename <> current_user`
+		// Signal every client backend at once and poll until they are
+		// gone: waiting for each in turn (pg_terminate_backend's timeout)
+		// made a loaded machine's switchover wait about a second per
+		// client (a 5.65 s write outage in a soak run).
 		for {
-			if _, err := c.Exec(ctx, `SELECT pg_terminate_backend(pid, 1000) `+clients); err != nil {
+			if _, err := c.Exec(ctx, `SELECT pg_terminate_backend(pid) `+clients); err != nil {
 				return err
 			}
 			var active int
@@ -116,8 +120,10 @@ func (s *Supervisor) Fence(ctx context.Context, n Node) (LSN, error) {
 			if active == 0 {
 				break
 			}
-			if err := ctx.Err(); err != nil {
-				return err
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(5 * time.Millisecond): // poll interval
 			}
 		}
 		return c.QueryRow(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&lsn)
