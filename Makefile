@@ -10,8 +10,11 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
+# -trimpath: the binary names no builder's paths, and builds of the same
+# source from another directory (internal/doctest's fresh checkout) hit the
+# build cache.
 build:
-	$(GO) build -ldflags "-X github.com/globaldb/globaldb/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/globaldb
+	$(GO) build -trimpath -ldflags "-X github.com/globaldb/globaldb/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/globaldb
 
 deps:
 	@scripts/install-deps.sh test
