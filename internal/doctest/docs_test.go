@@ -339,4 +339,3 @@ func repoRoot(t *testing.T) string {
 		dir = parent
 	}
 }
-
