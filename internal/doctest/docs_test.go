@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,19 +18,6 @@ import (
 // runDocs are the documents whose shell blocks run, each in order, each
 // from a fresh checkout with its own emulator (the blocks start it).
 var runDocs = []string{"README.md", "docs/runbook.md"}
-
-// The emulator's documented addresses. The blocks use them as written;
-// when either is taken the test skips rather than edit the docs' text.
-const (
-	docHTTP = "127.0.0.1:4566"
-	docDNS  = "127.0.0.1:1053"
-)
-
-// docDataDir is the data directory the docs name. It is the one piece of
-// block text the test changes (substituteBlock): each document's emulator
-// gets a fresh directory of the test's, so a reader's /tmp/gdb is never
-// touched and no state leaks from one run into the next.
-const docDataDir = "/tmp/gdb"
 
 // blockTimeout bounds one block; a block that waits for a condition that
 // never comes fails with its output instead of hanging the suite.
@@ -51,20 +37,27 @@ func TestDocs_RunAsWritten(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts emulators and PostgreSQL servers, runs make, the aws CLI, dig and psql (-short)")
 	}
-	for _, tool := range []string{"bash", "make", "aws", "dig", "psql", "curl", "go"} {
+	var missing []string
+	for _, tool := range []string{"bash", "make", "go", "aws", "dig", "psql", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (run scripts/install-deps.sh test)", tool)
+			missing = append(missing, tool)
 		}
 	}
-	if _, err := os.Stat("/usr/lib/postgresql"); err != nil {
-		t.Skip("PostgreSQL server binaries not installed (run scripts/install-deps.sh)")
+	if len(missing) > 0 {
+		t.Skipf("the docs' commands need %s, not installed (scripts/install-deps.sh test installs them)", strings.Join(missing, ", "))
+	}
+	if _, err := exec.LookPath("pg_config"); err != nil {
+		if _, err := os.Stat("/usr/lib/postgresql"); err != nil {
+			t.Skip("PostgreSQL server binaries not installed (run scripts/install-deps.sh)")
+		}
 	}
 	root := repoRoot(t)
 	for _, doc := range runDocs {
 		t.Run(doc, func(t *testing.T) {
-			if err := portsFree(); err != nil {
-				t.Skipf("the docs' emulator addresses are in use (%v): stop what holds them to run this test", err)
-			}
+			// Each document has its own emulator at its own addresses
+			// (docAddrs): the two run side by side, and a reader's
+			// emulator on the documented ports is left alone.
+			t.Parallel()
 			runDoc(t, root, doc)
 		})
 	}
@@ -86,6 +79,11 @@ func runDoc(t *testing.T, root, doc string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The emulator runs PostgreSQL as the postgres user when started as
+	// root: the data directory's parents must be traversable by it.
+	if err := os.Chmod(work, 0o711); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { os.RemoveAll(work) })
 	s := newSession(t, root, work)
 	for _, b := range blocks {
@@ -100,20 +98,23 @@ func runDoc(t *testing.T, root, doc string) {
 // session is one terminal: a checkout, an environment, and the state the
 // blocks carry (exported variables, functions, working directory).
 type session struct {
-	work, checkout, dataDir string
-	state, cwd, log         string
-	env                     []string
-	groups                  []int // process groups to end when the doc is done
+	work, checkout  string
+	addrs           docAddrs
+	state, cwd, log string
+	env             []string
+	groups          []int // process groups to end when the doc is done
 }
 
 func newSession(t *testing.T, root, work string) *session {
 	s := &session{
 		work:     work,
 		checkout: filepath.Join(work, "globaldb"),
-		dataDir:  filepath.Join(work, "gdb"),
+		addrs:    newDocAddrs(t, filepath.Join(work, "gdb")),
 		state:    filepath.Join(work, "state.sh"),
 		cwd:      filepath.Join(work, "cwd"),
-		log:      filepath.Join(work, "output.log"),
+		// The transcript (every command, timed, and its output) is kept
+		// with go test -artifacts.
+		log: filepath.Join(t.ArtifactDir(), "transcript.log"),
 	}
 	linkCheckout(t, root, s.checkout)
 	for _, f := range []string{s.state, filepath.Join(work, "empty")} {
@@ -185,13 +186,28 @@ func docEnv(t *testing.T, work string) []string {
 
 var awsVersion = regexp.MustCompile(`aws-cli/(\d+)\.(\d+)\.`)
 
-// awsShim returns a directory holding an `aws` that adds --endpoint-url
-// "$AWS_ENDPOINT_URL" to every call when the aws CLI first on PATH is too
-// old to read the variable itself (v1 before 1.29, v2 before 2.13) — what
-// the README tells users of those versions to do — or "" when it reads it.
+// awsShim returns a directory to put first on the blocks' PATH, holding
+// an `aws` that is the aws CLI first on PATH, or "" when that one will do
+// as it is. Two cases need it:
+//   - the CLI is too old to read AWS_ENDPOINT_URL (v1 before 1.29, v2
+//     before 2.13): the `aws` adds --endpoint-url "$AWS_ENDPOINT_URL" to
+//     every call, which is what the docs tell users of those versions to do;
+//   - it is a pyenv shim: the `aws` is the script the shim would run,
+//     without the shim's version lookup (seconds per call on a busy machine).
 func awsShim(t *testing.T, work string) string {
-	path, _ := exec.LookPath("aws")
-	out, err := exec.Command(path, "--version").CombinedOutput()
+	path, err := exec.LookPath("aws")
+	if err != nil {
+		return "" // the blocks' aws fails as the reader's would
+	}
+	real := path
+	if strings.Contains(path, "/.pyenv/shims/") {
+		out, err := exec.Command("pyenv", "which", "aws").Output()
+		if err != nil {
+			t.Fatalf("pyenv which aws: %v", err)
+		}
+		real = strings.TrimSpace(string(out))
+	}
+	out, err := exec.Command(real, "--version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("aws --version: %v: %s", err, out)
 	}
@@ -201,12 +217,16 @@ func awsShim(t *testing.T, work string) string {
 	}
 	major, _ := strconv.Atoi(m[1])
 	minor, _ := strconv.Atoi(m[2])
-	if major > 2 || (major == 2 && minor >= 13) || (major == 1 && minor >= 29) {
+	readsVar := major > 2 || (major == 2 && minor >= 13) || (major == 1 && minor >= 29)
+	if readsVar && real == path {
 		return ""
 	}
-	t.Logf("%s (%s) ignores AWS_ENDPOINT_URL: the blocks' aws gets --endpoint-url", path, strings.TrimSpace(string(out)))
+	script := fmt.Sprintf("#!/bin/sh\nexec %q \"$@\"\n", real)
+	if !readsVar {
+		t.Logf("%s (%s) ignores AWS_ENDPOINT_URL: the blocks' aws gets --endpoint-url", path, strings.TrimSpace(string(out)))
+		script = fmt.Sprintf("#!/bin/sh\nexec %q --endpoint-url \"$AWS_ENDPOINT_URL\" \"$@\"\n", real)
+	}
 	dir := filepath.Join(work, "awsshim")
-	script := fmt.Sprintf("#!/bin/sh\nexec %q --endpoint-url \"$AWS_ENDPOINT_URL\" \"$@\"\n", path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -216,31 +236,36 @@ func awsShim(t *testing.T, work string) string {
 	return dir
 }
 
-// substituteBlock is the one change made to a block's text: the docs' data
-// directory becomes the session's.
-func (s *session) substituteBlock(text string) string {
-	return strings.ReplaceAll(text, docDataDir, s.dataDir)
-}
-
 // run runs one block in its own process group (so what it leaves running
 // in the background, the emulator, can be ended), after restoring the state
 // the previous blocks left, and saves the state it leaves.
 func (s *session) run(t *testing.T, b Block) {
 	t.Helper()
+	text, err := s.addrs.substitute(b.Text)
+	if err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
 	// The state is every variable the blocks set (exported or not: a
 	// block may keep $! for a later one), the exports, and the functions.
-	script := fmt.Sprintf(`__doctest_vars=$(compgen -v)
+	// Each command is traced to the log (fd 3, never the block's own
+	// stderr) with the seconds since the block began, so a failure shows
+	// which command failed and a slow block which command is slow.
+	script := fmt.Sprintf(`BASH_XTRACEFD=3 __t0=${EPOCHREALTIME/./}
+PS4='+ [$(( (${EPOCHREALTIME/./} - __t0) / 1000000 )).$(( (${EPOCHREALTIME/./} - __t0) / 100000 %% 10 )) s] '
+__doctest_vars=$(compgen -v)
 set -euo pipefail
 source %[1]q
 cd "$(cat %[2]q)"
+set -x
 %[3]s
+set +x
 { export -p; declare -f
   for __v in $(compgen -v); do
     case $__v in __*) continue;; esac
     case $'\n'"$__doctest_vars"$'\n' in *$'\n'"$__v"$'\n'*) ;; *) declare -p "$__v";; esac
   done | grep -v '^declare -[^ ]*r' || true; } > %[1]q
 pwd > %[2]q
-`, s.state, s.cwd, s.substituteBlock(b.Text))
+`, s.state, s.cwd, text)
 	out, err := os.OpenFile(s.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -256,6 +281,7 @@ pwd > %[2]q
 	// A file, not a pipe: a background process keeps its end open, and
 	// Wait would wait for it.
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.ExtraFiles = []*os.File{out} // fd 3: the trace
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	began := time.Now()
@@ -274,8 +300,7 @@ pwd > %[2]q
 }
 
 // stop ends what the blocks left running (SIGTERM, as Ctrl-C would not
-// reach a background job) and waits until it is gone and the documented
-// addresses are free for the next document.
+// reach a background job) and waits until it is gone.
 func (s *session) stop() {
 	for _, g := range s.groups {
 		_ = syscall.Kill(-g, syscall.SIGTERM)
@@ -286,9 +311,6 @@ func (s *session) stop() {
 			time.Sleep(100 * time.Millisecond)
 		}
 		_ = syscall.Kill(-g, syscall.SIGKILL)
-	}
-	for portsFree() != nil && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -303,23 +325,6 @@ func tail(path string, offset int64, n int) string {
 		lines = append([]string{fmt.Sprintf("(… %d lines)\n", len(lines)-n)}, lines[len(lines)-n:]...)
 	}
 	return strings.Join(lines, "")
-}
-
-// portsFree says whether the docs' HTTP (TCP) and DNS (UDP and TCP)
-// addresses can be bound.
-func portsFree() error {
-	for _, addr := range []string{docHTTP, docDNS} {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			return err
-		}
-		l.Close()
-	}
-	pc, err := net.ListenPacket("udp", docDNS)
-	if err != nil {
-		return err
-	}
-	return pc.Close()
 }
 
 // repoRoot is the directory holding go.mod, above this package.
