@@ -94,7 +94,7 @@ type Statement struct {
 	All     bool // RESET ALL, SHOW ALL, DEALLOCATE ALL, DISCARD ALL
 
 	Name    string     // Prepare, Execute, DEALLOCATE (Session): the prepared statement, lower-cased unless quoted
-	Inner   *Statement // Prepare, Explain: the statement prepared or explained (never nil for those classes)
+	Inner   *Statement // Prepare, Explain: the statement prepared or explained, its Text ending with its last token (never nil for those classes)
 	Analyze bool       // Explain: ANALYZE, which executes Inner
 
 	Reason string // Refused: what is refused, for an error message, e.g. "DDL (CREATE TABLE)"

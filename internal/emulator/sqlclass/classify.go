@@ -162,7 +162,7 @@ func classifyPrepare(st *Statement, p *parser, text string) {
 	if !p.word("as") || p.done() {
 		return
 	}
-	inner := Classify(text[p.peek(0).pos:])
+	inner := Classify(p.rest(text))
 	st.Class, st.Name, st.Inner = Prepare, name, &inner
 	if inner.Class == Refused {
 		st.Class, st.Reason = Refused, inner.Reason
@@ -182,7 +182,7 @@ func classifyExplain(st *Statement, p *parser, text string) {
 		st.Analyze = false
 		return
 	}
-	inner := Classify(text[p.peek(0).pos:])
+	inner := Classify(p.rest(text))
 	st.Class, st.Inner = Explain, &inner
 	if inner.Class == Refused {
 		st.Class, st.Reason = Refused, inner.Reason

@@ -137,6 +137,8 @@ func TestClassify(t *testing.T) {
 			Inner: &Statement{Text: "UPDATE t SET a = 1", Class: Write, Command: "UPDATE"}}},
 		{"EXPLAIN (analyze 'true') SELECT 1", Statement{Class: Explain, Analyze: true,
 			Inner: &Statement{Text: "SELECT 1", Class: Read, Command: "SELECT"}}},
+		{"EXPLAIN UPDATE t SET a = 1; -- trailing", Statement{Class: Explain,
+			Inner: &Statement{Text: "UPDATE t SET a = 1", Class: Write, Command: "UPDATE"}}},
 		{"EXPLAIN EXECUTE p(1)", Statement{Class: Explain,
 			Inner: &Statement{Text: "EXECUTE p(1)", Class: Execute, Command: "EXECUTE", Name: "p"}}},
 

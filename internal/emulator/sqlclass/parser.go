@@ -82,3 +82,13 @@ func (p *parser) skipParens() {
 		}
 	}
 }
+
+// rest is the text of the unread tokens: from the next token to the end of
+// the statement's last (no trailing ';' or comment). text is the text the
+// tokens were lexed from; rest is "" when every token has been read.
+func (p *parser) rest(text string) string {
+	if p.done() {
+		return ""
+	}
+	return text[p.peek(0).pos:p.toks[len(p.toks)-1].end]
+}
