@@ -63,10 +63,18 @@ func classify(text string, toks []token) Statement {
 			st.Class, st.Reason = Refused, r
 		}
 	}
-	if st.Class != Refused {
-		if f := sequenceCall(toks); f != "" {
-			st.Class, st.Reason = Refused, f+"()"
+	switch st.Class {
+	case Begin, Commit, Rollback, SetTransaction, SetForward:
+		if !p.done() {
+			// The front handles these itself: when one does not parse to
+			// its end, the replica must run it to report the syntax error.
+			return Statement{Text: text, Command: st.Command}
 		}
+	case Refused:
+		return st
+	}
+	if f := sequenceCall(toks); f != "" {
+		st.Class, st.Reason = Refused, f+"()"
 	}
 	return st
 }

@@ -35,6 +35,16 @@ func TestClassify(t *testing.T) {
 		{"EXPLAIN", Statement{Class: Read}},
 		{`"select" 1`, Statement{Class: Read}},
 		{"((", Statement{Class: Read}},
+		// malformed statements the front would otherwise handle itself go to
+		// the replica, which reports PostgreSQL's syntax error
+		{"BEGIN ISOLATION LEVEL SNAPSHOT", Statement{Class: Read, Command: "BEGIN"}},
+		{"COMMIT now", Statement{Class: Read}},
+		{"SET TRANSACTION READ SOMETIMES", Statement{Class: Read}},
+		{"SET apg_write_forward", Statement{Class: Read}},
+		{"SET LOCAL apg_write_forward.consistency_mode TO", Statement{Class: Read}},
+		{"SET apg_write_forward.consistency_mode 'global'", Statement{Class: Read}},
+		{"SHOW apg_write_forward.consistency_mode extra", Statement{Class: Read}},
+		{"SET", Statement{Class: Read}},
 
 		// Write
 		{"INSERT INTO t VALUES (1, 'a')", Statement{Class: Write, Command: "INSERT"}},
@@ -98,7 +108,6 @@ func TestClassify(t *testing.T) {
 		{"SET statement_timeout = -1", Statement{Class: Session, Setting: "statement_timeout", Value: "-1"}},
 		{"SET TIME ZONE 'UTC'", Statement{Class: Session, Setting: "timezone", Value: "UTC"}},
 		{"SET SESSION AUTHORIZATION alice", Statement{Class: Session, Setting: "session_authorization", Value: "alice"}},
-		{"SET apg_write_forward", Statement{Class: Session}},
 		{"SHOW ALL", Statement{Class: Session, Show: true, All: true}},
 		{"show transaction isolation level", Statement{Class: Session, Show: true, Setting: "transaction_isolation"}},
 		{"RESET ALL", Statement{Class: Session, Reset: true, All: true}},

@@ -59,7 +59,10 @@
 //     the replica and read no table data.
 //   - SET TRANSACTION SNAPSHOT is SetTransaction with no modes.
 //   - Unknown leading keywords, and statements malformed after a known one
-//     (PREPARE without AS, START without TRANSACTION), are Read: the
+//     (PREPARE without AS, START without TRANSACTION, and any Begin,
+//     Commit, Rollback, SetTransaction or SetForward that does not parse to
+//     its last token, which the front would otherwise handle without
+//     PostgreSQL seeing it), are Read: the
 //     replica runs them, and a write there fails with SQLSTATE 25006
 //     (read_only_sql_transaction) while a syntax error gets PostgreSQL's own
 //     message. Refused is kept for statements known to be unsupported.

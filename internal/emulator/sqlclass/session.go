@@ -71,6 +71,8 @@ func classifyEnd(st *Statement, p *parser, verb string) {
 		st.Class, st.Reason = Refused, "SAVEPOINT"
 	case p.words("and", "chain"):
 		st.Class, st.Reason = Refused, strings.ToUpper(verb)+" AND CHAIN"
+	default:
+		p.words("and", "no", "chain")
 	}
 }
 
@@ -85,6 +87,9 @@ func classifySet(st *Statement, p *parser, text string) {
 		p.next()
 	}
 	switch {
+	case p.words("transaction", "snapshot"):
+		st.Class = SetTransaction
+		p.next() // the snapshot id
 	case p.word("transaction"):
 		st.Class = SetTransaction
 		transactionModes(st, p)
@@ -94,23 +99,23 @@ func classifySet(st *Statement, p *parser, text string) {
 	case p.word("constraints"):
 		st.Class, st.Reason = Refused, "SET CONSTRAINTS"
 	default:
-		st.Class = Session
 		st.Setting = setting(p)
-		if !p.word("to") && !p.punct('=') && st.Setting != "" && !isSpecialSet(st.Setting) {
-			st.Setting = "" // malformed: the replica reports it
+		if st.Setting == "" || !(p.word("to") || p.punct('=') || isSpecialSet(st.Setting)) || p.done() {
+			*st = Statement{Text: st.Text, Command: st.Command} // malformed: Read
 			return
 		}
+		st.Class = Session
 		setValue(st, p, text)
 		forward(st)
 	}
 }
 
-// setValue stores the value of a SET: one string or word unquoted, DEFAULT
-// as Reset, several tokens as written.
+// setValue reads the value of a SET (at least one token): one string or
+// word unquoted, DEFAULT as Reset, several tokens as written.
 func setValue(st *Statement, p *parser, text string) {
 	rest := p.toks[p.i:]
+	p.i = len(p.toks)
 	switch {
-	case len(rest) == 0:
 	case len(rest) == 1 && rest[0].isWord("default"):
 		st.Reset = true
 	case len(rest) == 1 && (rest[0].kind == word || rest[0].kind == str || rest[0].kind == ident):
