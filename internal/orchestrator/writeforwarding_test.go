@@ -1,0 +1,178 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/globaldb/globaldb/internal/resolve"
+	"github.com/globaldb/globaldb/internal/topology"
+)
+
+func TestSetForwarding(t *testing.T) {
+	region := func(wf topology.WriteForwarding) topology.Region { return topology.Region{Name: "x", WriteForwarding: wf} }
+	tests := []struct {
+		name          string
+		r             topology.Region
+		c             rdstypes.DBCluster
+		global, local *bool
+		settled       bool
+	}{
+		{"off and off", region(topology.ForwardOff), rdstypes.DBCluster{GlobalWriteForwardingRequested: aws.Bool(false), GlobalWriteForwardingStatus: "disabled"}, nil, nil, true},
+		{"global wanted", region(topology.ForwardGlobal), rdstypes.DBCluster{GlobalWriteForwardingRequested: aws.Bool(false), GlobalWriteForwardingStatus: "disabled"}, aws.Bool(true), nil, false},
+		{"global enabling", region(topology.ForwardGlobal), rdstypes.DBCluster{GlobalWriteForwardingRequested: aws.Bool(true), GlobalWriteForwardingStatus: "enabling"}, nil, nil, false},
+		{"global enabled", region(topology.ForwardGlobal), rdstypes.DBCluster{GlobalWriteForwardingRequested: aws.Bool(true), GlobalWriteForwardingStatus: "enabled"}, nil, nil, true},
+		{"global stored on the primary", region(topology.ForwardGlobal), rdstypes.DBCluster{GlobalWriteForwardingRequested: aws.Bool(true)}, nil, nil, true},
+		{"global unwanted", region(topology.ForwardOff), rdstypes.DBCluster{GlobalWriteForwardingRequested: aws.Bool(true), GlobalWriteForwardingStatus: "enabled"}, aws.Bool(false), nil, true},
+		{"local wanted", region(topology.ForwardLocal), rdstypes.DBCluster{}, nil, aws.Bool(true), false},
+		{"local enabled", region(topology.ForwardLocal), rdstypes.DBCluster{LocalWriteForwardingStatus: "enabled"}, nil, nil, true},
+		{"local requested", region(topology.ForwardLocal), rdstypes.DBCluster{LocalWriteForwardingStatus: "requested"}, nil, nil, false},
+		{"local unwanted", region(topology.ForwardOff), rdstypes.DBCluster{LocalWriteForwardingStatus: "enabling"}, nil, aws.Bool(false), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &rds.ModifyDBClusterInput{}
+			details := setForwarding(tt.r, &tt.c, in)
+			if !eqBoolp(in.EnableGlobalWriteForwarding, tt.global) || !eqBoolp(in.EnableLocalWriteForwarding, tt.local) {
+				t.Errorf("global %v local %v, want %v %v", fmtBoolp(in.EnableGlobalWriteForwarding), fmtBoolp(in.EnableLocalWriteForwarding), fmtBoolp(tt.global), fmtBoolp(tt.local))
+			}
+			if (len(details) > 0) != (tt.global != nil || tt.local != nil) {
+				t.Errorf("details %v", details)
+			}
+			if ok, now := forwardingSettled(tt.r, &tt.c); ok != tt.settled {
+				t.Errorf("settled = %v (%s), want %v", ok, now, tt.settled)
+			}
+		})
+	}
+}
+
+func eqBoolp(a, b *bool) bool { return (a == nil) == (b == nil) && aws.ToBool(a) == aws.ToBool(b) }
+
+func fmtBoolp(p *bool) string {
+	if p == nil {
+		return "unset"
+	}
+	if *p {
+		return "true"
+	}
+	return "false"
+}
+
+// TestApply_WriteForwarding applies the seed with global forwarding on the
+// secondary (consistency eventual through a named cluster parameter group)
+// and local forwarding on the primary, then turns global off: each apply
+// converges and status shows what RDS reports.
+func TestApply_WriteForwarding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := startEmulator(t)
+	top := seedTopology(t)
+	const primary, secondary, group = "ap-southeast-1", "ap-southeast-2", "wf-params"
+	for i := range top.Regions {
+		r := &top.Regions[i]
+		r.Instances = r.Instances[:1] // one server per region is enough here
+		r.ClusterParameterGroup = group
+		if r.Name == primary {
+			r.WriteForwarding = topology.ForwardLocal
+		} else {
+			r.WriteForwarding, r.WriteForwardingConsistency = topology.ForwardGlobal, "eventual"
+		}
+	}
+	c := connect(t, e, top)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	for _, region := range []string{primary, secondary} {
+		if _, err := c.RDS(region).CreateDBClusterParameterGroup(ctx, &rds.CreateDBClusterParameterGroupInput{DBClusterParameterGroupName: aws.String(group),
+			DBParameterGroupFamily: aws.String("aurora-postgresql15"), Description: aws.String("write forwarding")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := Names{top.Name}
+	cluster := func(region string) *rdstypes.DBCluster {
+		t.Helper()
+		cl, err := describeCluster(ctx, c.RDS(region), n.Cluster(region))
+		if err != nil || cl == nil {
+			t.Fatalf("describe %s: %v", region, err)
+		}
+		return cl
+	}
+	replanEmpty := func(t *testing.T) {
+		t.Helper()
+		p, _, err := PlanApply(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Empty() {
+			t.Errorf("re-plan is not empty:\n%s", planText(p))
+		}
+	}
+	applyT(t, c, top)
+	t.Run("applied", func(t *testing.T) {
+		if s := cluster(secondary); !aws.ToBool(s.GlobalWriteForwardingRequested) || s.GlobalWriteForwardingStatus != rdstypes.WriteForwardingStatusEnabled {
+			t.Errorf("secondary: requested %v status %q, want enabled", aws.ToBool(s.GlobalWriteForwardingRequested), s.GlobalWriteForwardingStatus)
+		}
+		if p := cluster(primary); p.LocalWriteForwardingStatus != rdstypes.LocalWriteForwardingStatusEnabled || p.GlobalWriteForwardingStatus != "" {
+			t.Errorf("primary: local %q global %q, want local enabled and no global status", p.LocalWriteForwardingStatus, p.GlobalWriteForwardingStatus)
+		}
+		if mode, err := readConsistency(ctx, c.RDS(secondary), group); err != nil || mode != "eventual" {
+			t.Errorf("consistency mode in %s = %q, %v; want eventual", secondary, mode, err)
+		}
+		replanEmpty(t)
+	})
+	t.Run("status", func(t *testing.T) {
+		st, err := Status(ctx, c, top, resolve.Server(e.DNSAddr()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]WriteForwardingStatus{}
+		for _, r := range st.Regions {
+			if r.Cluster != nil && r.Cluster.WriteForwarding != nil {
+				got[r.Region] = *r.Cluster.WriteForwarding
+			}
+		}
+		want := map[string]WriteForwardingStatus{
+			primary:   {LocalStatus: "enabled", ConsistencyMode: "session"},
+			secondary: {GlobalRequested: true, GlobalStatus: "enabled", ConsistencyMode: "eventual"},
+		}
+		for region, w := range want {
+			if got[region] != w {
+				t.Errorf("%s write forwarding = %+v, want %+v", region, got[region], w)
+			}
+		}
+		var b bytes.Buffer
+		if err := st.WriteTable(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "GLOBAL FORWARDING") || !strings.Contains(b.String(), "eventual") {
+			t.Errorf("status table has no write-forwarding section:\n%s", b.String())
+		}
+	})
+	t.Run("turned off", func(t *testing.T) {
+		top.Regions[1].WriteForwarding, top.Regions[1].WriteForwardingConsistency = topology.ForwardOff, ""
+		p, _, err := PlanApply(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text := planText(p); !strings.Contains(text, "global write forwarding: true → false") {
+			t.Errorf("plan does not turn global forwarding off:\n%s", text)
+		}
+		applyT(t, c, top)
+		if s := cluster(secondary); aws.ToBool(s.GlobalWriteForwardingRequested) {
+			t.Errorf("secondary still requests global forwarding")
+		}
+		replanEmpty(t)
+	})
+}
+
+func planText(p *Plan) string {
+	var b bytes.Buffer
+	p.WriteText(&b)
+	return b.String()
+}
