@@ -37,9 +37,9 @@ type World struct {
 	// for regions with write forwarding and a named group.
 	ConsistencyModes map[string]string
 	Clusters         map[string]*rdstypes.DBCluster
-	Instances    map[string][]rdstypes.DBInstance
-	SubnetGroups map[string]*rdstypes.DBSubnetGroup
-	Zone         *Zone
+	Instances        map[string][]rdstypes.DBInstance
+	SubnetGroups     map[string]*rdstypes.DBSubnetGroup
+	Zone             *Zone
 	// Records are the record sets in Zone with the writer or reader
 	// record's name.
 	Records []r53types.ResourceRecordSet

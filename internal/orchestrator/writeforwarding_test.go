@@ -16,7 +16,9 @@ import (
 )
 
 func TestSetForwarding(t *testing.T) {
-	region := func(wf topology.WriteForwarding) topology.Region { return topology.Region{Name: "x", WriteForwarding: wf} }
+	region := func(wf topology.WriteForwarding) topology.Region {
+		return topology.Region{Name: "x", WriteForwarding: wf}
+	}
 	tests := []struct {
 		name          string
 		r             topology.Region
