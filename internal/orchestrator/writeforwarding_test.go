@@ -178,3 +178,31 @@ func planText(p *Plan) string {
 	p.WriteText(&b)
 	return b.String()
 }
+
+func TestPolicyFor_WriteForwarding(t *testing.T) {
+	top := seedTopology(t)
+	actions := func(doc PolicyDocument) map[string][]string {
+		out := map[string][]string{}
+		for _, s := range doc.Statement {
+			for _, a := range s.Action {
+				out[a] = s.Resource
+			}
+		}
+		return out
+	}
+	if a := actions(PolicyFor(top, "123456789012")); a["rds:DescribeDBClusterParameters"] != nil || a["rds:ModifyDBClusterParameterGroup"] != nil {
+		t.Errorf("the seed (no forwarding) gets parameter-group actions: %v", a)
+	}
+	for i := range top.Regions {
+		top.Regions[i].ClusterParameterGroup = "wf"
+	}
+	top.Regions[1].WriteForwarding = topology.ForwardGlobal
+	a := actions(PolicyFor(top, "123456789012"))
+	if a["rds:DescribeDBClusterParameters"] == nil || a["rds:ModifyDBCluster"] == nil {
+		t.Errorf("forwarding policy lacks DescribeDBClusterParameters or ModifyDBCluster: %v", a)
+	}
+	want := "arn:aws:rds:" + top.Regions[1].Name + ":123456789012:cluster-pg:wf"
+	if got := a["rds:ModifyDBClusterParameterGroup"]; len(got) != 1 || got[0] != want {
+		t.Errorf("ModifyDBClusterParameterGroup on %v, want only %s (the group of the forwarding region)", got, want)
+	}
+}
