@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,75 @@ func TestPolicyFor_WriteForwarding(t *testing.T) {
 	want := "arn:aws:rds:" + top.Regions[1].Name + ":123456789012:cluster-pg:wf"
 	if got := a["rds:ModifyDBClusterParameterGroup"]; len(got) != 1 || got[0] != want {
 		t.Errorf("ModifyDBClusterParameterGroup on %v, want only %s (the group of the forwarding region)", got, want)
+	}
+}
+
+func TestForwardingRegions(t *testing.T) {
+	cluster := func(requested bool, st rdstypes.WriteForwardingStatus) *rdstypes.DBCluster {
+		return &rdstypes.DBCluster{GlobalWriteForwardingRequested: aws.Bool(requested), GlobalWriteForwardingStatus: st}
+	}
+	views := []regionView{{region: "p", role: "primary"}, {region: "a", role: "secondary"}, {region: "b", role: "secondary"},
+		{region: "c", role: "secondary"}, {region: "d", role: "detached"}, {region: "e", role: "secondary"}}
+	w := &World{Clusters: map[string]*rdstypes.DBCluster{
+		"p": cluster(true, ""),         // the primary keeps a stored request: it takes writes itself
+		"a": cluster(true, "enabled"),  // forwards
+		"b": cluster(true, "enabling"), // not yet: its writes may still be refused
+		"c": cluster(false, "disabled"),
+		"d": cluster(true, "enabled"), // detached: no longer a secondary
+		// e: unreadable
+	}}
+	got := forwardingRegions(w, views, "p")
+	if len(got) != 1 || !got["a"] {
+		t.Errorf("forwardingRegions = %v, want only a", got)
+	}
+}
+
+func TestForwardedRowID(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	a, b := forwardedRowID("eu-west-1", now), forwardedRowID("eu-west-1", now.Add(time.Nanosecond))
+	if a == b || !strings.HasPrefix(a, "wf-eu-west-1-") {
+		t.Errorf("ids %q and %q: want distinct, marked with the region", a, b)
+	}
+}
+
+// TestVerify_WriteForwarding writes through the secondary's reader
+// endpoint with global forwarding on. It needs the wire front that
+// forwards writes (internal/emulator/wfront); until it lands the
+// secondary refuses the write, so it runs only with GLOBALDB_WF_E2E=1.
+func TestVerify_WriteForwarding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	if os.Getenv("GLOBALDB_WF_E2E") != "1" {
+		t.Skip("set GLOBALDB_WF_E2E=1 once the emulator forwards writes (wfront)")
+	}
+	e := startEmulator(t)
+	top := seedTopology(t)
+	for i := range top.Regions {
+		top.Regions[i].Instances = top.Regions[i].Instances[:1]
+	}
+	top.Regions[1].WriteForwarding = topology.ForwardGlobal
+	c := connect(t, e, top)
+	applyT(t, c, top)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := Verify(ctx, c, top, resolve.Server(e.DNSAddr()), VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ch := range rep.Checks {
+		if strings.HasPrefix(ch.Name, "forwarded write") {
+			found = true
+			if !ch.OK {
+				t.Errorf("%s in %s: %s", ch.Name, ch.Region, ch.Error)
+			}
+		}
+		if ch.Name == "secondary refuses writes" && ch.Region == top.Regions[1].Name {
+			t.Errorf("verify expects the forwarding secondary to refuse writes")
+		}
+	}
+	if !found || !rep.OK() {
+		t.Errorf("forwarded-write check found %v; failures %v", found, rep.Failures())
 	}
 }
