@@ -118,7 +118,7 @@ const paramConsistency = "apg_write_forward.consistency_mode"
 // default group, which is read-only and says session).
 func consistencyGroup(t *topology.Topology, region string) (group, want string) {
 	for _, r := range t.Regions {
-		if r.Name != region || r.ClusterParameterGroup == "" {
+		if r.Name != region || r.ClusterParameterGroup == "" || strings.HasPrefix(r.ClusterParameterGroup, "default.") {
 			continue
 		}
 		if global, local := wantForwarding(r); !global && !local {

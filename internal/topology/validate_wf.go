@@ -58,8 +58,8 @@ func validateWriteForwarding(p *problems, t *Topology, r *Region, path string) {
 		p.errorf(cpath, hint, "%q is not a consistency mode", c)
 	case wf == ForwardOff:
 		p.errorf(cpath, "set writeForwarding: global or local, or remove writeForwardingConsistency", "is set but writeForwarding is off")
-	case c != DefaultWriteForwardingConsistency && r.ClusterParameterGroup == "":
+	case c != DefaultWriteForwardingConsistency && (r.ClusterParameterGroup == "" || strings.HasPrefix(r.ClusterParameterGroup, "default.")):
 		p.errorf(cpath, "name the cluster parameter group (clusterParameterGroup) globaldb sets apg_write_forward.consistency_mode in: the engine's default group is read-only",
-			"%q needs a clusterParameterGroup", c)
+			"%q needs a clusterParameterGroup of your own", c)
 	}
 }
