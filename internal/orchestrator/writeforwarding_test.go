@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
+	"github.com/globaldb/globaldb/internal/emulator"
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 )
@@ -276,4 +278,77 @@ func TestVerify_WriteForwarding(t *testing.T) {
 	if !found || !rep.OK() {
 		t.Errorf("forwarded-write check found %v; failures %v", found, rep.Failures())
 	}
+}
+
+// TestLeastPrivilege_WriteForwarding: the operator policy of a topology
+// with write forwarding and a named parameter group suffices for apply and
+// status, and its parameter-group statement is needed.
+func TestLeastPrivilege_WriteForwarding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
+	top := seedTopology(t)
+	const group = "wf-params"
+	for i := range top.Regions {
+		top.Regions[i].Instances = top.Regions[i].Instances[:1]
+		top.Regions[i].ClusterParameterGroup = group
+	}
+	top.Regions[1].WriteForwarding, top.Regions[1].WriteForwardingConsistency = topology.ForwardGlobal, "eventual"
+	root := connect(t, e, top)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	for _, r := range top.Regions {
+		if _, err := root.RDS(r.Name).CreateDBClusterParameterGroup(ctx, &rds.CreateDBClusterParameterGroupInput{DBClusterParameterGroupName: aws.String(group),
+			DBParameterGroupFamily: aws.String("aurora-postgresql15"), Description: aws.String("write forwarding")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	account, err := root.Account(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := PolicyFor(top, account)
+	t.Run("without the parameter-group statement apply is denied", func(t *testing.T) {
+		var doc PolicyDocument
+		doc.Version = policy.Version
+		for _, s := range policy.Statement {
+			if s.Sid != "RDSWriteForwardingParameters" {
+				doc.Statement = append(doc.Statement, s)
+			}
+		}
+		if len(doc.Statement) == len(policy.Statement) {
+			t.Fatal("the policy has no RDSWriteForwardingParameters statement")
+		}
+		c := operator(ctx, t, e, root, top, "operator-wf-partial", doc)
+		p, w, err := PlanApply(ctx, c, top)
+		if err == nil {
+			err = Apply(ctx, c, top, p, w, fast)
+		}
+		if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+			t.Fatalf("apply without ModifyDBClusterParameterGroup: %v, want AccessDenied", err)
+		}
+	})
+	t.Run("the policy suffices", func(t *testing.T) {
+		c := operator(ctx, t, e, root, top, "operator-wf", policy)
+		p, w, err := PlanApply(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Apply(ctx, c, top, p, w, fast); err != nil {
+			t.Fatalf("apply: %v", err)
+		}
+		st, err := Status(ctx, c, top, resolve.Server(e.DNSAddr()))
+		if err == nil {
+			err = deniedIn(st)
+		}
+		if err != nil {
+			t.Fatalf("status: %v", err)
+		}
+		for _, r := range st.Regions {
+			if r.Region == top.Regions[1].Name && (r.Cluster == nil || r.Cluster.WriteForwarding == nil || r.Cluster.WriteForwarding.ConsistencyMode != "eventual") {
+				t.Errorf("status of %s: %+v, want write forwarding with consistency eventual", r.Region, r.Cluster)
+			}
+		}
+	})
 }
