@@ -191,6 +191,9 @@ func (pl *planner) planRegion(r topology.Region, asPrimary bool, writerRegion st
 		if t.StorageEncrypted {
 			details = append(details, "encrypted with "+r.KMSKeyID)
 		}
+		if global, local := wantForwarding(r); global || local {
+			details = append(details, fmt.Sprintf("write forwarding: %s", r.WriteForwarding))
+		}
 		details = append(details, fmt.Sprintf("IAM database authentication: %v, deletion protection: %v", iamAuth, t.DeletionProtection))
 		after := pl.p.deps(idGlobal(), idSubnets(region))
 		if !asPrimary {
@@ -257,6 +260,7 @@ func (pl *planner) planRegion(r topology.Region, asPrimary bool, writerRegion st
 		st.hidden = hidden
 		pl.p.add(st)
 	}
+	pl.planForwardingWait(r, c)
 }
 
 func orAny(az string) string {
@@ -306,6 +310,10 @@ func (pl *planner) planClusterUpdate(r topology.Region, c *rdstypes.DBCluster) {
 	if want := r.ClusterParameterGroup; want != "" && aws.ToString(c.DBClusterParameterGroup) != want {
 		in.DBClusterParameterGroupName = aws.String(want)
 		details = append(details, fmt.Sprintf("cluster parameter group: %s → %s", aws.ToString(c.DBClusterParameterGroup), want))
+		changed = true
+	}
+	if wf := setForwarding(r, c, in); len(wf) > 0 {
+		details = append(details, wf...)
 		changed = true
 	}
 	miss := pl.missingTags(c.TagList)
@@ -405,6 +413,9 @@ func (x *exec) createCluster(ctx context.Context, r topology.Region, asPrimary b
 	}
 	if r.ClusterParameterGroup != "" {
 		in.DBClusterParameterGroupName = aws.String(r.ClusterParameterGroup)
+	}
+	if global, local := wantForwarding(r); global || local {
+		in.EnableGlobalWriteForwarding, in.EnableLocalWriteForwarding = aws.Bool(global), aws.Bool(local)
 	}
 	if t.StorageEncrypted {
 		in.StorageEncrypted = aws.Bool(true)

@@ -31,9 +31,28 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 	add := func(s Statement) { s.Effect = "Allow"; doc.Statement = append(doc.Statement, s) }
 	// Orphans looks for a leftover subnet group in every region, whether
 	// or not the topology makes one, and reads its tags.
-	add(Statement{Sid: "RDSRead", Action: []string{
+	rdsRead := []string{
 		"rds:DescribeGlobalClusters", "rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups", "rds:ListTagsForResource",
-	}, Resource: []string{"*"}})
+	}
+	// Write forwarding's consistency mode lives in the named cluster
+	// parameter group: plan reads it, apply sets it.
+	// Status reads it for every forwarding cluster.
+	var paramGroups []string
+	forwards := false
+	for _, r := range t.Regions {
+		global, local := wantForwarding(r)
+		forwards = forwards || global || local
+		if group, _ := consistencyGroup(t, r.Name); group != "" {
+			paramGroups = append(paramGroups, fmt.Sprintf("arn:aws:rds:%s:%s:cluster-pg:%s", r.Name, account, group))
+		}
+	}
+	if forwards {
+		rdsRead = append(rdsRead, "rds:DescribeDBClusterParameters")
+	}
+	add(Statement{Sid: "RDSRead", Action: rdsRead, Resource: []string{"*"}})
+	if len(paramGroups) > 0 {
+		add(Statement{Sid: "RDSWriteForwardingParameters", Action: []string{"rds:ModifyDBClusterParameterGroup"}, Resource: paramGroups})
+	}
 	add(Statement{Sid: "RDSGlobalCluster", Action: []string{
 		"rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:DeleteGlobalCluster", "rds:RemoveFromGlobalCluster",
 		"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster",

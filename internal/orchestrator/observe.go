@@ -32,10 +32,14 @@ type World struct {
 	// Clusters and Instances are keyed by region; Regions lists every
 	// region where the stack has a cluster, including ones the topology no
 	// longer names.
-	Clusters     map[string]*rdstypes.DBCluster
-	Instances    map[string][]rdstypes.DBInstance
-	SubnetGroups map[string]*rdstypes.DBSubnetGroup
-	Zone         *Zone
+	// ConsistencyModes is apg_write_forward.consistency_mode in the
+	// cluster parameter group the topology names, per region, read only
+	// for regions with write forwarding and a named group.
+	ConsistencyModes map[string]string
+	Clusters         map[string]*rdstypes.DBCluster
+	Instances        map[string][]rdstypes.DBInstance
+	SubnetGroups     map[string]*rdstypes.DBSubnetGroup
+	Zone             *Zone
 	// Records are the record sets in Zone with the writer or reader
 	// record's name.
 	Records []r53types.ResourceRecordSet
@@ -173,6 +177,7 @@ func Observe(ctx context.Context, c *Clients, t *topology.Topology) (*World, err
 		cluster   *rdstypes.DBCluster
 		instances []rdstypes.DBInstance
 		subnets   *rdstypes.DBSubnetGroup
+		mode      string
 	}
 	states := map[string]*regionState{}
 	for r := range regions {
@@ -190,6 +195,9 @@ func Observe(ctx context.Context, c *Clients, t *topology.Topology) (*World, err
 				return fmt.Errorf("DB cluster %s in %s %w=%s", n.Cluster(r), r, ErrNotOurs, t.Name)
 			}
 			st.cluster = cluster
+			if st.mode, err = observeConsistency(ectx, cl, t, r); err != nil {
+				return err
+			}
 			if cluster != nil {
 				insts, err := describeInstances(ectx, cl, n.Cluster(r))
 				if err != nil {
@@ -235,6 +243,12 @@ func Observe(ctx context.Context, c *Clients, t *topology.Topology) (*World, err
 		}
 		if st.subnets != nil {
 			w.SubnetGroups[r] = st.subnets
+		}
+		if st.mode != "" {
+			if w.ConsistencyModes == nil {
+				w.ConsistencyModes = map[string]string{}
+			}
+			w.ConsistencyModes[r] = st.mode
 		}
 	}
 	return w, nil

@@ -62,6 +62,22 @@ type ClusterStatus struct {
 	ReaderEndpoint string `json:"reader_endpoint"`
 	Port           int    `json:"port"`
 	EngineVersion  string `json:"engine_version"`
+	// WriteForwarding is set when the cluster forwards writes or was
+	// asked to (a request stored on the primary included).
+	WriteForwarding *WriteForwardingStatus `json:"write_forwarding,omitempty"`
+}
+
+// WriteForwardingStatus is a cluster's write forwarding as RDS reports it.
+type WriteForwardingStatus struct {
+	// GlobalRequested is GlobalWriteForwardingRequested; GlobalStatus is
+	// GlobalWriteForwardingStatus ("" on the primary, where a request waits
+	// for a role change).
+	GlobalRequested bool   `json:"global_requested"`
+	GlobalStatus    string `json:"global_status,omitempty"`
+	LocalStatus     string `json:"local_status,omitempty"`
+	// ConsistencyMode is apg_write_forward.consistency_mode of the
+	// cluster's parameter group ("" when it could not be read).
+	ConsistencyMode string `json:"consistency_mode,omitempty"`
 }
 
 // InstanceStatus is one DB instance.
@@ -162,7 +178,7 @@ func Status(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 		if cl := sv.w.Clusters[v.region]; cl != nil {
 			rs.Cluster = &ClusterStatus{ID: aws.ToString(cl.DBClusterIdentifier), Status: aws.ToString(cl.Status), Role: v.role,
 				Endpoint: aws.ToString(cl.Endpoint), ReaderEndpoint: aws.ToString(cl.ReaderEndpoint), Port: int(aws.ToInt32(cl.Port)),
-				EngineVersion: aws.ToString(cl.EngineVersion)}
+				EngineVersion: aws.ToString(cl.EngineVersion), WriteForwarding: forwardingStatus(ctx, c.RDS(v.region), cl)}
 		}
 		for _, ie := range v.instances {
 			role := "reader"
@@ -694,6 +710,7 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", rs.Region, role, id, status, engine, rs.Replication.String())
 	}
+	writeForwardingTable(tw, r.Regions)
 	fmt.Fprintln(tw, "\nREGION\tENDPOINT\tNAME")
 	for _, rs := range r.Regions {
 		if c := rs.Cluster; c != nil {

@@ -27,7 +27,7 @@ type VerifyOptions struct {
 
 // VerifyReport is the outcome of every check Verify made, in a stable
 // order: DNS, then each region's endpoints, then the Route 53 names, the
-// read-only secondaries and replication.
+// read-only secondaries, replication and writes forwarded by secondaries.
 type VerifyReport struct {
 	Stack        string  `json:"stack"`
 	WriterRegion string  `json:"writer_region"`
@@ -169,8 +169,9 @@ func Verify(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 			return v.selectCheck(ctx, "select through the reader record", "", t.DNS.Reader.Name, v.primaryPort(), wantAny)
 		}))
 	}
+	forwarding := forwardingRegions(sv.w, views, sv.writer)
 	for _, rv := range views {
-		if rv.region != sv.writer && rv.role == "secondary" {
+		if rv.region != sv.writer && rv.role == "secondary" && !forwarding[rv.region] {
 			jobs = append(jobs, v.one(func() Check { return v.refusesWrites(ctx, rv) }))
 		}
 	}
@@ -188,6 +189,12 @@ func Verify(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 	rep := &VerifyReport{Stack: t.Name, WriterRegion: sv.writer, Checks: []Check{}, Errors: sv.errors()}
 	for _, r := range results {
 		rep.Checks = append(rep.Checks, r...)
+	}
+	// Forwarded writes go last: the canary has created the table.
+	for _, rv := range views {
+		if forwarding[rv.region] {
+			rep.Checks = append(rep.Checks, v.one(func() Check { return v.forwardedWrite(ctx, rv) })()...)
+		}
 	}
 	return rep, nil
 }

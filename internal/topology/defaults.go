@@ -33,6 +33,9 @@ func setDefaults(p *problems, t *Topology) {
 		if r.Role == Primary && r.MasterUsername == "" {
 			r.MasterUsername = DefaultMasterUser
 		}
+		if r.WriteForwarding == "" {
+			r.WriteForwarding = ForwardOff
+		}
 	}
 	if t.DNS != nil {
 		dnsDefaults(p, t.DNS)

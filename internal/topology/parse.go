@@ -142,6 +142,12 @@ func (d *decoder) region(n *yaml.Node, path, dir string, r *Region) {
 			r.MasterPasswordFrom = s
 		}},
 		{"databaseName", d.str(&r.DatabaseName)},
+		{"writeForwarding", func(v *yaml.Node, p string) {
+			var s string
+			d.str(&s)(v, p)
+			r.WriteForwarding = WriteForwarding(s)
+		}},
+		{"writeForwardingConsistency", d.str(&r.WriteForwardingConsistency)},
 	})
 }
 

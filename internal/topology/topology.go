@@ -57,7 +57,33 @@ type Region struct {
 	MasterUsername     string        `json:"masterUsername,omitempty"`
 	MasterPasswordFrom *SecretSource `json:"masterPasswordFrom,omitempty"`
 	DatabaseName       string        `json:"databaseName,omitempty"`
+	// WriteForwarding is Aurora write forwarding for this cluster:
+	// ForwardGlobal (a secondary's instances forward writes to the primary
+	// writer), ForwardLocal (the readers forward to their own cluster's
+	// writer) or ForwardOff (the default).
+	WriteForwarding WriteForwarding `json:"writeForwarding"`
+	// WriteForwardingConsistency is the default
+	// apg_write_forward.consistency_mode of forwarding sessions
+	// ("session", the default, "eventual" or "global"), set in
+	// ClusterParameterGroup; only meaningful when WriteForwarding is on.
+	WriteForwardingConsistency string `json:"writeForwardingConsistency,omitempty"`
 }
+
+// WriteForwarding is a region's write-forwarding setting.
+type WriteForwarding string
+
+// The write-forwarding settings.
+const (
+	ForwardOff    WriteForwarding = "off"
+	ForwardGlobal WriteForwarding = "global"
+	ForwardLocal  WriteForwarding = "local"
+)
+
+func (w WriteForwarding) String() string { return string(w) }
+
+// DefaultWriteForwardingConsistency is Aurora's documented default of
+// apg_write_forward.consistency_mode.
+const DefaultWriteForwardingConsistency = "session"
 
 // Instance is one DB instance of a region's cluster.
 type Instance struct {

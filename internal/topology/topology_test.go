@@ -103,6 +103,11 @@ func TestParse_Invalid(t *testing.T) {
 		{"yaml-syntax", ""},
 		{"empty", ""},
 		{"two-documents", ""},
+		{"write-forwarding-typo", "regions[1].writeForwarding"},
+		{"write-forwarding-global-on-primary", "regions[0].writeForwarding"},
+		{"write-forwarding-consistency-off", "regions[1].writeForwardingConsistency"},
+		{"write-forwarding-consistency-needs-group", "regions[1].writeForwardingConsistency"},
+		{"write-forwarding-local-old-version", "regions[0].writeForwarding"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -88,6 +88,7 @@ func validateRegion(p *problems, t *Topology, r *Region, path string, extraPrima
 	if r.ClusterParameterGroup != "" && !paramRe.MatchString(r.ClusterParameterGroup) {
 		p.errorf(path+".clusterParameterGroup", "", "%q is not a parameter group name", r.ClusterParameterGroup)
 	}
+	validateWriteForwarding(p, t, r, path)
 	if r.Role == Secondary {
 		validateSecondaryCredentials(p, r, path)
 	} else if r.Role == Primary && !extraPrimary {

@@ -75,6 +75,14 @@ func (s *Service) CreateDBCluster(_ context.Context, region string, in *sdk.Crea
 			return nil, err
 		}
 	}
+	// Checked before joining: a refused request must leave g as it was.
+	wfVersion := c.EngineVersion
+	if g != nil && in.EngineVersion == nil {
+		wfVersion = g.EngineVersion
+	}
+	if err := checkForwarding(c.Engine, wfVersion, in.EnableGlobalWriteForwarding, in.EnableLocalWriteForwarding); err != nil {
+		return nil, err
+	}
 	if g != nil && g.Writer != "" {
 		err = s.joinAsSecondary(c, g, in)
 	} else {
@@ -83,6 +91,8 @@ func (s *Service) CreateDBCluster(_ context.Context, region string, in *sdk.Crea
 	if err != nil {
 		return nil, err
 	}
+	s.requestForwarding(&c.GlobalWFRequested, &c.GlobalWFSince, in.EnableGlobalWriteForwarding, s.isSecondary(c))
+	s.requestForwarding(&c.LocalWFRequested, &c.LocalWFSince, in.EnableLocalWriteForwarding, true)
 	s.st.Clusters[key(region, id)] = c
 	if err := s.commit(); err != nil {
 		return nil, err
@@ -255,9 +265,12 @@ func (s *Service) ModifyDBCluster(_ context.Context, region string, in *sdk.Modi
 		return nil, errorf(errClusterState, "DB cluster %s is not in available state (current state: %s).", c.ID, c.Status)
 	}
 	if in.NewDBClusterIdentifier != nil || in.MasterUserPassword != nil || in.EngineVersion != nil || in.Port != nil {
-		return nil, errorf(errInvalidValue, "The emulator's ModifyDBCluster supports DeletionProtection, EnableIAMDatabaseAuthentication, BackupRetentionPeriod, DBClusterParameterGroupName and VpcSecurityGroupIds.")
+		return nil, errorf(errInvalidValue, "The emulator's ModifyDBCluster supports DeletionProtection, EnableIAMDatabaseAuthentication, BackupRetentionPeriod, DBClusterParameterGroupName, VpcSecurityGroupIds, EnableGlobalWriteForwarding and EnableLocalWriteForwarding.")
 	}
 	if err := checkBackupRetention(in.BackupRetentionPeriod); err != nil {
+		return nil, err
+	}
+	if err := checkForwarding(c.Engine, c.EngineVersion, in.EnableGlobalWriteForwarding, in.EnableLocalWriteForwarding); err != nil {
 		return nil, err
 	}
 	paramGroup, err := s.checkParameterGroup(region, in.DBClusterParameterGroupName)
@@ -281,6 +294,10 @@ func (s *Service) ModifyDBCluster(_ context.Context, region string, in *sdk.Modi
 	if in.VpcSecurityGroupIds != nil {
 		c.SecurityGroups = in.VpcSecurityGroupIds
 	}
+	// Write forwarding switches without a restart: the cluster stays
+	// available while the status settles.
+	s.requestForwarding(&c.GlobalWFRequested, &c.GlobalWFSince, in.EnableGlobalWriteForwarding, s.isSecondary(c))
+	s.requestForwarding(&c.LocalWFRequested, &c.LocalWFSince, in.EnableLocalWriteForwarding, true)
 	if err := s.commit(); err != nil {
 		return nil, err
 	}
@@ -407,9 +424,8 @@ func (s *Service) renderCluster(c *Cluster) *types.DBCluster {
 	}
 	if c.GlobalClusterID != "" {
 		out.GlobalClusterIdentifier = str(c.GlobalClusterID)
-		out.GlobalWriteForwardingStatus = types.WriteForwardingStatusDisabled
-		out.GlobalWriteForwardingRequested = boolp(false)
 	}
+	s.renderForwarding(c, out)
 	for _, sg := range c.SecurityGroups {
 		out.VpcSecurityGroups = append(out.VpcSecurityGroups, types.VpcSecurityGroupMembership{VpcSecurityGroupId: str(sg), Status: str("active")})
 	}

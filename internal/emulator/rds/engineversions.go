@@ -70,6 +70,7 @@ func (s *Service) DescribeDBEngineVersions(_ context.Context, _ string, in *sdk.
 			DBEngineVersionDescription:         str("Aurora PostgreSQL (Compatible with PostgreSQL " + v + ")"),
 			Status:                             str("available"),
 			SupportsGlobalDatabases:            boolp(true),
+			SupportsLocalWriteForwarding:       boolp(supportsForwarding(ForwardLocal, v)),
 			SupportsReadReplica:                boolp(true),
 			SupportedEngineModes:               []string{"provisioned", "global"},
 			SupportsLogExportsToCloudwatchLogs: boolp(false),

@@ -245,6 +245,9 @@ func (s *Service) BeginGlobalFailover(global string) {
 		if to := s.st.Clusters[f.To]; to != nil {
 			to.VolumeReady = true // its instances hold the data
 		}
+		if old := s.st.Clusters[f.From]; old != nil {
+			s.demoted(old)
+		}
 		if old := s.st.Clusters[f.From]; old != nil && old.LinkHost == "" {
 			host, err := s.cfg.Addresses.Allocate(old.Port)
 			if err != nil {

@@ -274,7 +274,7 @@ func (s *Service) renderGlobal(g *GlobalCluster) *types.GlobalCluster {
 				}
 			}
 		} else {
-			m.GlobalWriteForwardingStatus = types.WriteForwardingStatusDisabled
+			m.GlobalWriteForwardingStatus = s.globalForwardingStatus(c)
 		}
 		out.GlobalClusterMembers = append(out.GlobalClusterMembers, m)
 	}

@@ -2,6 +2,7 @@ package rds
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/rds"
@@ -13,7 +14,8 @@ import (
 // attach them with CreateDBCluster/ModifyDBCluster. The emulator serves the
 // parameters it honours (clusterParameters), nothing else: a group that
 // sets rds.force_ssl = 1 makes every instance of its clusters refuse
-// connections without TLS.
+// connections without TLS; the apg_write_forward.* parameters reach the
+// forwarding nodes through Node.Forward.
 
 const (
 	errParameterGroupNotFound = "DBParameterGroupNotFoundFault"
@@ -39,15 +41,46 @@ type ClusterParameterGroup struct {
 }
 
 // clusterParameter is a cluster parameter the emulator honours.
+// allowed is a comma-separated list (matched case-insensitively; the
+// value is stored as given) or, for integers, a range "min-max".
 type clusterParameter struct {
 	name, def, description, dataType, allowed, applyType string
 }
 
 // clusterParameters are served in this order. rds.force_ssl defaults to 0
 // on Aurora PostgreSQL 15 (reference/rds-tls.md) and is dynamic: a change
-// applies to new connections without a reboot.
+// applies to new connections without a reboot. The apg_write_forward.*
+// parameters govern write forwarding (reference/write-forwarding.md); the
+// consistency mode defaults to session as the user guide documents.
 var clusterParameters = []clusterParameter{
 	{name: paramForceSSL, def: "0", description: "Refuse connections that do not use TLS.", dataType: "boolean", allowed: "0,1", applyType: "dynamic"},
+	{name: paramWFConsistency, def: "session", description: "Read consistency of sessions that forward writes: off, eventual, session or global.",
+		dataType: "string", allowed: "off,eventual,session,global", applyType: "dynamic"},
+	{name: paramWFConnect, def: "30", description: "Seconds to wait for the forwarding connection to the writer (0 waits indefinitely).",
+		dataType: "integer", allowed: "0-2147483647", applyType: "dynamic"},
+	{name: paramWFIdleInXact, def: "86400000", description: "Milliseconds after which the writer closes a forwarded connection idle in a transaction (0 disables).",
+		dataType: "integer", allowed: "0-2147483647", applyType: "dynamic"},
+	{name: paramWFIdle, def: "300000", description: "Milliseconds after which the writer closes an idle forwarded connection (0 disables).",
+		dataType: "integer", allowed: "0-2147483647", applyType: "dynamic"},
+	{name: paramWFMaxConnsShare, def: "25", description: "Share of the writer's max_connections that forwarded sessions may use.",
+		dataType: "integer", allowed: "1-100", applyType: "dynamic"},
+}
+
+// accepts tells whether value is allowed for p.
+func (p clusterParameter) accepts(value string) bool {
+	if p.dataType != "integer" {
+		for _, a := range strings.Split(p.allowed, ",") {
+			if strings.EqualFold(a, value) {
+				return true
+			}
+		}
+		return false
+	}
+	lo, hi, _ := strings.Cut(p.allowed, "-")
+	n, err := strconv.ParseInt(value, 10, 64)
+	minV, _ := strconv.ParseInt(lo, 10, 64)
+	maxV, _ := strconv.ParseInt(hi, 10, 64)
+	return err == nil && n >= minV && n <= maxV
 }
 
 func findClusterParameter(name string) (clusterParameter, bool) {
@@ -145,7 +178,7 @@ func (s *Service) ModifyDBClusterParameterGroup(_ context.Context, region string
 		if !ok {
 			return nil, errorf(errInvalidValue, "Could not find parameter with name: %s (the emulator honours: %s)", pname, parameterNames())
 		}
-		if !contains(strings.Split(def.allowed, ","), value) {
+		if !def.accepts(value) {
 			return nil, errorf(errInvalidValue, "Value: %s is outside of range: %s for parameter: %s", value, def.allowed, pname)
 		}
 		values[pname] = value

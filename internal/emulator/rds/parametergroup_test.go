@@ -3,6 +3,7 @@ package rds
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -145,8 +146,21 @@ func TestService_ClusterParameterGroupErrors(t *testing.T) {
 			t.Fatalf("user parameters = %+v, %v; want rds.force_ssl=1", out, err)
 		}
 		out, err = s.DescribeDBClusterParameters(ctx, r, &sdk.DescribeDBClusterParametersInput{DBClusterParameterGroupName: aws.String("default.aurora-postgresql15")})
-		if err != nil || len(out.Parameters) != 1 || aws.ToString(out.Parameters[0].ParameterValue) != "0" || aws.ToString(out.Parameters[0].Source) != "engine-default" {
-			t.Fatalf("default parameters = %+v, %v; want rds.force_ssl=0 engine-default", out, err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, p := range out.Parameters {
+			if aws.ToString(p.Source) != "engine-default" {
+				t.Errorf("%s source = %s, want engine-default", aws.ToString(p.ParameterName), aws.ToString(p.Source))
+			}
+			got[aws.ToString(p.ParameterName)] = aws.ToString(p.ParameterValue)
+		}
+		want := map[string]string{"rds.force_ssl": "0", "apg_write_forward.consistency_mode": "session",
+			"apg_write_forward.connect_timeout": "30", "apg_write_forward.idle_session_timeout": "300000",
+			"apg_write_forward.idle_in_transaction_session_timeout": "86400000", "apg_write_forward.max_forwarding_connections_percent": "25"}
+		if !maps.Equal(got, want) {
+			t.Errorf("default parameters = %v, want %v", got, want)
 		}
 	})
 }

@@ -45,6 +45,14 @@ type Config struct {
 	Regions func(name string) ([]string, bool) // AZs of a region
 	// AutoFailoverBlock overrides DefaultAutoFailoverBlock.
 	AutoFailoverBlock time.Duration
+	// WriteForwardingDelay overrides DefaultWriteForwardingDelay (scaled
+	// when Clock scales delays); negative means no delay.
+	WriteForwardingDelay time.Duration
+}
+
+// durationScaler is a Clock that scales emulated delays (clock.Scaled).
+type durationScaler interface {
+	Duration(time.Duration) time.Duration
 }
 
 // Service is the RDS model: state and behaviour of global clusters,
@@ -77,6 +85,12 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Random == nil {
 		cfg.Random = rand.Reader
+	}
+	if cfg.WriteForwardingDelay == 0 {
+		cfg.WriteForwardingDelay = DefaultWriteForwardingDelay
+		if sc, ok := cfg.Clock.(durationScaler); ok {
+			cfg.WriteForwardingDelay = sc.Duration(DefaultWriteForwardingDelay)
+		}
 	}
 	s := &Service{cfg: cfg, changed: make(chan struct{}, 1)}
 	if cfg.Store != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"time"
 )
 
 // Topology is the desired shape of the real work behind the model: which
@@ -81,6 +82,36 @@ type Node struct {
 	// ForceSSL: the cluster's parameter group sets rds.force_ssl = 1, so
 	// the server refuses client connections without TLS.
 	ForceSSL bool
+	// Forward is set when the node is a reader that forwards writes (write
+	// forwarding requested, status enabling or enabled): nil otherwise. A
+	// writer never forwards.
+	Forward *Forward
+}
+
+// Forward is how a node forwards writes (reference/write-forwarding.md).
+type Forward struct {
+	// Kind is ForwardGlobal (an instance of a secondary cluster forwards
+	// to the global writer through its cluster's WAN link) or
+	// ForwardLocal (a reader forwards to its own cluster's writer).
+	Kind string
+	// Writer is the instance key of the node writes go to.
+	Writer string
+	// Link: connect through the secondary cluster's link (the
+	// Topology.Links entry with the node's Cluster). True for global.
+	Link bool
+	// ConsistencyMode is the default apg_write_forward.consistency_mode
+	// of new sessions, upper-case: SESSION, EVENTUAL, GLOBAL or OFF.
+	ConsistencyMode string
+	// ConnectTimeout, IdleSessionTimeout and
+	// IdleInTransactionSessionTimeout are the apg_write_forward.*
+	// parameters as emulated-AWS durations (not scaled); 0 means no limit
+	// (wait indefinitely, never close).
+	ConnectTimeout                  time.Duration
+	IdleSessionTimeout              time.Duration
+	IdleInTransactionSessionTimeout time.Duration
+	// MaxConnectionsPercent caps forwarded sessions at this share of the
+	// writer's max_connections (1-100).
+	MaxConnectionsPercent int
 }
 
 // Upstream is where a replica streams from.
@@ -216,6 +247,7 @@ func (s *Service) clusterNodes(c *Cluster, link *Link) []Node {
 				sync = append(sync, inst.Node)
 			}
 		}
+		n.Forward = s.forwardFor(c, inst, link, n.Writer)
 		if n.Deleting && !secondary {
 			others := available
 			if inst.Status == StatusAvailable {

@@ -19,7 +19,14 @@ func (a *seqAddrs) Allocate(int) (string, error) { a.n++; return fmt.Sprintf("12
 // runtime: volume ready, every instance available.
 func seedModel(t *testing.T) *Service {
 	t.Helper()
-	s, err := New(Config{Addresses: &seqAddrs{}})
+	return seedModelWith(t, Config{})
+}
+
+// seedModelWith is seedModel with cfg (Addresses is set).
+func seedModelWith(t *testing.T, cfg Config) *Service {
+	t.Helper()
+	cfg.Addresses = &seqAddrs{}
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

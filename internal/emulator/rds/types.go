@@ -118,6 +118,16 @@ type Cluster struct {
 	// LinkHost is the loopback address on which the netsim link into this
 	// (secondary) cluster's region listens for its replication stream.
 	LinkHost string `json:"linkHost,omitempty"`
+	// GlobalWFRequested is EnableGlobalWriteForwarding as last requested;
+	// GlobalWFSince is when forwarding last changed while the cluster was
+	// a secondary (a request, or the demotion that activated a stored
+	// request): the status settles WriteForwardingDelay later.
+	GlobalWFRequested bool      `json:"globalWriteForwardingRequested,omitempty"`
+	GlobalWFSince     time.Time `json:"globalWriteForwardingSince,omitzero"`
+	// LocalWFRequested and LocalWFSince are the same for
+	// EnableLocalWriteForwarding.
+	LocalWFRequested bool      `json:"localWriteForwardingRequested,omitempty"`
+	LocalWFSince     time.Time `json:"localWriteForwardingSince,omitzero"`
 }
 
 // Instance is a DB instance of an Aurora cluster: one PostgreSQL server.

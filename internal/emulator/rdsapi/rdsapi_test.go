@@ -416,7 +416,7 @@ func script() []step {
 	return slices.Concat(subnetGroupSteps(), createSteps(), describeGlobalSteps(), describeClusterSteps(),
 		describeInstanceAndVersionSteps(), modifyAndTagSteps(),
 		refusedDeleteSteps(), teardownSteps(), pagingSteps(), failoverSteps(), rawSteps(), instanceSettingSteps(),
-		orderableSteps(), limitSteps(), parameterGroupSteps())
+		orderableSteps(), limitSteps(), parameterGroupSteps(), writeForwardingSteps())
 }
 
 // key is the model's key of a cluster or instance.
@@ -1617,8 +1617,8 @@ func parameterGroupSteps() []step {
 			message: "Could not find parameter with name: shared_buffers", call: modifyPG(group, "shared_buffers", "1")},
 		{op: "DescribeDBClusterParameters", name: "ok", call: func(t *testing.T, ctx context.Context, c *sdk.Client) error {
 			out, err := c.DescribeDBClusterParameters(ctx, &sdk.DescribeDBClusterParametersInput{DBClusterParameterGroupName: aws.String(group)})
-			if err == nil && (len(out.Parameters) != 1 || aws.ToString(out.Parameters[0].ParameterValue) != "1" || aws.ToString(out.Parameters[0].Source) != "user") {
-				t.Errorf("parameters = %+v, want rds.force_ssl=1 from the user", out.Parameters)
+			if err == nil && (len(out.Parameters) != 6 || aws.ToString(out.Parameters[0].ParameterValue) != "1" || aws.ToString(out.Parameters[0].Source) != "user") {
+				t.Errorf("parameters = %+v, want rds.force_ssl=1 from the user and the five apg_write_forward defaults", out.Parameters)
 			}
 			return err
 		}},
