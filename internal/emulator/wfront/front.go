@@ -89,6 +89,8 @@ type Front struct {
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+
+	fw fwState // shared by forwarding sessions (forward.go)
 }
 
 // Start listens on cfg.Listen and serves until Close.
@@ -131,6 +133,7 @@ func (f *Front) Close() error {
 	}
 	f.mu.Unlock()
 	f.wg.Wait()
+	f.fw.closeShared()
 	return err
 }
 
