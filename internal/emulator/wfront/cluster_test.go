@@ -2,11 +2,13 @@ package wfront
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/globaldb/globaldb/internal/emulator/certs"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
 )
@@ -37,6 +40,8 @@ type cluster struct {
 	primary, standby engine.Node
 	net              *netsim.Network
 	wan              *netsim.Proxy // to the primary through the link sec-pri
+	repl             *netsim.Proxy // the standby's replication, through the same link
+	cert             *tls.Certificate
 }
 
 var (
@@ -80,9 +85,23 @@ func startCluster() (*cluster, error) {
 	if c.sup, err = engine.New(engine.Config{Root: root, Admin: testAdmin}); err != nil {
 		return c, err
 	}
+	ca, err := certs.LoadOrCreate(filepath.Join(root, "ca"))
+	if err != nil {
+		return c, err
+	}
+	certPEM, keyPEM, err := ca.Issue([]string{"db.wfront.test"})
+	if err != nil {
+		return c, err
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return c, err
+	}
+	c.cert = &cert
 	node := func(name string) (engine.Node, error) {
 		port, err := freePort()
-		return engine.Node{Name: name, Dir: filepath.Join(root, "data", name), Host: "127.0.0.1", Port: port}, err
+		return engine.Node{Name: name, Dir: filepath.Join(root, "data", name), Host: "127.0.0.1", Port: port,
+			TLS: &engine.TLS{Cert: certPEM, Key: keyPEM}}, err
 	}
 	if c.primary, err = node("pri"); err != nil {
 		return c, err
@@ -104,18 +123,23 @@ func startCluster() (*cluster, error) {
 	); err != nil {
 		return c, err
 	}
+	c.net = netsim.NewNetwork(nil, func(a, b string) time.Duration { return wanOneWay })
+	if c.wan, err = c.net.Proxy(context.Background(), "sec", "pri", "127.0.0.1:0", c.primary.Addr()); err != nil {
+		return c, err
+	}
+	if c.repl, err = c.net.Proxy(context.Background(), "sec", "pri", "127.0.0.1:0", c.primary.Addr()); err != nil {
+		return c, err
+	}
 	if c.standby, err = node("sec"); err != nil {
 		return c, err
 	}
-	if err := c.sup.Clone(ctx, c.standby, engine.Upstream{Host: c.primary.Host, Port: c.primary.Port}); err != nil {
+	rh, rp, _ := net.SplitHostPort(c.repl.Addr())
+	rport, _ := strconv.Atoi(rp)
+	if err := c.sup.Clone(ctx, c.standby, engine.Upstream{Host: rh, Port: rport}); err != nil {
 		return c, fmt.Errorf("clone standby: %w", err)
 	}
 	if _, err := c.sup.Start(ctx, c.standby); err != nil {
 		return c, fmt.Errorf("start standby: %w", err)
-	}
-	c.net = netsim.NewNetwork(nil, func(a, b string) time.Duration { return wanOneWay })
-	if c.wan, err = c.net.Proxy(context.Background(), "sec", "pri", "127.0.0.1:0", c.primary.Addr()); err != nil {
-		return c, err
 	}
 	return c, nil
 }
@@ -184,6 +208,7 @@ func (c *cluster) front(t testing.TB, p Policy) *testFront {
 	tf.policy.Store(&p)
 	var d net.Dialer
 	f, err := Start(Config{Listen: "127.0.0.1:0", Local: c.standby.Addr(), Dial: d.DialContext,
+		Cert:   func() *tls.Certificate { return c.cert },
 		Policy: func() Policy { return *tf.policy.Load() },
 		Admin:  Credentials{User: testAdmin.User, Password: testAdmin.Password}})
 	if err != nil {
@@ -207,7 +232,12 @@ func forwarding() Policy {
 // connect opens a client connection to the front as the app user.
 func (tf *testFront) connect(t testing.TB, mode pgx.QueryExecMode) *pgx.Conn {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("postgres://%s:%s@%s/postgres?sslmode=disable", appUser, appPass, tf.Addr()))
+	return tf.connectSSL(t, mode, "disable")
+}
+
+func (tf *testFront) connectSSL(t testing.TB, mode pgx.QueryExecMode, sslmode string) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("postgres://%s:%s@%s/postgres?sslmode=%s", appUser, appPass, tf.Addr(), sslmode))
 	if err != nil {
 		t.Fatal(err)
 	}

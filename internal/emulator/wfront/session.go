@@ -70,6 +70,11 @@ type session struct {
 	sqlPreps map[string]*sqlPrepared
 	portals  map[string]string
 	batch    []pending
+	// wgen numbers forwarding sessions: a statement prepared in an
+	// earlier one is not in the current one.
+	wgen int
+	// Named statements to close (hidden) on a side before its next use.
+	staleLocal, staleWriter []string
 }
 
 func newSession(f *Front, c, local net.Conn, user, db string, key *pgproto3.BackendKeyData) *session {

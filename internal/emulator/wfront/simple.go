@@ -124,7 +124,7 @@ func (s *session) execOne(text string, st sqlclass.Statement) (bool, error) {
 	case sqlclass.Commit, sqlclass.Rollback:
 		return s.endTx(text, st.Class == sqlclass.Commit)
 	case sqlclass.SetForward:
-		return s.setForward(st), nil
+		return s.setForward(st, true), nil
 	case sqlclass.Prepare:
 		return s.prepareSQL(text, st)
 	}
@@ -150,7 +150,7 @@ func (s *session) run(text string, sts []sqlclass.Statement) (bool, error) {
 			prefix = append(prefix, s.writerPrepares(st)...)
 		}
 		commit := s.status() == 'I'
-		return s.onWriter(prefix, func(w *side) { w.send(&pgproto3.Query{String: text}) }, nil, commit, dml)
+		return s.onWriter(prefix, sendQuery(text), commit, dml)
 	}
 	for _, st := range sts {
 		if s.classOf(st) == sqlclass.Read {
@@ -215,13 +215,13 @@ func (s *session) endTx(text string, commit bool) (bool, error) {
 	if _, err := s.localQuery("ROLLBACK", false); err != nil {
 		return false, err
 	}
-	return s.onWriter(nil, func(w *side) { w.send(&pgproto3.Query{String: text}) }, nil, commit, 0)
+	return s.onWriter(nil, sendQuery(text), commit, 0)
 }
 
 // setForward serves SET, RESET and SHOW of apg_write_forward settings in
 // the front: PostgreSQL does not know them. The setting is not
 // transactional (a documented deviation).
-func (s *session) setForward(st sqlclass.Statement) bool {
+func (s *session) setForward(st sqlclass.Statement, rowDesc bool) bool {
 	const name = "apg_write_forward.consistency_mode"
 	if !strings.EqualFold(st.Setting, name) {
 		s.sendError(errorf("42704", "unrecognized configuration parameter %q", st.Setting))
@@ -229,8 +229,9 @@ func (s *session) setForward(st sqlclass.Statement) bool {
 	}
 	switch {
 	case st.Show:
-		s.be.Send(&pgproto3.RowDescription{Fields: []pgproto3.FieldDescription{{
-			Name: []byte(name), DataTypeOID: 25, DataTypeSize: -1, TypeModifier: -1}}})
+		if rowDesc {
+			s.be.Send(showDesc())
+		}
 		s.be.Send(&pgproto3.DataRow{Values: [][]byte{[]byte(s.mode)}})
 		s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte("SHOW")})
 	case st.Reset || strings.EqualFold(st.Value, "default"):
@@ -297,3 +298,11 @@ func (s *session) writerPrepares(st sqlclass.Statement) []string {
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// sendQuery fills a side with one simple Query.
+func sendQuery(text string) func(*side) *hiddenQ {
+	return func(w *side) *hiddenQ {
+		w.send(&pgproto3.Query{String: text})
+		return nil
+	}
+}

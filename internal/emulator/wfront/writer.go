@@ -51,7 +51,16 @@ func (s *session) openWriter() (*side, *pgError) {
 	s.wstate.busy = w != nil
 	s.wmu.Unlock()
 	if w != nil {
-		return w, nil
+		if alive(w.conn) {
+			return w, nil
+		}
+		// The session ended while idle (link cut, writer restarted): a
+		// transaction open in it is lost; otherwise open a new one.
+		st := w.status
+		s.closeWriter()
+		if st != 'I' {
+			return nil, errorf("08006", "connection to the writer lost during write forwarding: the forwarded transaction was rolled back")
+		}
 	}
 	p := s.f.cfg.Policy()
 	if p.WriterAddr == "" {
@@ -67,10 +76,29 @@ func (s *session) openWriter() (*side, *pgError) {
 		return nil, &pgError{Code: "08001", Message: fmt.Sprintf("could not connect to the writer for write forwarding: %v", err)}
 	}
 	w = newSide("writer", conn)
+	s.wgen++
+	s.staleWriter = nil
+	for _, p := range s.sqlPreps {
+		p.onWriter = false
+	}
 	s.wmu.Lock()
 	s.writer, s.wstate.busy = w, true
 	s.wmu.Unlock()
 	return w, nil
+}
+
+// alive reports whether an idle connection is still open: nothing may
+// arrive on an idle session, so data (a FATAL error) or EOF means it is
+// gone.
+func alive(c net.Conn) bool {
+	if err := c.SetReadDeadline(time.Now().Add(50 * time.Microsecond)); err != nil {
+		return false
+	}
+	var b [1]byte
+	n, err := c.Read(b[:])
+	_ = c.SetReadDeadline(time.Time{})
+	var ne net.Error
+	return n == 0 && errors.As(err, &ne) && ne.Timeout()
 }
 
 // dialWriter opens a session on the writer as the admin superuser that
@@ -194,7 +222,7 @@ func (s *session) checkIdle() {
 // the client's part is shown. commit says the request may commit on
 // the writer: if the session breaks before its reply, the outcome is
 // unknown. dml counts forwarded DML statements.
-func (s *session) onWriter(prefix []string, fill func(*side), hq *hiddenQ, commit bool, dml int) (bool, error) {
+func (s *session) onWriter(prefix []string, fill func(*side) *hiddenQ, commit bool, dml int) (bool, error) {
 	w, perr := s.openWriter()
 	if perr != nil {
 		s.sendError(perr)
@@ -210,7 +238,7 @@ func (s *session) onWriter(prefix []string, fill func(*side), hq *hiddenQ, commi
 	for _, q := range prefix {
 		w.send(&pgproto3.Query{String: q})
 	}
-	fill(w)
+	hq := fill(w)
 	w.send(&pgproto3.Query{String: lsnQuery})
 	start := time.Now()
 	if err := w.flush(); err != nil {
