@@ -109,10 +109,6 @@ func (s *session) sync() error {
 	batch := s.batch
 	s.batch = nil
 	for i := 0; i < len(batch); {
-		if s.aborted {
-			s.failAborted()
-			break
-		}
 		if s.control(batch[i]) {
 			failed, err := s.answer(batch[i])
 			if err != nil {
@@ -174,6 +170,9 @@ func (s *session) answer(p pending) (bool, error) {
 		s.be.Send(&pgproto3.CloseComplete{})
 	case 'E':
 		if ps.st.Class == sqlclass.SetForward {
+			if s.aborted {
+				return s.failAborted(), nil
+			}
 			return s.setForward(ps.st, false), nil
 		}
 		return s.execOne(ps.query, ps.st)
@@ -224,6 +223,9 @@ func (s *session) runBatch(run []pending) (bool, error) {
 // was failed by the front.
 func (s *session) runDest(run []pending) (d dest, dml int, reads, ok bool) {
 	d = toLocal
+	if s.aborted {
+		return d, 0, false, false
+	}
 	if s.writerStatus() == 'E' && s.local.status != 'E' {
 		d = toWriter
 	}

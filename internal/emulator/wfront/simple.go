@@ -104,7 +104,7 @@ func (s *session) query(q string) error {
 // execOne runs one statement, its replies (but not ReadyForQuery) going
 // to the client; failed reports an ErrorResponse.
 func (s *session) execOne(text string, st sqlclass.Statement) (bool, error) {
-	if s.route(st.Class) == toAborted {
+	if c := st.Class; c != sqlclass.Commit && c != sqlclass.Rollback && s.route(c) == toAborted {
 		return s.failAborted(), nil
 	}
 	switch st.Class {

@@ -73,7 +73,8 @@ func (s *session) openWriter() (*side, *pgError) {
 	conn, err := s.f.dialWriter(s.f.ctx, p, s.user, s.db)
 	if err != nil {
 		s.f.fw.release()
-		return nil, &pgError{Code: "08001", Message: fmt.Sprintf("could not connect to the writer for write forwarding: %v", err)}
+		return nil, &pgError{Code: "08001", Message: "could not connect to the writer for write forwarding",
+			Detail: rootCause(err).Error()}
 	}
 	w = newSide("writer", conn)
 	s.wgen++
@@ -342,4 +343,16 @@ func parseLSN(v string) (uint64, bool) {
 		return 0, false
 	}
 	return uint64(hi)<<32 | uint64(lo), true
+}
+
+// rootCause is the innermost error of a chain (a connect error's network
+// cause, without the admin user's name pgconn adds).
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
