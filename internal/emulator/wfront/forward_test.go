@@ -343,3 +343,35 @@ func TestFront_TLS(t *testing.T) {
 		t.Fatal("row missing on the primary")
 	}
 }
+
+func TestFront_MultiStatementQuery(t *testing.T) {
+	c := testCluster(t)
+	f := c.front(t, forwarding())
+	conn := f.connect(t, pgx.QueryExecModeSimpleProtocol)
+	ctx := tctx(t)
+	a, b := newID(), newID()
+	// Mixed: a write, then a read of it, in one simple query.
+	res, err := conn.PgConn().Exec(ctx, "INSERT INTO t VALUES ("+itoa(a)+", 'm'); SELECT v FROM t WHERE id = "+itoa(a)).ReadAll()
+	if err != nil {
+		t.Fatalf("mixed multi-statement query: %v", err)
+	}
+	if len(res) != 2 || len(res[1].Rows) != 1 || string(res[1].Rows[0][0]) != "m" {
+		t.Fatalf("mixed multi-statement results: %+v", res)
+	}
+	// A whole transaction in one string.
+	if _, err := conn.PgConn().Exec(ctx, "BEGIN; INSERT INTO t VALUES ("+itoa(b)+", 'm'); COMMIT").ReadAll(); err != nil {
+		t.Fatalf("transaction in one string: %v", err)
+	}
+	if !c.hasRow(t, b) {
+		t.Fatal("row of the one-string transaction missing on the primary")
+	}
+	// Statements after a failing one do not run.
+	d := newID()
+	_, err = conn.PgConn().Exec(ctx, "INSERT INTO t VALUES ("+itoa(a)+", 'dup'); INSERT INTO t VALUES ("+itoa(d)+", 'after')").ReadAll()
+	if sqlstate(err) != "23505" {
+		t.Fatalf("multi-statement query with a failing statement: %v, want 23505", err)
+	}
+	if c.hasRow(t, d) {
+		t.Fatal("statement after the failing one ran")
+	}
+}
