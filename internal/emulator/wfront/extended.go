@@ -145,7 +145,7 @@ func (s *session) answer(p pending) (bool, error) {
 	switch p.kind {
 	case 'P':
 		if ps.st.Class == sqlclass.Refused {
-			s.sendError(refusal(p.query))
+			s.sendError(refusal(ps.st))
 			s.abortTx()
 			delete(s.stmts, p.stmt)
 			return true, nil
@@ -208,6 +208,13 @@ func (s *session) runBatch(run []pending) (bool, error) {
 			return false, err
 		}
 		r, err := s.drain(s.local, true, hq)
+		if err == nil && !r.failed {
+			for _, p := range run {
+				if ps := s.stmtOf(p); p.kind == 'E' && ps != nil {
+					s.afterLocal(ps.st)
+				}
+			}
+		}
 		return r.failed, err
 	}
 	fill := func(w *side) *hiddenQ {

@@ -229,9 +229,16 @@ func TestFront_PreparedStatements(t *testing.T) {
 			if _, err := conn.Exec(ctx, "PREPARE ins (int) AS INSERT INTO t VALUES ($1, 'prep')"); err != nil {
 				t.Fatalf("PREPARE: %v", err)
 			}
-			for range 2 {
+			for i := range 2 {
 				id := newID()
-				if _, err := conn.Exec(ctx, "EXECUTE ins("+itoa(id)+")"); err != nil {
+				var err error
+				if i == 0 {
+					_, err = conn.Exec(ctx, "EXECUTE ins("+itoa(id)+")")
+				} else {
+					// The extended protocol (unnamed statement).
+					_, err = conn.PgConn().ExecParams(ctx, "EXECUTE ins("+itoa(id)+")", nil, nil, nil, nil).Close()
+				}
+				if err != nil {
 					t.Fatalf("EXECUTE: %v", err)
 				}
 				if !c.hasRow(t, id) {
@@ -250,6 +257,17 @@ func TestFront_PreparedStatements(t *testing.T) {
 			}
 			if tag, err := conn.Exec(ctx, "EXECUTE ins("+itoa(id)+")"); err != nil || tag.RowsAffected() != 1 {
 				t.Fatalf("EXECUTE of the re-prepared statement: %v, %v", tag, err)
+			}
+			// PREPARE and EXECUTE both over the extended protocol.
+			id = newID()
+			if _, err := conn.PgConn().ExecParams(ctx, "PREPARE ins2 AS INSERT INTO t VALUES ("+itoa(id)+", 'p2')", nil, nil, nil, nil).Close(); err != nil {
+				t.Fatalf("extended PREPARE: %v", err)
+			}
+			if _, err := conn.PgConn().ExecParams(ctx, "EXECUTE ins2", nil, nil, nil, nil).Close(); err != nil {
+				t.Fatalf("extended EXECUTE: %v", err)
+			}
+			if !c.hasRow(t, id) {
+				t.Fatal("row of the extended EXECUTE missing on the primary")
 			}
 			// EXPLAIN ANALYZE runs the statement: on the writer.
 			id = newID()

@@ -53,9 +53,12 @@ type session struct {
 	lastLSN uint64
 
 	// The client's transaction, beyond what the two sides report.
-	txIso       string // isolation level from BEGIN / SET TRANSACTION ("" default)
-	txReadOnly  bool   // READ ONLY: never forwarded
-	aborted     bool   // failed by the front (refused statement, lost writer): 25P02 until it ends
+	txIso      string // isolation level from BEGIN / SET TRANSACTION ("" default)
+	txReadOnly bool   // READ ONLY: never forwarded
+	// The session's defaults (SET SESSION CHARACTERISTICS AS TRANSACTION).
+	defIso      string
+	defReadOnly bool
+	aborted     bool // failed by the front (refused statement, lost writer): 25P02 until it ends
 	abortReason *pgproto3.ErrorResponse
 
 	// wmu guards writer against the idle timers.

@@ -111,22 +111,13 @@ func (s *session) execOne(text string, st sqlclass.Statement) (bool, error) {
 	case sqlclass.Begin, sqlclass.SetTransaction:
 		r, err := s.localQuery(text, true)
 		if err == nil && !r.failed {
-			if st.Isolation != "" {
-				s.txIso = st.Isolation
-			}
-			if st.ReadOnly {
-				s.txReadOnly = true
-			} else if st.ReadWrite {
-				s.txReadOnly = false
-			}
+			s.noteTx(st)
 		}
 		return r.failed, err
 	case sqlclass.Commit, sqlclass.Rollback:
 		return s.endTx(text, st.Class == sqlclass.Commit)
 	case sqlclass.SetForward:
 		return s.setForward(st, true), nil
-	case sqlclass.Prepare:
-		return s.prepareSQL(text, st)
 	}
 	return s.run(text, []sqlclass.Statement{st})
 }
@@ -138,7 +129,7 @@ func (s *session) run(text string, sts []sqlclass.Statement) (bool, error) {
 	case toAborted:
 		return s.failAborted(), nil
 	case toRefuse:
-		s.sendError(refusal(text))
+		s.sendError(refusal(sts[0]))
 		s.abortTx()
 		return true, nil
 	case toWriter:
@@ -163,7 +154,67 @@ func (s *session) run(text string, sts []sqlclass.Statement) (bool, error) {
 		}
 	}
 	r, err := s.localQuery(text, true)
+	if err == nil && !r.failed {
+		for _, st := range sts {
+			s.afterLocal(st)
+		}
+	}
 	return r.failed, err
+}
+
+// afterLocal records what a statement that succeeded on the replica
+// changed in the session's prepared statements.
+func (s *session) afterLocal(st sqlclass.Statement) {
+	if st.Class == sqlclass.Prepare {
+		s.sqlPreps[strings.ToLower(st.Name)] = &sqlPrepared{text: st.Text, inner: st.Inner}
+		return
+	}
+	s.forget(st)
+}
+
+// noteTx records the access mode and isolation level a BEGIN or SET
+// TRANSACTION gave, which the writer's transaction will get.
+func (s *session) noteTx(st sqlclass.Statement) {
+	if st.SessionDefault {
+		if st.Isolation != "" {
+			s.defIso = st.Isolation
+		}
+		if st.ReadOnly || st.ReadWrite {
+			s.defReadOnly = st.ReadOnly
+		}
+		return
+	}
+	if st.Class == sqlclass.Begin {
+		s.txIso, s.txReadOnly = s.defIso, s.defReadOnly
+	}
+	if st.Isolation != "" {
+		s.txIso = st.Isolation
+	}
+	if st.ReadOnly {
+		s.txReadOnly = true
+	} else if st.ReadWrite {
+		s.txReadOnly = false
+	}
+}
+
+// forget follows DEALLOCATE and DISCARD ALL run on the replica: the
+// statements they drop are dropped in the forwarding session too (at
+// its next use), and are no longer known.
+func (s *session) forget(st sqlclass.Statement) {
+	switch {
+	case st.Class != sqlclass.Session:
+	case st.All && (st.Command == "DEALLOCATE" || st.Command == "DISCARD"):
+		s.writerSQL = append(s.writerSQL, "DEALLOCATE ALL")
+		s.sqlPreps = map[string]*sqlPrepared{}
+		if st.Command == "DISCARD" {
+			s.stmts = map[string]*prepared{}
+		}
+	case st.Command == "DEALLOCATE" && st.Name != "":
+		if p := s.sqlPreps[st.Name]; p != nil && p.onWriter {
+			s.writerSQL = append(s.writerSQL, "DEALLOCATE "+quoteIdent(st.Name))
+		}
+		delete(s.sqlPreps, st.Name)
+	}
 }
 
 // failAborted answers a statement in a transaction the front failed.
@@ -179,10 +230,15 @@ func (s *session) failAborted() bool {
 
 // refusal is the error for a statement write forwarding does not
 // support. Aurora's exact error is not documented; this is PostgreSQL's
-// feature_not_supported class, naming the statement.
-func refusal(text string) *pgError {
+// feature_not_supported class, naming what is refused.
+func refusal(st sqlclass.Statement) *pgError {
+	what := st.Reason
+	if what == "" {
+		what = abbreviate(st.Text)
+	}
 	return &pgError{Code: "0A000",
-		Message: fmt.Sprintf("statement not supported with write forwarding: %s", abbreviate(text)),
+		Message: fmt.Sprintf("write forwarding does not support %s", what),
+		Detail:  "Statement: " + abbreviate(st.Text),
 		Hint:    "Run it on the writer endpoint of the primary cluster."}
 }
 
@@ -223,8 +279,9 @@ func (s *session) endTx(text string, commit bool) (bool, error) {
 // transactional (a documented deviation).
 func (s *session) setForward(st sqlclass.Statement, rowDesc bool) bool {
 	const name = "apg_write_forward.consistency_mode"
-	if !strings.EqualFold(st.Setting, name) {
-		s.sendError(errorf("42704", "unrecognized configuration parameter %q", st.Setting))
+	if !strings.EqualFold(st.Setting, "consistency_mode") {
+		s.sendError(errorf("42704", "unrecognized configuration parameter %q", "apg_write_forward."+st.Setting))
+		s.abortTx()
 		return true
 	}
 	switch {
@@ -234,7 +291,7 @@ func (s *session) setForward(st sqlclass.Statement, rowDesc bool) bool {
 		}
 		s.be.Send(&pgproto3.DataRow{Values: [][]byte{[]byte(s.mode)}})
 		s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte("SHOW")})
-	case st.Reset || strings.EqualFold(st.Value, "default"):
+	case st.Reset:
 		s.mode = normMode(s.f.cfg.Policy().Mode)
 		s.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tagOf(st))})
 	default:
@@ -267,21 +324,6 @@ type sqlPrepared struct {
 	text     string
 	inner    *sqlclass.Statement
 	onWriter bool
-}
-
-// prepareSQL runs PREPARE locally and remembers it, so an EXECUTE of a
-// forwardable statement can prepare it on the writer on the way.
-func (s *session) prepareSQL(text string, st sqlclass.Statement) (bool, error) {
-	r, err := s.localQuery(text, true)
-	if err != nil || r.failed {
-		return r.failed, err
-	}
-	name := strings.ToLower(st.Name)
-	if old := s.sqlPreps[name]; old != nil && old.onWriter {
-		s.writerSQL = append(s.writerSQL, "DEALLOCATE "+quoteIdent(name))
-	}
-	s.sqlPreps[name] = &sqlPrepared{text: text, inner: st.Inner}
-	return false, nil
 }
 
 // writerPrepares returns the PREPARE an EXECUTE needs on the writer.

@@ -32,18 +32,23 @@ const (
 
 // Statement is one classified statement.
 type Statement struct {
-	Class     Class
-	Isolation string // Begin/SetTransaction: "read committed", ...; "" default
-	ReadOnly  bool
-	ReadWrite bool
-	Setting   string // SetForward: the setting name
-	Value     string // SetForward: the value (SET)
-	Show      bool   // SetForward: SHOW
-	Reset     bool   // SetForward: RESET
-	Name      string // Prepare/Execute: the prepared statement's name
-	Inner     *Statement
-	Analyze   bool // Explain: ANALYZE
-	Reason    string
+	Text           string
+	Class          Class
+	Command        string
+	Isolation      string // Begin/SetTransaction: "READ COMMITTED", ...; "" default
+	ReadOnly       bool
+	ReadWrite      bool
+	SessionDefault bool   // SET SESSION CHARACTERISTICS AS TRANSACTION
+	Setting        string // SetForward: the setting name without "apg_write_forward."
+	Value          string // SetForward: the value (SET)
+	Show           bool   // SetForward: SHOW
+	Reset          bool   // SetForward: RESET or SET ... TO DEFAULT
+	Local          bool
+	All            bool   // DEALLOCATE ALL, DISCARD ALL
+	Name           string // Prepare/Execute/DEALLOCATE: the prepared statement's name
+	Inner          *Statement
+	Analyze        bool // Explain: ANALYZE
+	Reason         string
 }
 
 // Split splits a simple-query string into statements.
@@ -97,6 +102,15 @@ var (
 
 // Classify classifies one statement.
 func Classify(stmt string) Statement {
+	st := classify(stmt)
+	st.Text = stmt
+	if w := wordRE.FindString(stmt); w != "" {
+		st.Command = strings.ToUpper(w)
+	}
+	return st
+}
+
+func classify(stmt string) Statement {
 	w := wordRE.FindAllString(stmt, 8)
 	up := make([]string, len(w))
 	for i, x := range w {
@@ -111,7 +125,7 @@ func Classify(stmt string) Statement {
 	txn := func(c Class) Statement {
 		s := Statement{Class: c}
 		if m := isoRE.FindStringSubmatch(stmt); m != nil {
-			s.Isolation = strings.ToLower(strings.Join(strings.Fields(m[1]), " "))
+			s.Isolation = strings.ToUpper(strings.Join(strings.Fields(m[1]), " "))
 		}
 		u := strings.ToUpper(stmt)
 		s.ReadOnly = strings.Contains(u, "READ ONLY")
@@ -121,7 +135,7 @@ func Classify(stmt string) Statement {
 	switch at(0) {
 	case "SELECT", "WITH", "VALUES", "TABLE", "SHOW":
 		if at(0) == "SHOW" && strings.HasPrefix(at(1), "APG_WRITE_FORWARD.") {
-			return Statement{Class: SetForward, Setting: strings.ToLower(w[1]), Show: true}
+			return Statement{Class: SetForward, Setting: strings.TrimPrefix(strings.ToLower(w[1]), "apg_write_forward."), Show: true}
 		}
 		if seqRE.MatchString(stmt) {
 			return Statement{Class: Refused, Reason: "sequence functions"}
@@ -156,7 +170,9 @@ func Classify(stmt string) Statement {
 	case "SET", "RESET":
 		name := at(1)
 		if name == "SESSION" && at(2) == "CHARACTERISTICS" {
-			return Statement{Class: Session}
+			s := txn(SetTransaction)
+			s.SessionDefault = true
+			return s
 		}
 		if name == "SESSION" || name == "LOCAL" {
 			name = at(2)
@@ -168,9 +184,13 @@ func Classify(stmt string) Statement {
 			return Statement{Class: Refused, Reason: "SET CONSTRAINTS"}
 		}
 		if strings.HasPrefix(name, "APG_WRITE_FORWARD.") {
-			s := Statement{Class: SetForward, Setting: strings.ToLower(name), Reset: at(0) == "RESET"}
+			s := Statement{Class: SetForward, Setting: strings.TrimPrefix(strings.ToLower(name), "apg_write_forward."), Reset: at(0) == "RESET"}
+			s.Setting = strings.ToLower(s.Setting)
 			if m := regexp.MustCompile(`(?i)(?:=|\bTO\b)\s*'?([A-Za-z_]+)'?`).FindStringSubmatch(stmt); m != nil {
 				s.Value = m[1]
+				if strings.EqualFold(s.Value, "default") {
+					s.Value, s.Reset = "", true
+				}
 			}
 			return s
 		}
@@ -192,7 +212,19 @@ func Classify(stmt string) Statement {
 		in := Classify(m[4])
 		an := m[2] != "" || strings.Contains(strings.ToUpper(m[1]), "ANALYZE")
 		return Statement{Class: Explain, Inner: &in, Analyze: an}
-	case "DEALLOCATE", "DISCARD", "LOAD":
+	case "DEALLOCATE", "DISCARD":
+		n := at(1)
+		if n == "PREPARE" {
+			n = at(2)
+		}
+		if n == "ALL" {
+			return Statement{Class: Session, All: true}
+		}
+		if at(0) == "DEALLOCATE" && n != "" {
+			return Statement{Class: Session, Name: strings.ToLower(n)}
+		}
+		return Statement{Class: Session}
+	case "LOAD":
 		return Statement{Class: Session}
 	case "SAVEPOINT", "RELEASE":
 		return Statement{Class: Refused, Reason: "savepoints"}
