@@ -259,3 +259,30 @@ func TestFront_MaxForwardingConns(t *testing.T) {
 }
 
 var _ = errors.New
+
+func TestFront_CancelReachesTheWriter(t *testing.T) {
+	c := testCluster(t)
+	f := c.front(t, forwarding())
+	conn := f.connect(t, pgx.QueryExecModeCacheStatement)
+	ctx := tctx(t)
+	if _, err := conn.Exec(ctx, "INSERT INTO t VALUES ($1, 'open')", newID()); err != nil {
+		t.Fatal(err) // opens the forwarding session
+	}
+	id := newID()
+	// pgx sends a CancelRequest when the context ends; the INSERT sleeps
+	// on the writer until then.
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	_, err := conn.Exec(short, "INSERT INTO t SELECT $1, 'slow' FROM pg_sleep(60)", id)
+	if err == nil {
+		t.Fatal("slow forwarded INSERT succeeded")
+	}
+	waitFor(t, "the forwarded statement to stop on the writer", func() bool {
+		var n int
+		c.onPrimary(t, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'aurora_write_forward' AND query LIKE '%pg_sleep(60)%' AND state = 'active'", &n)
+		return n == 0
+	})
+	if c.hasRow(t, id) {
+		t.Fatal("cancelled INSERT committed")
+	}
+}

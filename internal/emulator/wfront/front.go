@@ -27,6 +27,8 @@
 // wait for the replica to replay the session's last forwarded commit,
 // GLOBAL reads for the writer's position when the read starts. Stats
 // gives the counters behind Aurora's AuroraForwardingReplica* metrics.
+// A client's CancelRequest reaches the replica and, through the
+// forwarding session's own key, the writer.
 //
 // Deviations from Aurora, by construction:
 //   - Wait events: PostgreSQL cannot show the AuroraWriteForward* IPC
@@ -45,8 +47,6 @@
 //   - Flush is answered at the next Sync; COPY is refused (as Aurora
 //     does) while forwarding.
 //   - SET apg_write_forward.consistency_mode is not transactional.
-//   - A CancelRequest reaches the replica only: a statement running on
-//     the writer is not cancelled.
 //   - A consistency wait is bounded by Policy.ConnectTimeout (30 s when
 //     zero) and then fails with 57014.
 //   - The idle-in-transaction timeout fails the client's transaction at

@@ -64,6 +64,7 @@ type session struct {
 	// wmu guards writer against the idle timers.
 	wmu    sync.Mutex
 	writer *side
+	wkey   *cancelKey // cancels what runs in writer
 	wstate writerState
 	// writerSQL runs (hidden) before the next statement on the writer.
 	writerSQL []string
@@ -81,7 +82,7 @@ type session struct {
 }
 
 func newSession(f *Front, c, local net.Conn, user, db string, key *pgproto3.BackendKeyData) *session {
-	return &session{
+	s := &session{
 		f: f, client: c, be: pgproto3.NewBackend(c, c), local: newSide("local", local),
 		user: user, db: db, key: key,
 		mode:     normMode(f.cfg.Policy().Mode),
@@ -89,6 +90,8 @@ func newSession(f *Front, c, local net.Conn, user, db string, key *pgproto3.Back
 		sqlPreps: map[string]*sqlPrepared{},
 		portals:  map[string]string{},
 	}
+	f.fw.register(s)
+	return s
 }
 
 // normMode returns a consistency mode in lower case, SESSION (the
@@ -102,6 +105,7 @@ func normMode(m string) string {
 }
 
 func (s *session) close() {
+	s.f.fw.unregister(s)
 	s.closeWriter()
 	s.local.conn.Close()
 	s.client.Close()

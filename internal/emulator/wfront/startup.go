@@ -178,18 +178,26 @@ func relayAuth(c, local net.Conn) (*pgproto3.BackendKeyData, error) {
 	}
 }
 
-// relayCancel sends a CancelRequest on to the local server. A statement
-// running on the writer is not cancelled (a documented deviation).
+// relayCancel sends a CancelRequest on to the local server (the client
+// knows the local server's key) and, when that session's forwarding
+// session is open, a CancelRequest with its key to the writer.
 func (f *Front) relayCancel(body []byte) {
 	ctx, cancel := context.WithTimeout(f.ctx, 5*time.Second)
 	defer cancel()
-	s, err := f.cfg.Dial(ctx, "tcp", f.cfg.Local)
-	if err != nil {
-		return
+	send := func(addr string, body []byte) {
+		s, err := f.cfg.Dial(ctx, "tcp", addr)
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		pkt := binary.BigEndian.AppendUint32(nil, uint32(len(body)+4))
+		_, _ = s.Write(append(pkt, body...))
 	}
-	defer s.Close()
-	pkt := binary.BigEndian.AppendUint32(nil, uint32(len(body)+4))
-	_, _ = s.Write(append(pkt, body...))
+	if k := f.fw.writerKey(string(body[4:])); k != nil {
+		b := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, codeCancelRequest), k.pid)
+		send(k.addr, append(b, k.secret...))
+	}
+	send(f.cfg.Local, body)
 }
 
 // readStartup reads one untyped startup packet and returns its body.

@@ -2,11 +2,13 @@ package wfront
 
 import (
 	"context"
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // Stats are a front's write forwarding counters since it started, the
@@ -73,9 +75,58 @@ type fwState struct {
 	open   atomic.Int64
 	poller replayPoller
 
-	mu      sync.Mutex
-	lsnAddr string
-	lsnPool []*pgconn.PgConn
+	mu       sync.Mutex
+	lsnAddr  string
+	lsnPool  []*pgconn.PgConn
+	sessions map[string]*session // by the local server's cancel key (pid, secret)
+}
+
+// cancelKey cancels a statement running in a forwarding session.
+type cancelKey struct {
+	addr   string
+	pid    uint32
+	secret []byte
+}
+
+func keyOf(k *pgproto3.BackendKeyData) string {
+	if k == nil {
+		return ""
+	}
+	return string(binary.BigEndian.AppendUint32(nil, k.ProcessID)) + string(k.SecretKey)
+}
+
+func (s *fwState) register(ss *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions == nil {
+		s.sessions = map[string]*session{}
+	}
+	s.sessions[keyOf(ss.key)] = ss
+}
+
+func (s *fwState) unregister(ss *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions[keyOf(ss.key)] == ss {
+		delete(s.sessions, keyOf(ss.key))
+	}
+}
+
+// writerKey returns the cancel key of the forwarding session of the
+// client session whose local key is key, nil if it has none.
+func (s *fwState) writerKey(key string) *cancelKey {
+	s.mu.Lock()
+	ss := s.sessions[key]
+	s.mu.Unlock()
+	if ss == nil {
+		return nil
+	}
+	ss.wmu.Lock()
+	defer ss.wmu.Unlock()
+	if ss.writer == nil {
+		return nil
+	}
+	return ss.wkey
 }
 
 // acquire counts a new forwarding session unless max (>0) are open.

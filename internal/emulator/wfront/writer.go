@@ -70,7 +70,7 @@ func (s *session) openWriter() (*side, *pgError) {
 		return nil, &pgError{Code: "53300", Message: "too many write forwarding connections",
 			Hint: "Raise apg_write_forward.max_forwarding_connections_percent or use fewer forwarding sessions."}
 	}
-	conn, err := s.f.dialWriter(s.f.ctx, p, s.user, s.db)
+	conn, key, err := s.f.dialWriter(s.f.ctx, p, s.user, s.db)
 	if err != nil {
 		s.f.fw.release()
 		return nil, &pgError{Code: "08001", Message: "could not connect to the writer for write forwarding",
@@ -83,7 +83,7 @@ func (s *session) openWriter() (*side, *pgError) {
 		p.onWriter = false
 	}
 	s.wmu.Lock()
-	s.writer, s.wstate.busy = w, true
+	s.writer, s.wstate.busy, s.wkey = w, true, key
 	s.wmu.Unlock()
 	return w, nil
 }
@@ -105,10 +105,10 @@ func alive(c net.Conn) bool {
 // dialWriter opens a session on the writer as the admin superuser that
 // runs as the client's user (session_authorization), in the client's
 // database, bounded by the policy's connect timeout.
-func (f *Front) dialWriter(ctx context.Context, p Policy, user, db string) (net.Conn, error) {
+func (f *Front) dialWriter(ctx context.Context, p Policy, user, db string) (net.Conn, *cancelKey, error) {
 	cfg, err := adminConfig(f, p.WriterAddr, db)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg.RuntimeParams["role"] = user
 	if p.ConnectTimeout > 0 {
@@ -118,14 +118,14 @@ func (f *Front) dialWriter(ctx context.Context, p Policy, user, db string) (net.
 	}
 	pc, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hc, err := pc.Hijack()
 	if err != nil {
 		pc.Close(ctx)
-		return nil, fmt.Errorf("take over writer connection: %w", err)
+		return nil, nil, fmt.Errorf("take over writer connection: %w", err)
 	}
-	return hc.Conn, nil
+	return hc.Conn, &cancelKey{addr: p.WriterAddr, pid: hc.PID, secret: hc.SecretKey}, nil
 }
 
 // adminConfig is a pgconn configuration for the admin user at addr.
