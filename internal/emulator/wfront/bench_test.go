@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,21 +18,61 @@ import (
 // (us-east-1 to eu-west-1 is about 95 ms round trip).
 const benchOneWay = 47500 * time.Microsecond
 
-// BenchmarkForwardedInsert measures an autocommit INSERT forwarded from
-// the standby's front to the primary over a link with benchOneWay of
-// delay each way, next to the same INSERT made on the primary directly
-// and to a bare round trip over the link. Run it with -benchtime=100x.
-func BenchmarkForwardedInsert(b *testing.B) {
+// benchFront is a front on the shared standby forwarding over a link
+// with benchOneWay of delay each way.
+func benchFront(b *testing.B) (*cluster, *testFront, *netsim.Proxy) {
 	c := testCluster(b)
 	wan := netsim.NewNetwork(nil, func(_, _ string) time.Duration { return benchOneWay })
-	defer wan.Close()
+	b.Cleanup(func() { wan.Close() })
 	px, err := wan.Proxy(context.Background(), "sec", "pri", "127.0.0.1:0", c.primary.Addr())
 	if err != nil {
 		b.Fatal(err)
 	}
 	p := forwarding()
 	p.WriterAddr = px.Addr()
-	f := c.front(b, p)
+	return c, c.front(b, p), px
+}
+
+// BenchmarkForwardedInsertThroughput runs autocommit INSERTs from 8
+// client sessions at once through one front over the link and reports
+// forwarded inserts per second.
+func BenchmarkForwardedInsertThroughput(b *testing.B) {
+	_, f, _ := benchFront(b)
+	const sessions = 8
+	ctx := context.Background()
+	conns := make([]*pgx.Conn, sessions)
+	for i := range conns {
+		conns[i] = f.connect(b, pgx.QueryExecModeCacheStatement)
+		if _, err := conns[i].Exec(ctx, "INSERT INTO t VALUES ($1, 'warm')", newID()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for _, conn := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				if _, err := conn.Exec(ctx, "INSERT INTO t VALUES ($1, 'bench')", newID()); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "inserts/s")
+}
+
+// BenchmarkForwardedInsert measures an autocommit INSERT forwarded from
+// the standby's front to the primary over a link with benchOneWay of
+// delay each way, next to the same INSERT made on the primary directly
+// and to a bare round trip over the link. Run it with -benchtime=100x.
+func BenchmarkForwardedInsert(b *testing.B) {
+	c, f, px := benchFront(b)
 	ctx := context.Background()
 	fwd := f.connect(b, pgx.QueryExecModeCacheStatement)
 	direct, err := c.sup.Connect(ctx, c.primary, "postgres")
