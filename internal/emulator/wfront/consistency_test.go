@@ -1,6 +1,7 @@
 package wfront
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -114,5 +115,49 @@ func TestFront_GlobalSeesOtherSessionsCommits(t *testing.T) {
 	}
 	if seen != n {
 		t.Fatalf("GLOBAL: %d of %d reads saw a commit made on the writer just before; want all", seen, n)
+	}
+}
+
+func TestFront_SessionWaitIsBounded(t *testing.T) {
+	c := testCluster(t)
+	p := forwarding()
+	p.ConnectTimeout = 300 * time.Millisecond
+	f := c.front(t, p)
+	conn := f.connect(t, pgx.QueryExecModeCacheStatement)
+	ctx := tctx(t)
+	if err := c.adminExec(ctx, c.standby, "SELECT pg_wal_replay_pause()"); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			if err := c.adminExec(context.Background(), c.standby, "SELECT pg_wal_replay_resume()"); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer resume()
+	id := newID()
+	if _, err := conn.Exec(ctx, "INSERT INTO t VALUES ($1, 'paused')", id); err != nil {
+		t.Fatal(err)
+	}
+	var ok bool
+	q := "SELECT EXISTS (SELECT 1 FROM t WHERE id = $1)"
+	if err := conn.QueryRow(ctx, q, id).Scan(&ok); sqlstate(err) != "57014" {
+		t.Fatalf("SESSION read while the replica cannot catch up: %v, want 57014 after the bound", err)
+	}
+	if _, err := conn.Exec(ctx, "SET apg_write_forward.consistency_mode = eventual"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, q, id).Scan(&ok); err != nil || ok {
+		t.Fatalf("EVENTUAL read while replay is paused = %v, %v; want a stale answer (false)", ok, err)
+	}
+	resume()
+	if _, err := conn.Exec(ctx, "SET apg_write_forward.consistency_mode = session"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, q, id).Scan(&ok); err != nil || !ok {
+		t.Fatalf("SESSION read after replay resumed = %v, %v; want true", ok, err)
 	}
 }

@@ -34,6 +34,12 @@ func TestFront_WriterUnreachable(t *testing.T) {
 		if _, err := conn.Exec(ctx, "INSERT INTO t VALUES ($1, 'before')", newID()); err != nil {
 			t.Fatal(err)
 		}
+		// A SESSION read waits for that write to replicate: after it, reads
+		// need nothing from across the link.
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		c.net.Cut("sec", "pri")
 		healed := false
 		defer func() {
