@@ -67,6 +67,34 @@ func TestFront_WriterUnreachable(t *testing.T) {
 			t.Fatal("row missing on the primary")
 		}
 	})
+	t.Run("link cut inside a transaction aborts it", func(t *testing.T) {
+		f := c.front(t, forwarding())
+		conn := f.connect(t, pgx.QueryExecModeCacheStatement)
+		ctx := tctx(t)
+		id := newID()
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO t VALUES ($1, 'lost')", id); err != nil {
+			t.Fatal(err)
+		}
+		c.net.Cut("sec", "pri")
+		defer c.net.Heal("sec", "pri")
+		if _, err := tx.Exec(ctx, "INSERT INTO t VALUES ($1, 'lost')", newID()); !connectionClass(err) {
+			t.Fatalf("INSERT after the cut: %v, want a connection-class error", err)
+		}
+		if _, err := tx.Exec(ctx, "SELECT 1"); sqlstate(err) != "25P02" {
+			t.Fatalf("statement in the broken transaction: %v, want 25P02", err)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatalf("ROLLBACK: %v", err)
+		}
+		c.net.Heal("sec", "pri")
+		if c.hasRow(t, id) {
+			t.Fatal("row of the broken transaction on the primary")
+		}
+	})
 	t.Run("writer does not answer: connect timeout bounds the wait", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

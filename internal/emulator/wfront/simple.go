@@ -252,8 +252,8 @@ func abbreviate(s string) string {
 
 // endTx ends the client's transaction on both sides. A failed
 // transaction is rolled back (COMMIT answers ROLLBACK, as PostgreSQL
-// does); a transaction open on the writer ends there first, visibly,
-// then locally.
+// does); a COMMIT of a transaction open on the writer ends locally
+// first, then on the writer, whose reply the client sees.
 func (s *session) endTx(text string, commit bool) (bool, error) {
 	w := s.writerStatus()
 	if s.status() == 'E' {
@@ -265,6 +265,12 @@ func (s *session) endTx(text string, commit bool) (bool, error) {
 		return r.failed, err
 	}
 	if w == 'I' {
+		r, err := s.localQuery(text, true)
+		return r.failed, err
+	}
+	if !commit {
+		// A ROLLBACK cannot fail: a writer lost meanwhile rolled back too.
+		s.writerHidden("ROLLBACK")
 		r, err := s.localQuery(text, true)
 		return r.failed, err
 	}
