@@ -171,6 +171,32 @@ func (c *cluster) waitSyncRep(t *testing.T) {
 	})
 }
 
+func TestFront_WriterMoves(t *testing.T) {
+	c := testCluster(t)
+	f := c.front(t, forwarding())
+	conn := f.connect(t, pgx.QueryExecModeCacheStatement)
+	ctx := tctx(t)
+	// Each row records the writer backend that inserted it.
+	insert := func() string {
+		t.Helper()
+		var pid string
+		if err := conn.QueryRow(ctx, "INSERT INTO t VALUES ($1, pg_backend_pid()::text) RETURNING v", newID()).Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		return pid
+	}
+	first := insert()
+	if again := insert(); again != first {
+		t.Fatalf("forwarding session changed between writes: %s, %s", first, again)
+	}
+	// After a switchover the policy names another address: the idle
+	// forwarding session moves there at the next write.
+	f.set(func(p *Policy) { p.WriterAddr = c.primary.Addr() })
+	if moved := insert(); moved == first {
+		t.Fatalf("write went through the old forwarding session (backend %s) after the writer moved", first)
+	}
+}
+
 func TestFront_AmbiguousCommit(t *testing.T) {
 	c := testCluster(t)
 	tests := []struct {

@@ -47,9 +47,14 @@ func (s *session) openWriter() (*side, *pgError) {
 		s.wstate.timer.Stop()
 		s.wstate.timer = nil
 	}
-	w := s.writer
+	w, key := s.writer, s.wkey
 	s.wstate.busy = w != nil
 	s.wmu.Unlock()
+	p := s.f.cfg.Policy()
+	if w != nil && w.status == 'I' && key != nil && key.addr != p.WriterAddr {
+		s.closeWriter() // the writer moved: idle, nothing is lost
+		w = nil
+	}
 	if w != nil {
 		if alive(w.conn) {
 			return w, nil
@@ -62,7 +67,6 @@ func (s *session) openWriter() (*side, *pgError) {
 			return nil, errorf("08006", "connection to the writer lost during write forwarding: the forwarded transaction was rolled back")
 		}
 	}
-	p := s.f.cfg.Policy()
 	if p.WriterAddr == "" {
 		return nil, errorf("08001", "could not forward the statement: no writer is available")
 	}
