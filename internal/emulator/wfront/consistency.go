@@ -192,28 +192,36 @@ func (f *Front) localAdmin() (*pgconn.PgConn, error) {
 }
 
 // writerLSN returns the writer's current WAL position, through a small
-// pool of admin connections to the writer.
+// pool of admin connections to the writer; a pooled connection that
+// fails (the link was cut meanwhile) is dropped and the next tried, then
+// a new one.
 func (f *Front) writerLSN(ctx context.Context, p Policy) (uint64, error) {
 	if p.WriterAddr == "" {
 		return 0, errors.New("no writer is available")
 	}
-	conn := f.fw.takeLSNConn(p.WriterAddr)
-	if conn == nil {
-		cfg, err := adminConfig(f, p.WriterAddr, "postgres")
+	for {
+		conn := f.fw.takeLSNConn(p.WriterAddr)
+		pooled := conn != nil
+		if !pooled {
+			cfg, err := adminConfig(f, p.WriterAddr, "postgres")
+			if err != nil {
+				return 0, err
+			}
+			if conn, err = pgconn.ConnectConfig(ctx, cfg); err != nil {
+				return 0, err
+			}
+		}
+		lsn, err := queryLSN(ctx, conn, lsnQuery)
 		if err != nil {
+			conn.Close(context.Background())
+			if pooled && ctx.Err() == nil {
+				continue
+			}
 			return 0, err
 		}
-		if conn, err = pgconn.ConnectConfig(ctx, cfg); err != nil {
-			return 0, err
-		}
+		f.fw.putLSNConn(p.WriterAddr, conn)
+		return lsn, nil
 	}
-	lsn, err := queryLSN(ctx, conn, lsnQuery)
-	if err != nil {
-		conn.Close(context.Background())
-		return 0, err
-	}
-	f.fw.putLSNConn(p.WriterAddr, conn)
-	return lsn, nil
 }
 
 func queryLSN(ctx context.Context, c *pgconn.PgConn, q string) (uint64, error) {

@@ -116,6 +116,18 @@ func TestFront_GlobalSeesOtherSessionsCommits(t *testing.T) {
 	if seen != n {
 		t.Fatalf("GLOBAL: %d of %d reads saw a commit made on the writer just before; want all", seen, n)
 	}
+	// GLOBAL needs the writer for every read: with the link cut, reads
+	// fail with a connection-class error instead of waiting forever.
+	c.net.Cut("sec", "pri")
+	defer c.net.Heal("sec", "pri")
+	var one int
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); !connectionClass(err) {
+		t.Fatalf("GLOBAL read with the writer unreachable: %v, want a connection-class error", err)
+	}
+	c.net.Heal("sec", "pri")
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Fatalf("GLOBAL read after the link healed: %v", err)
+	}
 }
 
 func TestFront_SessionWaitIsBounded(t *testing.T) {
