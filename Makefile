@@ -39,6 +39,7 @@ lint:
 
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 15m ./internal/bench/
+	$(GO) test -run '^$$' -bench Forwarded -benchtime 100x -timeout 10m ./internal/emulator/wfront/
 
 demo: deps-demo build
 	$(BIN) demo

@@ -12,6 +12,47 @@
 // The front listens only while its server runs, so that a TCP health
 // check of the endpoint fails when the server is down, as it would on
 // RDS.
+//
+// # Write forwarding
+//
+// A forwarding client session (session.go) authenticates end to end
+// with the local replica (TLS mirrored, startup and SCRAM/cleartext
+// relayed). Each statement is classified (sqlclass): reads run on the
+// replica; DML, locking reads, EXPLAIN ANALYZE and EXECUTE of those run
+// in the session's forwarding session on the writer (Policy.WriterAddr),
+// opened as the admin user with role set to the client's user, in the
+// client's database, with the client's isolation level; the
+// apg_write_forward.consistency_mode setting is the front's own;
+// unsupported statements are refused with SQLSTATE 0A000. SESSION reads
+// wait for the replica to replay the session's last forwarded commit,
+// GLOBAL reads for the writer's position when the read starts. Stats
+// gives the counters behind Aurora's AuroraForwardingReplica* metrics.
+// A client's CancelRequest reaches the replica and, through the
+// forwarding session's own key, the writer.
+//
+// Deviations from Aurora, by construction:
+//   - Wait events: PostgreSQL cannot show the AuroraWriteForward* IPC
+//     wait events from outside the server; pg_stat_activity shows the
+//     replica session idle while the front waits or forwards. On the
+//     writer, forwarding sessions have application_name
+//     aurora_write_forward.
+//   - The forwarding session runs with current_user the client's user
+//     but session_user the admin user; functions that read session_user
+//     see the admin.
+//   - A multi-statement simple query that mixes replica and writer
+//     statements runs them one at a time, each committing on its own
+//     outside an explicit transaction (PostgreSQL makes the string one
+//     implicit transaction); likewise an extended-protocol batch is
+//     split at statements the front answers itself.
+//   - Flush is answered at the next Sync; COPY is refused (as Aurora
+//     does) while forwarding.
+//   - SET apg_write_forward.consistency_mode is not transactional.
+//   - A consistency wait is bounded by Policy.ConnectTimeout (30 s when
+//     zero) and then fails with 57014.
+//   - The idle-in-transaction timeout fails the client's transaction at
+//     its next statement (25P03) instead of closing the connection.
+//   - A forwarding session that breaks with a commit in flight gives
+//     08007 (outcome unknown) and resets the client's transaction.
 package wfront
 
 import (
@@ -89,6 +130,8 @@ type Front struct {
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+
+	fw fwState // shared by forwarding sessions (forward.go)
 }
 
 // Start listens on cfg.Listen and serves until Close.
@@ -131,6 +174,7 @@ func (f *Front) Close() error {
 	}
 	f.mu.Unlock()
 	f.wg.Wait()
+	f.fw.closeShared()
 	return err
 }
 
