@@ -187,7 +187,7 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	}
 	e.ctrl = controller.New(controller.Config{Model: e.rds, Engine: e.engine, Net: e.net, DNS: e.table,
 		Root: filepath.Join(e.cfg.DataDir, "pg"), Logger: e.log.With("component", "controller"),
-		DefaultDelay: e.cfg.LinkDelay, Certs: e.ca, Dial: netguard.Dialer{}.DialContext,
+		DefaultDelay: e.cfg.LinkDelay, Certs: e.ca, Dial: netguard.Dialer{}.DialContext, TimeScale: e.cfg.TimeScale,
 		FrontAdmin: wfront.Credentials{User: e.admin.User, Password: e.admin.Password}})
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
 	e.router.admin = adminapi.Handler(e.faults)

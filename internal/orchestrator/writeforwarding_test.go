@@ -3,7 +3,6 @@ package orchestrator
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -238,16 +237,13 @@ func TestForwardedRowID(t *testing.T) {
 	}
 }
 
-// TestVerify_WriteForwarding writes through the secondary's reader
-// endpoint with global forwarding on. It needs the wire front that
-// forwards writes (internal/emulator/wfront); until it lands the
-// secondary refuses the write, so it runs only with GLOBALDB_WF_E2E=1.
+// TestVerify_WriteForwarding: with global forwarding on, verify writes
+// through the secondary's reader endpoint (the emulator's wire front
+// forwards it over the WAN link), reads it back in the session and finds
+// it on the writer.
 func TestVerify_WriteForwarding(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
-	}
-	if os.Getenv("GLOBALDB_WF_E2E") != "1" {
-		t.Skip("set GLOBALDB_WF_E2E=1 once the emulator forwards writes (wfront)")
 	}
 	e := startEmulator(t)
 	top := seedTopology(t)

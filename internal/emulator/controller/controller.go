@@ -57,6 +57,9 @@ type Config struct {
 	// Dial opens the wire fronts' connections (the emulator's
 	// loopback-only dialer).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TimeScale scales the write forwarding timeouts like every
+	// emulated delay (0 or 1: real time).
+	TimeScale float64
 	// FrontAdmin is the superuser the fronts open forwarding sessions
 	// with on the writer.
 	FrontAdmin wfront.Credentials

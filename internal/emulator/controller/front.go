@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/rds"
 	"github.com/globaldb/globaldb/internal/emulator/wfront"
@@ -57,10 +58,57 @@ func (a *actor) closeFront() {
 	a.front = nil
 }
 
+// writerMaxConnections is the servers' max_connections (engine's
+// baseSettings): apg_write_forward.max_forwarding_connections_percent
+// is a share of it.
+const writerMaxConnections = 60
+
 // frontPolicy is the instance's write forwarding policy, read by its
-// front for each new connection.
+// front for each new connection and before each forwarded statement, so
+// a role change or a new writer takes effect at once.
 func (a *actor) frontPolicy() wfront.Policy {
-	return wfront.Policy{}
+	spec := a.current()
+	fw := spec.Forward
+	if fw == nil || spec.Writer {
+		return wfront.Policy{}
+	}
+	c := a.c
+	return wfront.Policy{
+		Forward: true, Kind: fw.Kind, Mode: fw.ConsistencyMode,
+		WriterAddr:                      c.forwardAddr(spec.Cluster, fw),
+		ConnectTimeout:                  c.scaled(fw.ConnectTimeout),
+		IdleSessionTimeout:              c.scaled(fw.IdleSessionTimeout),
+		IdleInTransactionSessionTimeout: c.scaled(fw.IdleInTransactionSessionTimeout),
+		MaxForwardingConns:              max(1, fw.MaxConnectionsPercent*writerMaxConnections/100),
+	}
+}
+
+// forwardAddr is where a node of cluster forwards writes: its cluster's
+// WAN link (global forwarding pays the inter-region delay, and a cut
+// link or a region outage stops it), or the writer's own server (local
+// forwarding); "" while neither is known.
+func (c *Controller) forwardAddr(cluster string, fw *rds.Forward) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fw.Link {
+		if l := c.links[cluster]; l != nil {
+			return l.proxy.Addr()
+		}
+		return ""
+	}
+	if n, ok := c.running[fw.Writer]; ok {
+		return n.Addr()
+	}
+	return ""
+}
+
+// scaled turns an emulated-AWS duration into real time (0 stays 0: no
+// limit).
+func (c *Controller) scaled(d time.Duration) time.Duration {
+	if c.cfg.TimeScale <= 0 {
+		return d
+	}
+	return time.Duration(float64(d) * c.cfg.TimeScale)
 }
 
 // frontCert is the instance's current server certificate.

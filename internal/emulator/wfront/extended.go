@@ -3,7 +3,7 @@ package wfront
 import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	sqlclass "github.com/globaldb/globaldb/internal/emulator/wfront/sqlclasstmp"
+	sqlclass "github.com/globaldb/globaldb/internal/emulator/sqlclass"
 )
 
 // The extended protocol: messages are held until Sync, then run in

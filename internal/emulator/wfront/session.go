@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	sqlclass "github.com/globaldb/globaldb/internal/emulator/wfront/sqlclasstmp"
+	sqlclass "github.com/globaldb/globaldb/internal/emulator/sqlclass"
 )
 
 // side is one server connection of a session: the local replica or the

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	sqlclass "github.com/globaldb/globaldb/internal/emulator/wfront/sqlclasstmp"
+	sqlclass "github.com/globaldb/globaldb/internal/emulator/sqlclass"
 )
 
 // dest is where a statement runs.
