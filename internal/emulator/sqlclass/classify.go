@@ -76,7 +76,24 @@ func classify(text string, toks []token) Statement {
 	if f := sequenceCall(toks); f != "" {
 		st.Class, st.Reason = Refused, f+"()"
 	}
+	// A forwarded statement runs on the writer in a session whose
+	// session_user is the emulator's admin: set_config() there could
+	// change its role. Aurora forwards no session settings either.
+	if (st.Class == Write || st.Class == LockingRead) && calls(toks, "set_config") {
+		st.Class, st.Reason = Refused, "set_config() in a statement that writes"
+	}
 	return st
+}
+
+// calls reports whether the statement calls function name: the name
+// (unquoted, quoted, or schema-qualified) followed by '('.
+func calls(toks []token, name string) bool {
+	for i := 0; i+1 < len(toks); i++ {
+		if t := toks[i]; (t.kind == word || t.kind == ident) && t.val == name && toks[i+1].isPunct('(') {
+			return true
+		}
+	}
+	return false
 }
 
 // command is the statement's leading keyword in upper case, skipping
