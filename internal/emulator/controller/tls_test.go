@@ -1,24 +1,35 @@
 package controller
 
 import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
 	"log/slog"
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/globaldb/globaldb/internal/emulator/certs"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
 )
 
-// countingIssuer records the names of every certificate it issues.
-type countingIssuer struct{ issued [][]string }
+// countingIssuer records the names of every certificate it issues (real
+// ones, from a test authority: the wire front loads them).
+type countingIssuer struct {
+	ca     *certs.Authority
+	issued [][]string
+}
 
 func (c *countingIssuer) Issue(names []string) ([]byte, []byte, error) {
 	c.issued = append(c.issued, slices.Clone(names))
-	return []byte("cert " + strings.Join(names, ",")), []byte("key"), nil
+	return c.ca.Issue(names)
 }
 
 func TestActor_issueCert(t *testing.T) {
-	iss := &countingIssuer{}
+	ca, err := certs.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := &countingIssuer{ca: ca}
 	a := &actor{c: &Controller{cfg: Config{Certs: iss}}, log: slog.New(slog.DiscardHandler)}
 	regional := []string{"i1.x.ap-southeast-2.rds.amazonaws.com", "s.cluster-x.ap-southeast-2.rds.amazonaws.com", "s.cluster-ro-x.ap-southeast-2.rds.amazonaws.com"}
 	global := append(slices.Clone(regional), "g.global-y.global.rds.amazonaws.com")
@@ -42,8 +53,24 @@ func TestActor_issueCert(t *testing.T) {
 				t.Fatalf("issued %v, want %d issues, the last for %v", iss.issued, st.wantIssue, st.names)
 			}
 			n := a.node(spec)
-			if n.TLS == nil || string(n.TLS.Cert) != "cert "+strings.Join(st.names, ",") {
-				t.Fatalf("node TLS = %+v, want the certificate for the current names", n.TLS)
+			if n.TLS == nil {
+				t.Fatal("the node has no certificate")
+			}
+			block, _ := pem.Decode(n.TLS.Cert)
+			if block == nil {
+				t.Fatal("the node's certificate is not PEM")
+			}
+			cert, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cert.DNSNames, st.names) {
+				t.Fatalf("the server's certificate names %v, want %v", cert.DNSNames, st.names)
+			}
+			// The wire front presents the same certificate as the server
+			// (SCRAM channel binding depends on it).
+			if fc := a.frontCert(); fc == nil || !bytes.Equal(fc.Certificate[0], block.Bytes) {
+				t.Fatal("the front's certificate is not the server's")
 			}
 		})
 	}

@@ -182,13 +182,9 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // localAdmin connects to the local server as the admin user.
 func (f *Front) localAdmin() (*pgconn.PgConn, error) {
-	cfg, err := adminConfig(f, f.cfg.Local, "postgres")
-	if err != nil {
-		return nil, err
-	}
 	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
 	defer cancel()
-	return pgconn.ConnectConfig(ctx, cfg)
+	return connectAdmin(ctx, f, f.cfg.Local, "postgres")
 }
 
 // writerLSN returns the writer's current WAL position, through a small
@@ -203,11 +199,8 @@ func (f *Front) writerLSN(ctx context.Context, p Policy) (uint64, error) {
 		conn := f.fw.takeLSNConn(p.WriterAddr)
 		pooled := conn != nil
 		if !pooled {
-			cfg, err := adminConfig(f, p.WriterAddr, "postgres")
-			if err != nil {
-				return 0, err
-			}
-			if conn, err = pgconn.ConnectConfig(ctx, cfg); err != nil {
+			var err error
+			if conn, err = connectAdmin(ctx, f, p.WriterAddr, "postgres"); err != nil {
 				return 0, err
 			}
 		}

@@ -156,6 +156,16 @@ func adminConfig(f *Front, addr, db string) (*pgconn.Config, error) {
 	return cfg, nil
 }
 
+// connectAdmin opens an admin connection to addr (through the front's
+// dialer).
+func connectAdmin(ctx context.Context, f *Front, addr, db string) (*pgconn.PgConn, error) {
+	cfg, err := adminConfig(f, addr, db)
+	if err != nil {
+		return nil, err
+	}
+	return pgconn.ConnectConfig(ctx, cfg)
+}
+
 // closeWriter ends the forwarding session, if any.
 func (s *session) closeWriter() {
 	s.wmu.Lock()
