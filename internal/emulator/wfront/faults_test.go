@@ -308,13 +308,16 @@ func TestFront_MaxForwardingConns(t *testing.T) {
 	if _, err := b.Exec(ctx, "INSERT INTO t VALUES ($1, 'b')", newID()); sqlstate(err) != "53300" {
 		t.Fatalf("INSERT over the forwarding connection limit: %v, want 53300", err)
 	}
-	if st := f.Stats(); st.SessionsLimitErrors != 1 || st.OpenSessions != 1 {
-		t.Fatalf("stats: %+v; want 1 limit error and 1 open session", st)
+	if st := f.Stats(); st.SessionsLimitErrors != 1 || st.OpenSessions != 1 || st.TotalSessions != 1 {
+		t.Fatalf("stats: %+v; want 1 limit error, 1 open session, 1 opened in all", st)
 	}
 	a.Close(ctx)
 	waitFor(t, "a's forwarding session to close", func() bool { return f.Stats().OpenSessions == 0 })
 	if _, err := b.Exec(ctx, "INSERT INTO t VALUES ($1, 'b')", newID()); err != nil {
 		t.Fatalf("INSERT once a session is free: %v", err)
+	}
+	if st := f.Stats(); st.TotalSessions != 2 {
+		t.Fatalf("stats: %+v; want 2 forwarding sessions opened in all (the refused one not counted)", st)
 	}
 }
 

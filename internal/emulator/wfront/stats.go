@@ -34,6 +34,9 @@ type Stats struct {
 	// OpenSessions is the number of forwarding sessions open on the
 	// writer now (AuroraForwardingReplicaOpenSessions).
 	OpenSessions int64
+	// TotalSessions counts the forwarding sessions opened on the writer
+	// (the forwarder's share of AuroraForwardingWriterTotalSessions).
+	TotalSessions int64
 	// SessionsLimitErrors counts statements refused because
 	// MaxForwardingConns was reached
 	// (AuroraForwardingReplicaErrorSessionsLimit).
@@ -47,12 +50,12 @@ func (f *Front) Stats() Stats {
 		DMLStatements: c.dmlN.Load(), Commits: c.commits.Load(),
 		DMLLatencySum: time.Duration(c.dmlNanos.Load()), DMLLatencyCount: c.dmlReqs.Load(),
 		ReadWaitSum: time.Duration(c.waitNanos.Load()), ReadWaitCount: c.waits.Load(),
-		OpenSessions: f.fw.open.Load(), SessionsLimitErrors: c.limited.Load(),
+		OpenSessions: f.fw.open.Load(), TotalSessions: c.sessions.Load(), SessionsLimitErrors: c.limited.Load(),
 	}
 }
 
 type counters struct {
-	dmlN, commits, dmlNanos, dmlReqs, waitNanos, waits, limited atomic.Int64
+	dmlN, commits, dmlNanos, dmlReqs, waitNanos, waits, limited, sessions atomic.Int64
 }
 
 func (c *counters) dml(n int, d time.Duration) {

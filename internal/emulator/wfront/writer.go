@@ -80,6 +80,7 @@ func (s *session) openWriter() (*side, *pgError) {
 		return nil, &pgError{Code: "08001", Message: "could not connect to the writer for write forwarding",
 			Detail: rootCause(err).Error()}
 	}
+	s.f.fw.stats.sessions.Add(1)
 	w = newSide("writer", conn)
 	s.wgen++
 	s.staleWriter = nil
