@@ -53,6 +53,12 @@ to now. A region or database that cannot be reached is shown as such.`,
 			if err != nil {
 				return err
 			}
+			if f.output == "json" && f.emulator(cmd) != nil {
+				// The emulator's counters; AWS publishes them in CloudWatch.
+				if err := orchestrator.AddForwardingMetrics(cmd.Context(), c, rep); err != nil {
+					logger(cmd).Warn("status without write forwarding metrics", "err", err)
+				}
+			}
 			if f.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), rep)
 			}

@@ -190,7 +190,7 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 		DefaultDelay: e.cfg.LinkDelay, Certs: e.ca, Dial: netguard.Dialer{}.DialContext, TimeScale: e.cfg.TimeScale,
 		FrontAdmin: wfront.Credentials{User: e.admin.User, Password: e.admin.Password}})
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
-	e.router.admin = adminapi.Handler(e.faults)
+	e.router.admin = adminapi.HandlerWith(e.faults, e.ctrl)
 	e.router.regionDown = e.faults.RegionDown
 	e.done.Add(1)
 	go func() {

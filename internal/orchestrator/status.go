@@ -87,6 +87,10 @@ type InstanceStatus struct {
 	Status   string `json:"status"`
 	Role     string `json:"role"` // writer or reader
 	Endpoint string `json:"endpoint"`
+	// WriteForwardingMetrics are the instance's write forwarding figures
+	// under Aurora's CloudWatch metric names, read from a globaldb
+	// emulator (AddForwardingMetrics); absent against AWS.
+	WriteForwardingMetrics map[string]float64 `json:"write_forwarding_metrics,omitempty"`
 }
 
 // Replication is a secondary's distance from the writer, read from the

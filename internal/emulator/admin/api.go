@@ -12,6 +12,7 @@
 //	POST   /_globaldb/faults       Fault → 201 Fault (ID and Created ignored on input)
 //	DELETE /_globaldb/faults       200 {"cleared":["f-1",…]}
 //	DELETE /_globaldb/faults/{id}  200 {"cleared":"f-1"}
+//	GET    /_globaldb/forwarding   200 ForwardingResponse (write forwarding counters)
 //
 // Errors: {"error":{"code":C,"message":M}} with ValidationError 400,
 // NotFound 404, MethodNotAllowed 405, InternalError 500.

@@ -20,16 +20,29 @@ import (
 // maxBody bounds a fault request; faults are a few hundred bytes.
 const maxBody = 64 << 10
 
-type handler struct{ reg *faults.Registry }
+type handler struct {
+	reg *faults.Registry
+	fw  Forwarding
+}
 
-// Handler serves /_globaldb/faults and /_globaldb/faults/{id}; other paths
+// Handler serves /_globaldb/faults and /_globaldb/faults/{id} (and, from
+// HandlerWith, /_globaldb/forwarding); other paths
 // get a NotFound error. Authentication is done by the caller (the
 // emulator's router verifies SigV4 and that the key is the root key) before
 // calling ServeHTTP. The request body must be readable: a caller that has
 // already read it for verification must put it back.
 func Handler(reg *faults.Registry) http.Handler { return &handler{reg: reg} }
 
+// HandlerWith is Handler that also serves /_globaldb/forwarding from fw.
+func HandlerWith(reg *faults.Registry, fw Forwarding) http.Handler {
+	return &handler{reg: reg, fw: fw}
+}
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == admin.ForwardingPath {
+		h.forwarding(w, r)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, admin.FaultsPath)
 	switch {
 	case !ok:

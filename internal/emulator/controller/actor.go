@@ -46,13 +46,21 @@ type actor struct {
 	retry        retry           // paces retries of a failing step
 	failedSpec   rds.Node        // the spec the last failure was for
 	lastActs     []decide.Action // the last decision, to log the first empty one after actions
-	front        *wfront.Front   // the endpoint's wire front, while the server runs
-	frontTLS     *tls.Certificate
+	// front is the endpoint's wire front, while the server runs: only
+	// the actor sets it, under mu (ForwardingStats reads it).
+	front    *wfront.Front
+	frontTLS *tls.Certificate
+	// Write forwarding counters, under mu: fwPast sums the fronts closed
+	// before; fwBase is the total when forwarding took its current
+	// target fwTarget (see retargetLocked).
+	fwPast   wfront.Stats
+	fwBase   wfront.Stats
+	fwTarget string
 }
 
 func newActor(c *Controller, n rds.Node) *actor {
 	return &actor{c: c, spec: n, wake: make(chan struct{}, 1), log: c.log.With("instance", n.Key, "node", n.Name),
-		retry: retry{base: c.cfg.Interval, max: 5 * time.Second, free: 2}}
+		retry: retry{base: c.cfg.Interval, max: 5 * time.Second, free: 2}, fwTarget: fwTarget(n)}
 }
 
 // backingOff reports whether the actor waits before retrying a step that
@@ -86,6 +94,7 @@ func (a *actor) outcome(ctx context.Context, spec rds.Node, what string, err err
 func (a *actor) update(n rds.Node) {
 	a.mu.Lock()
 	a.spec = n
+	a.retargetLocked(n)
 	a.mu.Unlock()
 	a.poke()
 }

@@ -45,7 +45,9 @@ func (a *actor) syncFront(spec rds.Node) {
 		a.log.Warn("start the instance's wire front", "err", err)
 		return
 	}
+	a.mu.Lock()
 	a.front = f
+	a.mu.Unlock()
 }
 
 func (a *actor) closeFront() {
@@ -55,7 +57,11 @@ func (a *actor) closeFront() {
 	if err := a.front.Close(); err != nil {
 		a.log.Debug("close wire front", "err", err)
 	}
+	a.mu.Lock()
+	a.fwPast = a.fwTotalLocked()
+	a.fwPast.OpenSessions = 0
 	a.front = nil
+	a.mu.Unlock()
 }
 
 // writerMaxConnections is the servers' max_connections (engine's
