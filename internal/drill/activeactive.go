@@ -25,9 +25,10 @@ const activeActive = "active-active-outage"
 const forwardConnectTimeout = 30 * time.Second
 
 // failFastSlack is what a failed forwarded write may take beyond the
-// scaled connect timeout: the dial, the session's SET, the round trips of
-// a loaded machine.
-const failFastSlack = time.Second
+// scaled connect timeout: the dial (TLS), the session's SET, the round
+// trips of a loaded machine. A write that hangs instead is cut off by its
+// client a second later still (OpTimeout) and so exceeds the bound.
+const failFastSlack = 2 * time.Second
 
 // failFastBound is the longest a forwarded write may take to fail while
 // the primary region is out.
@@ -112,14 +113,22 @@ func (r *run) judgeRegions(hist []workload.Op, rows []workload.Row, lost map[int
 	away := res.Regions[r.away]
 	ops := byRegion[r.away]
 
-	// Forwarded writes are those acknowledged before the promotion; after
-	// it the secondary is the writer and its writes are local.
+	// Forwarded writes are the secondary's acknowledged before the
+	// failover was asked for; once it is, the secondary is becoming the
+	// writer and its writes are local.
+	end := r.failoverAt
+	if end.IsZero() {
+		end = r.promotedAt
+	}
 	var forwarded []workload.Op
+	var fwdLat []time.Duration
 	for _, op := range ops {
-		if op.Outcome == workload.OK && (r.promotedAt.IsZero() || op.Complete.Before(r.promotedAt)) {
+		if op.Outcome == workload.OK && (end.IsZero() || op.Complete.Before(end)) {
 			forwarded = append(forwarded, op)
+			fwdLat = append(fwdLat, op.Latency())
 		}
 	}
+	away.ForwardedP50Ms, away.ForwardedP99Ms = percentileMs(fwdLat, 0.50), percentileMs(fwdLat, 0.99)
 	n, first, last := lostSpan(forwarded, lost)
 	inWindow := n == 0 || (!first.Before(r.faultAt.Add(-window)) && !last.After(r.faultAt.Add(time.Second)))
 	r.invariant("no forwarded write acknowledged and lost outside the lag window", inWindow,
@@ -134,10 +143,6 @@ func (r *run) judgeRegions(hist []workload.Op, rows []workload.Row, lost map[int
 	// plus slack. Writes in flight when the fault struck are the
 	// ambiguous-commit case, and writes during the role change may meet a
 	// cluster between roles (25006): neither is judged here.
-	end := r.failoverAt
-	if end.IsZero() {
-		end = r.promotedAt
-	}
 	var tried int
 	var slowest time.Duration
 	var wrong []string
@@ -180,6 +185,33 @@ func lostSpan(ops []workload.Op, lost map[int64]bool) (n int, first, last time.T
 		}
 	}
 	return n, first, last
+}
+
+// waitRegionAck polls until every region of the workload has an
+// acknowledged write, for at most limit: the baseline before the fault
+// then has forwarded writes however long the secondary's clients took
+// to connect.
+func waitRegionAck(ctx context.Context, wl *workload.Workload, regions []string, limit time.Duration) error {
+	by := time.Now().Add(limit)
+	for {
+		acked := map[string]bool{}
+		for _, op := range wl.History() {
+			if op.Outcome == workload.OK {
+				acked[op.Region] = true
+			}
+		}
+		missing := slices.DeleteFunc(slices.Clone(regions), func(r string) bool { return acked[r] })
+		if len(missing) == 0 {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(by) {
+			return fmt.Errorf("no write acknowledged within %s in %s", limit, strings.Join(missing, ", "))
+		}
+		sleep(ctx, 20*time.Millisecond)
+	}
 }
 
 // percentileMs is the q-quantile (nearest rank) of lat in milliseconds;

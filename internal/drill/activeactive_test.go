@@ -91,9 +91,9 @@ func TestActiveActiveOutage(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("RTO %.2fs (floor %.2fs), RPO %.3fs, %d acked, %d lost; %s p50/p99 %.1f/%.1f ms, %d/%d acked before fault/after failover, slowest failed write %.3fs; %s p50/p99 %.1f/%.1f ms, RTO %.2fs; phases %v",
+	t.Logf("RTO %.2fs (floor %.2fs), RPO %.3fs, %d acked, %d lost; %s p50/p99 %.1f/%.1f ms (forwarded %.1f/%.1f ms), %d/%d acked before fault/after failover, slowest failed write %.3fs; %s p50/p99 %.1f/%.1f ms, RTO %.2fs; phases %v",
 		r.RTOSeconds, deref(r.FloorSeconds), r.RPOSeconds, r.AcknowledgedWrites, r.LostWrites,
-		secondary, sec.LatencyP50Ms, sec.LatencyP99Ms, sec.AckedBeforeFault, sec.AckedAfterPromotion, sec.MaxFailedWriteSeconds,
+		secondary, sec.LatencyP50Ms, sec.LatencyP99Ms, sec.ForwardedP50Ms, sec.ForwardedP99Ms, sec.AckedBeforeFault, sec.AckedAfterPromotion, sec.MaxFailedWriteSeconds,
 		primary, pri.LatencyP50Ms, pri.LatencyP99Ms, pri.RTOSeconds, phasesOf(r))
 	for _, inv := range r.Invariants {
 		t.Logf("%v %s: %s", inv.Pass, inv.Name, inv.Detail)

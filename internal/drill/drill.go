@@ -218,7 +218,11 @@ func (r *run) drive(ctx context.Context) error {
 	// The drill's clock starts at the first acknowledged write: the
 	// baseline before the fault is then o.Duration/4 of a running workload
 	// however long the clients took to connect (TLS on a busy machine).
-	if err := waitFirstAck(ctx, wl, 30*time.Second); err != nil {
+	err = waitFirstAck(ctx, wl, 30*time.Second)
+	if err == nil && o.Scenario == activeActive {
+		err = waitRegionAck(ctx, wl, []string{r.home, r.away}, 30*time.Second)
+	}
+	if err != nil {
 		stopWL()
 		<-wdone
 		return fmt.Errorf("the workload through %s: %w", t.DNS.Writer.Name, err)

@@ -104,6 +104,10 @@ type RegionResult struct {
 	// client's invocation (including any dial) to the acknowledgement.
 	LatencyP50Ms float64 `json:"write_latency_p50_ms"`
 	LatencyP99Ms float64 `json:"write_latency_p99_ms"`
+	// The same over the forwarded writes alone (those acknowledged before
+	// the failover was asked for), forwarding secondary only.
+	ForwardedP50Ms float64 `json:"forwarded_write_latency_p50_ms,omitempty"`
+	ForwardedP99Ms float64 `json:"forwarded_write_latency_p99_ms,omitempty"`
 	// AckedBeforeFault and AckedAfterPromotion count acknowledged writes
 	// completed before the fault and invoked after the promotion.
 	AckedBeforeFault    int `json:"acknowledged_before_fault"`
