@@ -50,6 +50,9 @@ func drillFigures(b *testing.B) []row {
 	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	var rows []row
 	for _, sc := range drill.Scenarios {
+		if sc == "active-active-outage" {
+			continue // needs a stack whose secondary forwards writes (drill.TestActiveActiveOutage)
+		}
 		r, err := drill.Run(ctx, c, top, drill.Options{Scenario: sc, Duration: 8 * time.Second, Resolver: res, Faults: faults, TimeScale: scale})
 		if err != nil {
 			b.Fatalf("%s: %v", sc, err)

@@ -31,7 +31,7 @@ type Injector interface {
 
 // Scenarios lists the scenario names in the order docs/drills.md
 // explains them.
-var Scenarios = []string{"switchover", "region-outage", "writer-crash", "region-isolation", "link-cut", "short-partition", "lagging-target"}
+var Scenarios = []string{"switchover", "region-outage", "writer-crash", "region-isolation", "link-cut", "short-partition", "lagging-target", activeActive}
 
 // Options configure a drill.
 type Options struct {
@@ -71,6 +71,9 @@ type run struct {
 	fenced     map[string]bool
 	promotedAt time.Time
 	faultAt    time.Time
+	// failoverAt is when the drill asked for the failover (region
+	// outages): until then nobody has touched the roles.
+	failoverAt time.Time
 	// checks are the writer health check IDs by region, read at the start
 	// (during an outage the region's API does not answer).
 	checks map[string]string
@@ -186,7 +189,12 @@ func (r *run) drive(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wl, err := workload.New(workload.Config{Dial: workload.DialWith(cfg), Writers: 4, Rate: o.Rate, OpTimeout: time.Second, Logger: o.Logger})
+	var wl *workload.Workload
+	if o.Scenario == activeActive {
+		wl, err = r.regionWorkload(ctx, cfg)
+	} else {
+		wl, err = workload.New(workload.Config{Dial: workload.DialWith(cfg), Writers: 4, Rate: o.Rate, OpTimeout: time.Second, Logger: o.Logger})
+	}
 	if err != nil {
 		return err
 	}
@@ -210,7 +218,11 @@ func (r *run) drive(ctx context.Context) error {
 	// The drill's clock starts at the first acknowledged write: the
 	// baseline before the fault is then o.Duration/4 of a running workload
 	// however long the clients took to connect (TLS on a busy machine).
-	if err := waitFirstAck(ctx, wl, 30*time.Second); err != nil {
+	err = waitFirstAck(ctx, wl, 30*time.Second)
+	if err == nil && o.Scenario == activeActive {
+		err = waitRegionAck(ctx, wl, []string{r.home, r.away}, 30*time.Second)
+	}
+	if err != nil {
 		stopWL()
 		<-wdone
 		return fmt.Errorf("the workload through %s: %w", t.DNS.Writer.Name, err)
@@ -358,7 +370,7 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 		r.phase("rejoined", r.home+" writes again")
 		return true, nil
 
-	case "region-outage":
+	case "region-outage", activeActive:
 		if o.Faults == nil {
 			// AWS: no fault can be injected; the role change is the event.
 			r.phase("failover", "managed failover (switchover) "+r.home+" → "+r.away+": AWS offers no way to take a region down")
@@ -381,6 +393,7 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 			return false, err
 		}
 		// The operator: the health checks say the primary region is down.
+		r.failoverAt = time.Now()
 		rep, err := fo(orchestrator.ModeFailover, r.away, false)
 		if err != nil {
 			return false, err
@@ -725,7 +738,8 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 	// Porcupine, per-key register: every scenario but a failover with data
 	// loss must be linearizable; region-outage reports it without judging.
 	lin, lres := linearizable(hist, rows, res.Ended)
-	if r.o.Scenario == "region-outage" {
+	outage := r.o.Scenario == "region-outage" || r.o.Scenario == activeActive
+	if outage {
 		r.phase("checked", fmt.Sprintf("porcupine per-key register model: %s (not judged: a failover with data loss may lose the lag window)", lres))
 		if !lin {
 			res.Notes = append(res.Notes, porcupineNote(lres, res.LostWrites))
@@ -738,7 +752,7 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 	switch r.o.Scenario {
 	case "switchover", "writer-crash":
 		r.invariant("no acknowledged write lost", res.LostWrites == 0, "%d lost", res.LostWrites)
-	case "region-outage":
+	case "region-outage", activeActive:
 		// The lag window: the largest lag seen before the fault, plus two
 		// sampling intervals (lag between two samples goes unseen, and a
 		// secondary that has replayed all it received reads 0 while WAL is
@@ -759,6 +773,9 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 		r.invariant("no split-brain writes", res.SplitBrainWrites == 0, "%d writes acknowledged by the fenced primary after the promotion", res.SplitBrainWrites)
 		if r.o.Faults != nil {
 			r.invariant("old primary rejoined", w.Member(r.home), "%s member of the global cluster: %v", r.home, w.Member(r.home))
+		}
+		if r.o.Scenario == activeActive {
+			r.judgeRegions(hist, rows, lost, window)
 		}
 	case "region-isolation", "link-cut", "short-partition", "lagging-target":
 		r.invariant("no promotion", !promoted && writer == r.home, "writer at the end: %s (was %s)", writer, r.home)

@@ -47,6 +47,7 @@ type reportView struct {
 	Notes                   []string
 	Started, Duration       string
 	Summary                 []summaryRow
+	Regions                 []regionRow // per-region writes, active-active scenarios only
 	Chart                   timeline
 	Invariants              []Invariant
 	Phases                  []phaseRow
@@ -56,6 +57,15 @@ type reportView struct {
 type summaryRow struct {
 	Label, Value, Help string
 	Bad                bool // shown in red: something the drill must not produce
+}
+
+// regionRow is one region's clients in the per-region table.
+type regionRow struct {
+	Name, Endpoint                        string
+	Forwarded                             bool
+	Acknowledged, Failed, Ambiguous, Lost string
+	P50, P99, Outage, SlowestFailed       string
+	Bad                                   bool // lost writes
 }
 
 type phaseRow struct {
@@ -72,6 +82,7 @@ func newReportView(r *Result) reportView {
 		Pass:        r.Pass,
 		VerdictNote: verdictNote(r),
 		Summary:     summaryRows(r),
+		Regions:     regionRows(r),
 		Chart:       newTimeline(r),
 		Invariants:  r.Invariants,
 	}
@@ -127,6 +138,34 @@ func summaryRows(r *Result) []summaryRow {
 		summaryRow{"Promotion", optSeconds(r.PromotionSeconds), "fault → a secondary region is promoted to writer", false},
 		summaryRow{"Max replication lag", formatSeconds(r.MaxReplicationLagSeconds), "largest lag of any secondary region: age of the oldest acknowledged write its reader lacked (lost writes are the RPO, not lag)", false},
 	)
+}
+
+// regionRows lists the regions' figures, sorted by name.
+func regionRows(r *Result) []regionRow {
+	names := make([]string, 0, len(r.Regions))
+	for name := range r.Regions {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var rows []regionRow
+	for _, name := range names {
+		rr := r.Regions[name]
+		if rr == nil {
+			continue
+		}
+		slowest := "—"
+		if rr.MaxFailedWriteSeconds > 0 {
+			slowest = formatSeconds(rr.MaxFailedWriteSeconds)
+		}
+		rows = append(rows, regionRow{
+			Name: name, Endpoint: orDash(rr.Endpoint), Forwarded: rr.Forwarded,
+			Acknowledged: thousands(rr.AcknowledgedWrites), Failed: thousands(rr.FailedWrites),
+			Ambiguous: thousands(rr.AmbiguousWrites), Lost: thousands(rr.LostWrites),
+			P50: trimFloat(finite(rr.LatencyP50Ms), 1) + " ms", P99: trimFloat(finite(rr.LatencyP99Ms), 1) + " ms",
+			Outage: formatSeconds(rr.RTOSeconds), SlowestFailed: slowest, Bad: rr.LostWrites > 0,
+		})
+	}
+	return rows
 }
 
 // maxListedLostIDs is how many lost write IDs the summary lists; the
@@ -790,7 +829,14 @@ footer { margin-top: 32px; font-size: 12px; color: #6b7280; }
 <h2>Summary</h2>
 <table class="summary">
 {{range .Summary}}<tr{{if .Bad}} class="bad"{{end}}><td class="label">{{.Label}}</td><td class="value">{{.Value}}</td><td class="help">{{.Help}}</td></tr>
-{{end}}</table>
+{{end}}</table>{{if .Regions}}
+
+<h2>Writes by region</h2>
+<p class="meta">each region's clients write through their own region's endpoint; a forwarding secondary's writes go to the primary until the failover makes it the writer. Latency: acknowledged writes, invocation to acknowledgement.</p>
+<table class="regions">
+<tr><th>region</th><th>endpoint</th><th>acknowledged</th><th>failed</th><th>ambiguous</th><th>lost</th><th>latency p50</th><th>latency p99</th><th>longest outage</th><th>slowest failed write</th></tr>
+{{range .Regions}}<tr{{if .Bad}} class="bad"{{end}}><td class="label">{{.Name}}</td><td><code>{{.Endpoint}}</code>{{if .Forwarded}} (forwarded){{end}}</td><td class="time">{{.Acknowledged}}</td><td class="time">{{.Failed}}</td><td class="time">{{.Ambiguous}}</td><td class="time">{{.Lost}}</td><td class="time">{{.P50}}</td><td class="time">{{.P99}}</td><td class="time">{{.Outage}}</td><td class="time">{{.SlowestFailed}}</td></tr>
+{{end}}</table>{{end}}
 
 <h2>Timeline</h2>
 {{with .Chart}}<svg class="chart" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="client writes and replication lag over time, with the drill's phases marked">

@@ -106,6 +106,25 @@ func failingResult() *Result {
 	return r
 }
 
+// activeActiveResult is a passing active-active-outage: clients in both
+// regions, us-west-2's forwarded until the failover.
+func activeActiveResult() *Result {
+	r := regionOutageResult()
+	r.Scenario = activeActive
+	r.Regions = map[string]*RegionResult{
+		"us-east-1": {Endpoint: "writer.globaldb.test", AcknowledgedWrites: 1402, FailedWrites: 45, AmbiguousWrites: 2, LostWrites: 3,
+			RTOSeconds: 11.8, LatencyP50Ms: 4.2, LatencyP99Ms: 31.5, AckedBeforeFault: 410, AckedAfterPromotion: 980},
+		"us-west-2": {Endpoint: "demo-us-west-2.cluster-ro-x.us-west-2.rds.amazonaws.com", Forwarded: true, AcknowledgedWrites: 1441, FailedWrites: 46,
+			RTOSeconds: 8.1, LatencyP50Ms: 142.7, LatencyP99Ms: 311, AckedBeforeFault: 120, AckedAfterPromotion: 1300, MaxFailedWriteSeconds: 1.52},
+	}
+	r.Invariants = append(r.Invariants[:0:0], r.Invariants...)
+	r.Invariants = append(r.Invariants,
+		Invariant{Name: "no forwarded write acknowledged and lost outside the lag window", Pass: true, Detail: "0 of 120 forwarded writes lost"},
+		Invariant{Name: "us-west-2 writers fail fast while the primary region is out", Pass: true, Detail: "23 writes tried, the slowest ended in 1.52s"})
+	r.Notes = nil
+	return r
+}
+
 func render(t *testing.T, r *Result) string {
 	t.Helper()
 	var buf bytes.Buffer
@@ -130,6 +149,13 @@ func TestWriteHTML(t *testing.T) {
 				"<h1>Region us-east-1 outage: failover to us-west-2 — longest write outage 11.8 s, 3 acknowledged writes lost (RPO 0.04 s)</h1>",
 				`<p class="note">porcupine: Illegal is expected here`},
 			golden: "report-region-outage.html",
+		},
+		{
+			name: "passing active-active outage", result: activeActiveResult(),
+			verdict: `<div class="verdict pass">PASS</div>`,
+			want: []string{"all 8 invariants held", "<h2>Writes by region</h2>", "(forwarded)", "142.7 ms", "311 ms", "1.52 s",
+				"<h1>Region us-east-1 outage with writes in both regions: failover to us-west-2 — longest write outage 11.8 s, 3 acknowledged writes lost (RPO 0.04 s)</h1>"},
+			golden: "report-active-active-outage.html",
 		},
 		{
 			name: "failing region outage", result: failingResult(),

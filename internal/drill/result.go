@@ -72,11 +72,50 @@ type Result struct {
 	// a PASS beside "porcupine: Illegal".
 	Notes []string `json:"notes,omitempty"`
 
+	// Regions are the figures of each region's clients, in scenarios
+	// whose clients write in every region through their local endpoint
+	// (active-active-outage); absent otherwise.
+	Regions map[string]*RegionResult `json:"regions,omitempty"`
+
 	// Throughput is the client's writes per time bucket; Lag the
 	// replication lag per secondary region over time.
 	BucketSeconds float64             `json:"bucket_seconds"`
 	Throughput    []Bucket            `json:"throughput"`
 	Lag           map[string][]Sample `json:"lag"`
+}
+
+// RegionResult is what one region's clients saw, judged on their own
+// writes.
+type RegionResult struct {
+	// Endpoint is the name the region's clients dialled: the writer
+	// record in the primary region, the cluster's reader endpoint in a
+	// forwarding secondary.
+	Endpoint string `json:"endpoint"`
+	// Forwarded: the region's writes were forwarded to the primary (until
+	// the failover made the region the writer).
+	Forwarded          bool `json:"forwarded"`
+	AcknowledgedWrites int  `json:"acknowledged_writes"`
+	FailedWrites       int  `json:"failed_writes"`
+	AmbiguousWrites    int  `json:"ambiguous_writes"`
+	LostWrites         int  `json:"lost_writes"`
+	// RTOSeconds is the region's longest write outage.
+	RTOSeconds float64 `json:"rto_seconds"`
+	// Write latency of the region's acknowledged writes, from the
+	// client's invocation (including any dial) to the acknowledgement.
+	LatencyP50Ms float64 `json:"write_latency_p50_ms"`
+	LatencyP99Ms float64 `json:"write_latency_p99_ms"`
+	// The same over the forwarded writes alone (those acknowledged before
+	// the failover was asked for), forwarding secondary only.
+	ForwardedP50Ms float64 `json:"forwarded_write_latency_p50_ms,omitempty"`
+	ForwardedP99Ms float64 `json:"forwarded_write_latency_p99_ms,omitempty"`
+	// AckedBeforeFault and AckedAfterPromotion count acknowledged writes
+	// completed before the fault and invoked after the promotion.
+	AckedBeforeFault    int `json:"acknowledged_before_fault"`
+	AckedAfterPromotion int `json:"acknowledged_after_promotion"`
+	// MaxFailedWriteSeconds is the longest single write, started while
+	// the primary region was out, that was not acknowledged (forwarding
+	// secondary only): how fast its clients learnt the writer was gone.
+	MaxFailedWriteSeconds float64 `json:"max_failed_write_seconds,omitempty"`
 }
 
 // Phase is one event: "fault", "detected", "promoted", "dns-flip",
@@ -121,6 +160,11 @@ func (r *Result) Headline() string {
 		}
 		if r.Target == "aws" {
 			event = fmt.Sprintf("Managed failover %s → %s (AWS cannot take a region down)", r.Region, r.Peer)
+		}
+	case activeActive:
+		event = fmt.Sprintf("Region %s outage with writes in both regions: no failover", r.Region)
+		if r.PromotedTo != "" {
+			event = fmt.Sprintf("Region %s outage with writes in both regions: failover to %s", r.Region, r.PromotedTo)
 		}
 	case "switchover":
 		event = fmt.Sprintf("Switchover %s → %s and back", r.Region, r.Peer)

@@ -229,3 +229,31 @@ func idList(ids []int64) string {
 	}
 	return " [" + strings.Join(parts, " ") + "]"
 }
+
+// CheckRegions checks each region's writes (Op.Region) on their own
+// against the rows present: Lost, Recovered, Unexpected, Duplicates and
+// MaxOutage as the region's clients saw them. A region's report looks only
+// at the rows of ids its writes used; rows no write made (Unattempted)
+// are judged by Check over the whole history. Writes of a single-region
+// workload come under "".
+func CheckRegions(history []Op, present []Row) map[string]Report {
+	byRegion := map[string][]Op{}
+	for _, op := range history {
+		byRegion[op.Region] = append(byRegion[op.Region], op)
+	}
+	out := make(map[string]Report, len(byRegion))
+	for region, ops := range byRegion {
+		ids := make(map[int64]bool, len(ops))
+		for _, op := range ops {
+			ids[op.ID] = true
+		}
+		var rows []Row
+		for _, row := range present {
+			if ids[row.ID] {
+				rows = append(rows, row)
+			}
+		}
+		out[region] = Check(ops, rows)
+	}
+	return out
+}

@@ -186,3 +186,47 @@ func golden(t *testing.T, path, got string) {
 		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
 	}
 }
+
+func TestCheckRegions(t *testing.T) {
+	tag := func(region string, o Op) Op { o.Region = region; return o }
+	history := []Op{
+		tag("a", op(1, OK, 0, 10)), tag("b", op(2, OK, 0, 15)),
+		tag("a", op(3, OK, 10, 20)), tag("b", op(4, Fail, 15, 500)),
+		tag("b", op(5, OK, 500, 510)), tag("a", op(6, OK, 20, 30)),
+	}
+	tests := []struct {
+		name    string
+		present []Row
+		want    map[string]Report
+	}{
+		{
+			name:    "every region whole: each sees its own outage",
+			present: rows(1, 2, 3, 5, 6),
+			want: map[string]Report{
+				"a": {Acknowledged: 3, MaxOutage: 10 * time.Millisecond, OutageStart: ms(10), OK: true},
+				"b": {Acknowledged: 2, Failed: 1, MaxOutage: 495 * time.Millisecond, OutageStart: ms(15), OK: true},
+			},
+		},
+		{
+			name:    "a loss and an unexpected row are the region's own",
+			present: rows(1, 2, 4, 5, 6),
+			want: map[string]Report{
+				"a": {Acknowledged: 3, Lost: []int64{3}, MaxOutage: 10 * time.Millisecond, OutageStart: ms(10)},
+				"b": {Acknowledged: 2, Failed: 1, Unexpected: []int64{4}, MaxOutage: 495 * time.Millisecond, OutageStart: ms(15)},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CheckRegions(history, tt.present)
+			if len(got) != len(tt.want) {
+				t.Fatalf("regions %v, want %v", got, tt.want)
+			}
+			for region, want := range tt.want {
+				if g := got[region]; g.String() != want.String() {
+					t.Errorf("%s:\n%v\nwant\n%v", region, g, want)
+				}
+			}
+		})
+	}
+}

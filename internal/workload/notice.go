@@ -2,6 +2,7 @@ package workload
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -90,5 +91,26 @@ func chainNotice(first, second pgconn.NoticeHandler) pgconn.NoticeHandler {
 	return func(c *pgconn.PgConn, n *pgconn.Notice) {
 		first(c, n)
 		second(c, n)
+	}
+}
+
+// WithInit returns a Dialer that runs stmts on every connection d opens,
+// before any write, e.g. SET apg_write_forward.consistency_mode =
+// 'session' for a forwarding secondary. A statement that fails fails the
+// dial (and closes the connection), so no write is sent on a session set
+// up wrong.
+func WithInit(d Dialer, stmts ...string) Dialer {
+	return func(ctx context.Context) (*pgx.Conn, error) {
+		c, err := d(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range stmts {
+			if _, err := c.Exec(ctx, s); err != nil {
+				_ = c.Close(context.WithoutCancel(ctx))
+				return nil, fmt.Errorf("init %q: %w", s, err)
+			}
+		}
+		return c, nil
 	}
 }

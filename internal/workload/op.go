@@ -34,8 +34,11 @@ func (o Outcome) String() string {
 // Op records one write attempt: one INSERT of a unique id, including the
 // dial that preceded it when the writer had no connection.
 type Op struct {
-	ID       int64 // unique per write; the row's primary key
-	Writer   int   // 0-based writer goroutine
+	ID     int64 // unique per write; the row's primary key
+	Writer int   // 0-based writer goroutine, unique across regions
+	// Region is the region whose clients made the write, through that
+	// region's local endpoint ("" in a single-region workload).
+	Region   string
 	Invoke   time.Time
 	Complete time.Time
 	Outcome  Outcome

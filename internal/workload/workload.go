@@ -64,6 +64,23 @@ type Config struct {
 	OpTimeout time.Duration
 	Table     string // default "globaldb_writes"; may be schema-qualified
 	Logger    *slog.Logger
+	// Regions, if set, makes the workload active-active: each region's
+	// writers dial that region's own (local) endpoint, and each write is
+	// tagged with its region (Op.Region). Writers and Rate then apply per
+	// region unless the region sets its own. Dial, if set, is used only by
+	// Setup; otherwise Setup dials through the first region. Without
+	// Regions the workload is single-region, as it always was.
+	Regions []Region
+}
+
+// Region is one region's clients in an active-active workload.
+type Region struct {
+	Name string // tags the region's writes; must be unique and non-empty
+	Dial Dialer // the region's local endpoint
+	// Writers, Rate and OpTimeout default to Config's.
+	Writers   int
+	Rate      int
+	OpTimeout time.Duration
 }
 
 // Workload runs writers and records their history. History and Counts are
@@ -84,7 +101,7 @@ type Workload struct {
 
 // New validates cfg, applies defaults and returns a Workload.
 func New(cfg Config) (*Workload, error) {
-	if cfg.Dial == nil {
+	if cfg.Dial == nil && len(cfg.Regions) == 0 {
 		return nil, errors.New("new workload: Dial is required")
 	}
 	if cfg.Writers < 0 || cfg.Rate < 0 || cfg.OpTimeout < 0 {
@@ -95,6 +112,14 @@ func New(cfg Config) (*Workload, error) {
 	}
 	if cfg.OpTimeout == 0 {
 		cfg.OpTimeout = DefaultOpTimeout
+	}
+	regions, err := regionDefaults(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new workload: %w", err)
+	}
+	cfg.Regions = regions
+	if cfg.Dial == nil {
+		cfg.Dial = regions[0].Dial
 	}
 	if cfg.Table == "" {
 		cfg.Table = DefaultTable
@@ -123,6 +148,34 @@ func sanitizeTable(name string) (string, error) {
 		return "", fmt.Errorf("invalid table name %q", name)
 	}
 	return pgx.Identifier(parts).Sanitize(), nil
+}
+
+// regionDefaults validates cfg.Regions and fills in their defaults.
+func regionDefaults(cfg Config) ([]Region, error) {
+	out := slices.Clone(cfg.Regions)
+	seen := map[string]bool{}
+	for i := range out {
+		r := &out[i]
+		switch {
+		case r.Name == "" || seen[r.Name]:
+			return nil, fmt.Errorf("region %d: name %q is empty or repeated", i, r.Name)
+		case r.Dial == nil:
+			return nil, fmt.Errorf("region %s: Dial is required", r.Name)
+		case r.Writers < 0 || r.Rate < 0 || r.OpTimeout < 0:
+			return nil, fmt.Errorf("region %s: Writers, Rate and OpTimeout must not be negative", r.Name)
+		}
+		seen[r.Name] = true
+		if r.Writers == 0 {
+			r.Writers = cfg.Writers
+		}
+		if r.Rate == 0 {
+			r.Rate = cfg.Rate
+		}
+		if r.OpTimeout == 0 {
+			r.OpTimeout = cfg.OpTimeout
+		}
+	}
+	return out, nil
 }
 
 // Setup creates the table if it does not exist and makes the workload's ids
@@ -165,23 +218,43 @@ func (w *Workload) Run(ctx context.Context) error {
 		return ErrRunning
 	}
 	defer w.running.Store(false)
-	var pace <-chan time.Time
-	if w.cfg.Rate > 0 {
-		if every := time.Second / time.Duration(w.cfg.Rate); every > 0 {
-			t := time.NewTicker(every)
-			defer t.Stop()
-			pace = t.C
-		}
+	groups := w.cfg.Regions
+	if len(groups) == 0 {
+		groups = []Region{{Dial: w.cfg.Dial, Writers: w.cfg.Writers, Rate: w.cfg.Rate, OpTimeout: w.cfg.OpTimeout}}
 	}
 	var wg sync.WaitGroup
-	for i := range w.cfg.Writers {
-		wg.Go(func() {
-			wr := &writer{w: w, id: i, log: w.log.With("writer", i)}
-			wr.loop(ctx, pace)
-		})
+	next := 0 // writer ids are unique across regions
+	for _, g := range groups {
+		pace, stop := pacer(g.Rate)
+		defer stop()
+		for range g.Writers {
+			id := next
+			next++
+			log := w.log.With("writer", id)
+			if g.Name != "" {
+				log = log.With("region", g.Name)
+			}
+			wg.Go(func() {
+				wr := &writer{w: w, id: id, region: g.Name, dial: g.Dial, timeout: g.OpTimeout, log: log}
+				wr.loop(ctx, pace)
+			})
+		}
 	}
 	wg.Wait()
 	return nil
+}
+
+// pacer ticks rate times a second (nil channel: as fast as possible).
+func pacer(rate int) (<-chan time.Time, func()) {
+	if rate <= 0 {
+		return nil, func() {}
+	}
+	every := time.Second / time.Duration(rate)
+	if every <= 0 {
+		return nil, func() {}
+	}
+	t := time.NewTicker(every)
+	return t.C, t.Stop
 }
 
 // History returns a copy of the completed writes, ordered by Invoke. Call it
@@ -231,6 +304,9 @@ func (w *Workload) record(op Op) {
 type writer struct {
 	w       *Workload
 	id      int
+	region  string        // "" in a single-region workload
+	dial    Dialer        // the region's (or the workload's) endpoint
+	timeout time.Duration // OpTimeout of the writer's region
 	log     *slog.Logger
 	conn    *pgx.Conn
 	sink    *noticeSink
@@ -291,12 +367,12 @@ func (wr *writer) pause(ctx context.Context) bool {
 // write performs one attempt. ctx carries no cancellation: a write in flight
 // ends only by its own deadline, so stopping Run never turns it ambiguous.
 func (wr *writer) write(ctx context.Context) Op {
-	op := Op{ID: wr.w.nextID.Add(1), Writer: wr.id, Invoke: time.Now()}
+	op := Op{ID: wr.w.nextID.Add(1), Writer: wr.id, Region: wr.region, Invoke: time.Now()}
 	err := wr.ensureConn(ctx)
 	var server string
 	if err == nil {
 		wr.sink.take() // drop anything that arrived between statements
-		sctx, cancel := context.WithTimeout(ctx, wr.w.cfg.OpTimeout)
+		sctx, cancel := context.WithTimeout(ctx, wr.timeout)
 		err = wr.conn.QueryRow(sctx, wr.w.insert, pgx.QueryExecModeExec, op.ID, wr.id).Scan(&server)
 		cancel()
 	}
@@ -320,9 +396,9 @@ func (wr *writer) ensureConn(ctx context.Context) error {
 		return nil
 	}
 	sink := &noticeSink{}
-	dctx, cancel := context.WithTimeout(withSink(ctx, sink), wr.w.cfg.OpTimeout)
+	dctx, cancel := context.WithTimeout(withSink(ctx, sink), wr.timeout)
 	defer cancel()
-	conn, err := wr.w.cfg.Dial(dctx)
+	conn, err := wr.dial(dctx)
 	if err != nil {
 		return &dialError{err: err}
 	}
@@ -337,7 +413,7 @@ func (wr *writer) closeConn() {
 	if wr.conn == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), wr.w.cfg.OpTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), wr.timeout)
 	defer cancel()
 	_ = wr.conn.Close(ctx)
 	wr.conn, wr.sink = nil, nil

@@ -187,6 +187,69 @@ func TestWorkload_Run(t *testing.T) {
 	})
 }
 
+// TestWorkload_Run_Regions runs an active-active workload: two regions'
+// clients on their own endpoints (here one server; the second region's
+// sessions are set up with a statement, as a forwarding secondary's are).
+// Every write is tagged with its region and checked overall and per
+// region; a region whose sessions cannot be set up fails its own writes
+// only.
+func TestWorkload_Run_Regions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	ctx := testCtx(t)
+	s := startServer(t)
+	cfg := Config{Writers: 2, Rate: 200, Logger: testLogger(), Regions: []Region{
+		{Name: "east", Dial: DialWith(s.connConfig())},
+		{Name: "west", Dial: WithInit(DialWith(s.connConfig()), "SET application_name = 'west'")},
+		{Name: "broken", Writers: 1, Dial: WithInit(DialWith(s.connConfig()), "SET no_such_setting = 1")},
+	}}
+	w, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Setup(ctx); err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	r := start(t, w)
+	r.waitCount(ctx, "100 acknowledged writes", 100, oks)
+	r.waitCount(ctx, "5 failed writes", 5, fails)
+	history := r.stop()
+
+	present := s.rows(ctx)
+	if rep := Check(history, present); !rep.OK || len(rep.Lost) != 0 {
+		t.Fatalf("overall report:\n%v", rep)
+	}
+	writers := map[string]map[int]bool{}
+	for _, op := range history {
+		if writers[op.Region] == nil {
+			writers[op.Region] = map[int]bool{}
+		}
+		writers[op.Region][op.Writer] = true
+	}
+	if len(writers["east"]) != 2 || len(writers["west"]) != 2 || len(writers["broken"]) != 1 || len(writers) != 3 {
+		t.Fatalf("writers by region %v: want 2 east, 2 west, 1 broken, no untagged write", writers)
+	}
+	for w := range writers["east"] {
+		if writers["west"][w] || writers["broken"][w] {
+			t.Errorf("writer %d is in two regions", w)
+		}
+	}
+	byRegion := CheckRegions(history, present)
+	for _, region := range []string{"east", "west"} {
+		rep := byRegion[region]
+		if !rep.OK || rep.Acknowledged == 0 || rep.Failed != 0 {
+			t.Errorf("%s: want acknowledged writes and no failure:\n%v", region, rep)
+		}
+	}
+	if rep := byRegion["broken"]; rep.Acknowledged != 0 || rep.Failed == 0 || !rep.OK {
+		t.Errorf("broken: want failed writes only, none present:\n%v", rep)
+	}
+	if got := byRegion["east"].Acknowledged + byRegion["west"].Acknowledged; got != Check(history, present).Acknowledged {
+		t.Errorf("per-region acknowledged writes add up to %d, overall %d", got, Check(history, present).Acknowledged)
+	}
+}
+
 func TestNew(t *testing.T) {
 	dial := Dialer(func(context.Context) (*pgx.Conn, error) { return nil, errors.New("unused") })
 	tests := []struct {
@@ -199,6 +262,11 @@ func TestNew(t *testing.T) {
 		{name: "negative writers", cfg: Config{Dial: dial, Writers: -1}, wantErr: true},
 		{name: "bad table", cfg: Config{Dial: dial, Table: "a..b"}, wantErr: true},
 		{name: "schema-qualified table", cfg: Config{Dial: dial, Table: "drill.writes"}},
+		{name: "regions without Dial", cfg: Config{Regions: []Region{{Name: "a", Dial: dial}, {Name: "b", Dial: dial}}}},
+		{name: "region without name", cfg: Config{Regions: []Region{{Dial: dial}}}, wantErr: true},
+		{name: "region repeated", cfg: Config{Regions: []Region{{Name: "a", Dial: dial}, {Name: "a", Dial: dial}}}, wantErr: true},
+		{name: "region without dialer", cfg: Config{Regions: []Region{{Name: "a"}}}, wantErr: true},
+		{name: "region negative rate", cfg: Config{Regions: []Region{{Name: "a", Dial: dial, Rate: -1}}}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,8 +274,16 @@ func TestNew(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("New() error = %v, wantErr %v", err, tt.wantErr)
 			}
-			if err == nil && (w.cfg.Writers == 0 || w.cfg.OpTimeout == 0 || w.cfg.Table == "") {
+			if err == nil && (w.cfg.Writers == 0 || w.cfg.OpTimeout == 0 || w.cfg.Table == "" || w.cfg.Dial == nil) {
 				t.Errorf("defaults not applied: %+v", w.cfg)
+			}
+			if err != nil {
+				return
+			}
+			for _, r := range w.cfg.Regions {
+				if r.Writers == 0 || r.OpTimeout == 0 {
+					t.Errorf("region %s: defaults not applied: %+v", r.Name, r)
+				}
 			}
 		})
 	}
