@@ -137,7 +137,9 @@ func (a *actor) run(ctx context.Context) {
 			// A fault takes effect at once, even while a step backs off.
 			a.outcome(ctx, spec, "converge instance", a.step(ctx, spec))
 		}
-		a.syncFront(a.current())
+		if err := a.syncFront(a.current()); err != nil {
+			a.log.Warn("start the instance's wire front", "err", err)
+		}
 		exited = nil
 		if a.proc != nil {
 			exited = a.proc.Done()
@@ -232,6 +234,10 @@ func (a *actor) settle(ctx context.Context, spec rds.Node, own decide.Instance) 
 		return nil
 	}
 	if err := a.reconfigure(ctx, spec, a.node(spec)); err != nil {
+		return err
+	}
+	// The endpoint answers before the model calls the instance available.
+	if err := a.syncFront(spec); err != nil {
 		return err
 	}
 	if !spec.Ready || !a.reported {

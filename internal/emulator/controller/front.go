@@ -2,6 +2,7 @@ package controller
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net"
 	"strconv"
 	"time"
@@ -24,13 +25,13 @@ func serverPort(endpointPort int) int { return endpointPort + serverPortOffset }
 // syncFront keeps the instance's wire front listening exactly while its
 // server runs, so that connecting to the endpoint fails when the server
 // is down (a TCP health check sees the instance down, as on RDS).
-func (a *actor) syncFront(spec rds.Node) {
+func (a *actor) syncFront(spec rds.Node) error {
 	if a.proc == nil {
 		a.closeFront()
-		return
+		return nil
 	}
 	if a.front != nil {
-		return
+		return nil
 	}
 	f, err := wfront.Start(wfront.Config{
 		Listen: net.JoinHostPort(spec.Host, strconv.Itoa(spec.Port)),
@@ -42,12 +43,12 @@ func (a *actor) syncFront(spec rds.Node) {
 		Logger: a.log.With("component", "front"),
 	})
 	if err != nil {
-		a.log.Warn("start the instance's wire front", "err", err)
-		return
+		return fmt.Errorf("start the instance's wire front: %w", err)
 	}
 	a.mu.Lock()
 	a.front = f
 	a.mu.Unlock()
+	return nil
 }
 
 func (a *actor) closeFront() {
