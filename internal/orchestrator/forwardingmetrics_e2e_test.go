@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/resolve"
@@ -56,6 +57,7 @@ func TestForwardingMetrics_Emulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close(context.Background())
+	waitTable(ctx, t, r, "wfm")
 	const n = 5
 	for i := range n {
 		if _, err := r.Exec(ctx, `INSERT INTO wfm (id) VALUES ($1)`, i); err != nil {
@@ -134,4 +136,28 @@ func TestForwardingMetrics_Emulator(t *testing.T) {
 			t.Logf("%s", b)
 		}
 	})
+}
+
+// waitTable waits until table has replicated to the server db is
+// connected to: a secondary parses a forwarded statement against its own
+// catalog, as Aurora's readers do, so a table created on the writer a
+// moment ago is not there yet.
+func waitTable(ctx context.Context, t *testing.T, db interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, table string) {
+	t.Helper()
+	for {
+		var reg *string
+		if err := db.QueryRow(ctx, `SELECT to_regclass($1)::text`, table).Scan(&reg); err != nil {
+			t.Fatal(err)
+		}
+		if reg != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("table %s never replicated", table)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

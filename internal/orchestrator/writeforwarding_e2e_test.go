@@ -71,6 +71,7 @@ func TestWriteForwarding_Emulator(t *testing.T) {
 	}
 
 	r := open(sec.Reader)
+	waitTable(ctx, t, r, "wf")
 	if _, err := r.Exec(ctx, `INSERT INTO wf (id) VALUES ('forwarded')`); err != nil {
 		t.Fatalf("forwarded insert: %v", err)
 	}
