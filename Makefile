@@ -39,7 +39,8 @@ lint:
 
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 15m ./internal/bench/
-	$(GO) test -run '^$$' -bench Forwarded -benchtime 100x -timeout 10m ./internal/emulator/wfront/
+	$(GO) test -run '^$$' -bench 'ForwardedInsert' -benchtime 100x -timeout 10m ./internal/emulator/wfront/
+	$(GO) test -run '^$$' -bench 'ForwardedFirstWrite' -benchtime 20x -timeout 10m ./internal/emulator/wfront/
 
 demo: deps-demo build
 	$(BIN) demo

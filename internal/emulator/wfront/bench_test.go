@@ -135,3 +135,36 @@ func linkRTT(b *testing.B, addr string) time.Duration {
 	slices.Sort(rtts)
 	return rtts[len(rtts)/2]
 }
+
+// BenchmarkForwardedFirstWrite measures the first INSERT of a new client
+// session, which opens the session's forwarding connection to the writer
+// over the link (TCP, startup, authentication, the session's settings:
+// several round trips) before the statement's own round trip: the slow
+// tail of a drill's forwarded-write latencies, one per client session.
+// Run it with -benchtime=20x.
+func BenchmarkForwardedFirstWrite(b *testing.B) {
+	_, f, px := benchFront(b)
+	ctx := context.Background()
+	var first, second []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		conn := f.connect(b, pgx.QueryExecModeCacheStatement)
+		b.StartTimer()
+		for _, into := range []*[]time.Duration{&first, &second} {
+			start := time.Now()
+			if _, err := conn.Exec(ctx, "INSERT INTO t VALUES ($1, 'bench')", newID()); err != nil {
+				b.Fatal(err)
+			}
+			*into = append(*into, time.Since(start))
+		}
+		b.StopTimer()
+		conn.Close(ctx)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	rtt := linkRTT(b, px.Addr())
+	report(b, first, "first")
+	report(b, second, "second")
+	b.ReportMetric(float64(rtt.Microseconds())/1000, "link-rtt-ms")
+}
