@@ -336,7 +336,7 @@ func (wire) EncodeScalar(shape *awsmodel.Shape, v reflect.Value) (any, error) {
 		case v.CanFloat():
 			return jsonFloat(v.Float()), nil
 		case v.CanInt():
-			return v.Int(), nil
+			return jsonFloat(float64(v.Int())), nil
 		}
 	case "timestamp":
 		if v.Type() == timeType {
@@ -353,7 +353,9 @@ func (wire) EncodeScalar(shape *awsmodel.Shape, v reflect.Value) (any, error) {
 	return nil, fmt.Errorf("value of type %s does not fit %s shape %s", v.Type(), shape.Type, shape.Name)
 }
 
-// jsonFloat is f, or the string botocore reads for a non-finite double.
+// jsonFloat is f as a JSON number that reads as a double ("1.0", not
+// "1": botocore hands Python what the JSON holds, and AWS writes doubles
+// with a fraction), or the string botocore reads for a non-finite double.
 func jsonFloat(f float64) any {
 	switch {
 	case math.IsInf(f, 1):
@@ -363,7 +365,11 @@ func jsonFloat(f float64) any {
 	case math.IsNaN(f):
 		return "NaN"
 	}
-	return f
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return json.Number(s)
 }
 
 // epochSeconds renders t as epoch seconds with millisecond precision, an
