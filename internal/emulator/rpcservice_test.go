@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/smithy-go"
+	"github.com/fxamacker/cbor/v2"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
@@ -138,7 +139,8 @@ func protocolOf(h http.Header) string {
 	return "?"
 }
 
-func newCWServer(t *testing.T) *cwServer {
+// newCWServer starts the router; regions in down are in an outage.
+func newCWServer(t *testing.T, down ...string) *cwServer {
 	t.Helper()
 	model := awsmodel.MustLoad(awsmodel.CloudWatch)
 	echo := &cwEcho{points: map[string][]types.MetricDatum{}}
@@ -171,13 +173,14 @@ func newCWServer(t *testing.T) *cwServer {
 	})
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	rt := &router{
-		log:       log,
-		verifier:  &sigv4.Verifier{Secrets: sigv4.StaticSecrets{"test": "test"}},
-		services:  map[string]service{"monitoring": protocolService(model, h, log)},
-		fallback:  query.NewCodec(model),
-		health:    func() map[string]any { return map[string]any{} },
-		rootKey:   "test",
-		principal: func(string) (iam.Principal, error) { return iam.RootPrincipal("000000000000"), nil },
+		log:        log,
+		verifier:   &sigv4.Verifier{Secrets: sigv4.StaticSecrets{"test": "test"}},
+		services:   map[string]service{"monitoring": protocolService(model, h, log)},
+		fallback:   query.NewCodec(model),
+		health:     func() map[string]any { return map[string]any{} },
+		rootKey:    "test",
+		principal:  func(string) (iam.Principal, error) { return iam.RootPrincipal("000000000000"), nil },
+		regionDown: func(region string) bool { return slices.Contains(down, region) },
 		tap: func(ex Exchange) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
@@ -486,4 +489,108 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
+}
+
+// TestRPCService_refusals checks that a request refused before it reaches
+// the service (no signature) is answered in the request's own protocol,
+// so that each client reads the code.
+func TestRPCService_refusals(t *testing.T) {
+	s := newCWServer(t)
+	for _, tc := range []struct {
+		name, path, protocol string
+		header               map[string]string
+		body                 string
+		queryError           string
+	}{
+		{"cbor", "/service/GraniteServiceVersion20100801/operation/ListMetrics", "cbor",
+			map[string]string{"Smithy-Protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"}, "\xa0", "MissingAuthenticationToken;Sender"},
+		{"json", "/", "json",
+			map[string]string{"X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics", "Content-Type": "application/x-amz-json-1.0"}, "{}", "MissingAuthenticationToken;Sender"},
+		{"query", "/", "query",
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "Action=ListMetrics&Version=2010-08-01", ""},
+		{"json for another service", "/", "query",
+			map[string]string{"X-Amz-Target": "DynamoDB_20120810.ListTables"}, "{}", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+tc.path, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := protocolOf(resp.Header); got != tc.protocol || resp.StatusCode != http.StatusForbidden {
+				t.Errorf("refusal answered %d in %s, want 403 in %s", resp.StatusCode, got, tc.protocol)
+			}
+			if got := resp.Header.Get("X-Amzn-Query-Error"); got != tc.queryError {
+				t.Errorf("x-amzn-query-error = %q, want %q", got, tc.queryError)
+			}
+			checkExchanges(t, s, tc.protocol)
+		})
+	}
+}
+
+// TestRPCService_regionOutage checks that CloudWatch's API goes down with
+// its region, as RDS's does.
+func TestRPCService_regionOutage(t *testing.T) {
+	s := newCWServer(t, "ap-southeast-2")
+	cw := cloudwatch.NewFromConfig(aws.Config{Region: "ap-southeast-2",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
+		func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(s.url); o.RetryMaxAttempts = 1 })
+	_, err := cw.DescribeAlarms(t.Context(), &cloudwatch.DescribeAlarmsInput{})
+	var apiErr smithy.APIError
+	if err == nil || errors.As(err, &apiErr) {
+		t.Errorf("DescribeAlarms in a region in outage = %v, want a connection error", err)
+	}
+	other := cloudwatch.NewFromConfig(aws.Config{Region: "ap-southeast-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
+		func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(s.url); o.RetryMaxAttempts = 1 })
+	if _, err := other.DescribeAlarms(t.Context(), &cloudwatch.DescribeAlarmsInput{}); err != nil {
+		t.Errorf("DescribeAlarms in a healthy region: %v", err)
+	}
+}
+
+// BenchmarkRPCService_serve measures decode + handler + encode of one
+// DescribeAlarms call (nested output with timestamps) in each protocol,
+// without the network and SigV4.
+func BenchmarkRPCService_serve(b *testing.B) {
+	model := awsmodel.MustLoad(awsmodel.CloudWatch)
+	doc := rpcdoctest.DescribeAlarmsOutput()
+	h := query.HandlerFunc(func(context.Context, *query.Call) (map[string]any, error) { return doc, nil })
+	svc := protocolService(model, h, slog.New(slog.DiscardHandler))
+	id := &sigv4.Identity{Region: "ap-southeast-2", AccessKeyID: "test"}
+	cborBody, err := cbor.Marshal(map[string]any{"AlarmNames": []string{"orders-lag", "orders-math"}, "StateValue": "ALARM", "MaxRecords": 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path string
+		header     map[string]string
+		body       []byte
+	}{
+		{"cbor", "/service/GraniteServiceVersion20100801/operation/DescribeAlarms", map[string]string{"Smithy-Protocol": "rpc-v2-cbor"}, cborBody},
+		{"json", "/", map[string]string{"X-Amz-Target": "GraniteServiceVersion20100801.DescribeAlarms"},
+			[]byte(`{"AlarmNames":["orders-lag","orders-math"],"StateValue":"ALARM","MaxRecords":50}`)},
+		{"query", "/", nil, []byte("Action=DescribeAlarms&Version=2010-08-01&AlarmNames.member.1=orders-lag&AlarmNames.member.2=orders-math&StateValue=ALARM&MaxRecords=50")},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := httptest.NewRequest(http.MethodPost, tc.path, nil)
+			for k, v := range tc.header {
+				r.Header.Set(k, v)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				svc.serve(context.Background(), w, r, tc.body, id, "req-1")
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
 }
