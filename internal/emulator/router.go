@@ -63,6 +63,11 @@ type rpcService struct {
 	handler query.Handler
 }
 
+var (
+	_ service            = rpcService{}
+	_ requestErrorWriter = rpcService{}
+)
+
 // protocolService serves model m over every protocol it lists with
 // handler h, which sees the same query.Call whichever protocol carried it.
 func protocolService(m *awsmodel.Service, h query.Handler, log *slog.Logger) service {
