@@ -26,6 +26,7 @@ var services = []struct{ name, version string }{
 	{"iam", "2010-05-08"},
 	{"sts", "2011-06-15"},
 	{"route53", "2013-04-01"},
+	{"cloudwatch", "2010-08-01"},
 }
 
 func main() {

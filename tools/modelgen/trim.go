@@ -147,7 +147,8 @@ type outShape struct {
 }
 
 // metadataKeys are the metadata fields kept, in output order.
-var metadataKeys = []string{"apiVersion", "protocol", "xmlNamespace", "signingName", "serviceId", "endpointPrefix", "globalEndpoint"}
+var metadataKeys = []string{"apiVersion", "protocol", "xmlNamespace", "signingName", "serviceId", "endpointPrefix", "globalEndpoint",
+	"targetPrefix", "jsonVersion", "protocols", "awsQueryCompatible"}
 
 func trimRef(r *rawRef) *outRef {
 	if r == nil {

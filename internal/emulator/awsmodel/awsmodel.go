@@ -1,5 +1,5 @@
 // Package awsmodel holds the botocore service models the emulator speaks:
-// rds, iam, sts and route53, trimmed by tools/modelgen (no documentation)
+// rds, iam, sts, route53 and cloudwatch, trimmed by tools/modelgen (no documentation)
 // and embedded at build time.
 //
 // The protocol codecs read shapes, member order, element names, list member
@@ -42,6 +42,14 @@ type Metadata struct {
 	ServiceID      string `json:"serviceId"`
 	EndpointPrefix string `json:"endpointPrefix"`
 	GlobalEndpoint string `json:"globalEndpoint"`
+	// JSON and Smithy RPC v2 CBOR services (CloudWatch): the X-Amz-Target
+	// prefix (also the CBOR path's service name), the JSON version, every
+	// protocol the service speaks, and whether it keeps its Query error
+	// codes (x-amzn-query-error).
+	TargetPrefix       string    `json:"targetPrefix"`
+	JSONVersion        string    `json:"jsonVersion"`
+	Protocols          []string  `json:"protocols"`
+	AWSQueryCompatible *struct{} `json:"awsQueryCompatible"`
 }
 
 // Operation is one API operation.
@@ -111,10 +119,11 @@ type ErrorInfo struct {
 
 // Names of the embedded models.
 const (
-	RDS     = "rds"
-	IAM     = "iam"
-	STS     = "sts"
-	Route53 = "route53"
+	RDS        = "rds"
+	IAM        = "iam"
+	STS        = "sts"
+	Route53    = "route53"
+	CloudWatch = "cloudwatch"
 )
 
 var (
@@ -122,7 +131,7 @@ var (
 	cache   = map[string]*Service{}
 )
 
-// Load returns the embedded model of service ("rds", "iam", "sts",
+// Load returns the embedded model of service ("rds", "iam", "sts", "cloudwatch",
 // "route53"). Models are parsed once and cached; Load is safe for
 // concurrent use and the returned *Service must not be modified.
 func Load(service string) (*Service, error) {
