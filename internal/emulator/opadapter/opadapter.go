@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
+	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/docconv"
 )
 
@@ -56,6 +58,12 @@ type Table struct {
 	InputCode string
 	// Ops maps operation names to their Funcs.
 	Ops map[string]Func
+	// Model, when set, is the service model the output documents are
+	// encoded with: an empty list the SDK's output struct has and the
+	// model's output shape lacks (a field newer than the model, such as
+	// CloudWatch's DescribeAlarms LogAlarms) is dropped rather than sent
+	// as an unknown member.
+	Model *awsmodel.Service
 }
 
 // Call runs operation op and returns its output as a document. An
@@ -77,7 +85,32 @@ func (t *Table) Call(ctx context.Context, op, region string, params map[string]a
 	if err != nil {
 		return nil, fmt.Errorf("encode %s output: %w", op, err)
 	}
+	t.dropUnmodelled(op, doc)
 	return doc, nil
+}
+
+// dropUnmodelled removes doc's empty lists that op's output shape in
+// t.Model does not name.
+func (t *Table) dropUnmodelled(op string, doc map[string]any) {
+	if t.Model == nil {
+		return
+	}
+	o := t.Model.Operations[op]
+	if o == nil || o.Output == nil {
+		return
+	}
+	shape := t.Model.Shapes[o.Output.Shape]
+	if shape == nil {
+		return
+	}
+	for k, v := range doc {
+		if l, ok := v.([]any); !ok || len(l) > 0 {
+			continue
+		}
+		if !slices.ContainsFunc(shape.Members, func(m awsmodel.Member) bool { return m.Name == k }) {
+			delete(doc, k)
+		}
+	}
 }
 
 // Names returns the sorted operation names.

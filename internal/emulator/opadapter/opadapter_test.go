@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
+	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 )
 
 type model struct{}
@@ -62,5 +64,38 @@ func TestTable_Call(t *testing.T) {
 	}
 	if names := tables["Methods"].Names(); !reflect.DeepEqual(names, []string{"DescribeDBClusters"}) {
 		t.Errorf("Names() = %v", names)
+	}
+}
+
+// TestTable_Call_dropsUnmodelledLists: CloudWatch's SDK output for
+// DescribeAlarms has LogAlarms, which the botocore model the codecs speak
+// lacks; with the model set, its always-sent empty list is dropped, the
+// modelled empty lists stay (waiters and paginators read them).
+func TestTable_Call_dropsUnmodelledLists(t *testing.T) {
+	m, err := awsmodel.Load(awsmodel.CloudWatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func(context.Context, string, *cloudwatch.DescribeAlarmsInput) (*cloudwatch.DescribeAlarmsOutput, error) {
+		return &cloudwatch.DescribeAlarmsOutput{}, nil
+	}
+	for _, tc := range []struct {
+		name  string
+		model *awsmodel.Service
+		want  map[string]any
+	}{
+		{"with the model", m, map[string]any{"MetricAlarms": []any{}, "CompositeAlarms": []any{}}},
+		{"without", nil, map[string]any{"MetricAlarms": []any{}, "CompositeAlarms": []any{}, "LogAlarms": []any{}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tab := &Table{InputCode: "InvalidParameterValue", Model: tc.model, Ops: map[string]Func{"DescribeAlarms": Method(describe)}}
+			got, err := tab.Call(context.Background(), "DescribeAlarms", "eu-west-1", map[string]any{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
