@@ -57,7 +57,9 @@ func (e *Emulator) startCloudWatch(ctx context.Context, clk clock.Scaled) error 
 	e.cw = m
 	ops := cloudWatchOps(m)
 	h := query.HandlerFunc(func(ctx context.Context, call *query.Call) (map[string]any, error) {
-		return ops.Call(ctx, call.Action, call.Region, call.Params)
+		doc, err := ops.Call(ctx, call.Action, call.Region, call.Params)
+		dropUnmodelled(model, call.Action, doc)
+		return doc, err
 	})
 	// IAM names CloudWatch's actions cloudwatch:*, not by the signing
 	// name monitoring.
@@ -76,3 +78,23 @@ func (e *Emulator) startCloudWatch(ctx context.Context, clk clock.Scaled) error 
 // publish metrics (RDS, Route 53) or follow alarms (Route 53
 // CLOUDWATCH_METRIC health checks); nil before Start.
 func (e *Emulator) CloudWatch() *cloudwatch.Service { return e.cw }
+
+// dropUnmodelled removes the top-level output members the botocore model
+// lacks: the SDK's output structs are newer than the model (DescribeAlarms
+// has LogAlarms), and docconv sends a paginated output's lists even when
+// empty.
+func dropUnmodelled(m *awsmodel.Service, op string, doc map[string]any) {
+	o := m.Operation(op)
+	if o == nil || o.Output == nil || doc == nil {
+		return
+	}
+	sh := m.Shape(o.Output.Shape)
+	if sh == nil {
+		return
+	}
+	for k := range doc {
+		if sh.MemberNamed(k) == nil {
+			delete(doc, k)
+		}
+	}
+}
