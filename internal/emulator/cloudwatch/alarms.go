@@ -420,9 +420,14 @@ func (s *Service) DescribeAlarmsForMetric(_ context.Context, region string, in *
 	return out, nil
 }
 
-// DeleteAlarms deletes metric and composite alarms, all or none: an
-// unknown name is ResourceNotFound, and an alarm a composite's rule still
-// names (or one in a cycle of composites) cannot be deleted.
+// DeleteAlarms deletes metric and composite alarms, all or none. Unknown
+// names are skipped: AWS does not fail for them (the CloudFormation
+// resource team found "CloudWatch Alarm resource does not throw an
+// exception if we try to delete a resource which does not exist",
+// aws-cloudformation/cloudformation-cli#456). An alarm that a composite
+// outside the request names, or one in a cycle of composites, cannot be
+// deleted: ValidationError "Cannot delete X as there are composite
+// alarm(s) depending on it." as AWS words it.
 func (s *Service) DeleteAlarms(_ context.Context, region string, in *cloudwatch.DeleteAlarmsInput) (*cloudwatch.DeleteAlarmsOutput, error) {
 	if len(in.AlarmNames) == 0 {
 		return nil, missingParam("AlarmNames")
@@ -433,29 +438,30 @@ func (s *Service) DeleteAlarms(_ context.Context, region string, in *cloudwatch.
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var missing []string
-	for _, n := range in.AlarmNames {
-		if s.st.Alarms[alarmKey(region, n)] == nil {
-			missing = append(missing, n)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, awserr.New(codeNotFound, "%d alarm(s) not found: %s", len(missing), strings.Join(missing, ", "))
-	}
+	var blocked []string
 	for _, n := range in.AlarmNames {
 		key := alarmKey(region, n)
-		if s.inCycle(key) {
-			return nil, invalidf("The alarm %s is part of a cycle of composite alarms and cannot be deleted; change the AlarmRule of one of them (for example to FALSE) first.", n)
+		if s.st.Alarms[key] == nil || slices.Contains(blocked, n) {
+			continue
 		}
+		dependent := s.inCycle(key)
 		for _, p := range s.parentAlarms(region, n) {
-			if !slices.Contains(in.AlarmNames, p.name()) {
-				return nil, invalidf("The alarm %s cannot be deleted: the composite alarm %s names it in its AlarmRule.", n, p.name())
-			}
+			dependent = dependent || !slices.Contains(in.AlarmNames, p.name())
 		}
+		if dependent {
+			blocked = append(blocked, n)
+		}
+	}
+	if len(blocked) > 0 {
+		return nil, awserr.New(codeValidation, "Cannot delete %s as there are composite alarm(s) depending on %s.",
+			strings.Join(blocked, ","), plural(len(blocked), "it", "them"))
 	}
 	for _, n := range in.AlarmNames {
 		key := alarmKey(region, n)
 		a := s.st.Alarms[key]
+		if a == nil {
+			continue
+		}
 		s.addHistory(a, types.HistoryItemTypeConfigurationUpdate, `Alarm "`+n+`" deleted`, configData("Delete", nil, a), now)
 		delete(s.st.Alarms, key)
 		delete(s.nextEval, key)

@@ -8,11 +8,14 @@ const (
 	codeInvalidParameter = "InvalidParameterValue"
 	codeCombination      = "InvalidParameterCombination"
 	codeMissing          = "MissingParameter"
-	codeNotFound         = "ResourceNotFound"          // alarms (DeleteAlarms, SetAlarmState)
+	codeNotFound         = "ResourceNotFound"          // alarms (SetAlarmState)
 	codeResourceNotFound = "ResourceNotFoundException" // tagging
 	codeLimitExceeded    = "LimitExceeded"
 	codeInvalidFormat    = "InvalidFormat"
 	codeInvalidNextToken = "InvalidNextToken"
+	// codeValidation is what AWS sends for deleting an alarm composites
+	// depend on; the botocore model has no shape for it.
+	codeValidation = "ValidationError"
 )
 
 func invalidf(format string, args ...any) error {

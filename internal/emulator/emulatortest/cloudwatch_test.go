@@ -156,10 +156,11 @@ func TestCloudWatch_QueryProtocol(t *testing.T) {
 			t.Errorf("describe-alarms = %v", all)
 		}
 		cli.must(region, "set-alarm-state", "--alarm-name", "errors-high", "--state-value", "ALARM", "--state-reason", "drill")
-		if _, stderr, err := cli.run(region, "delete-alarms", "--alarm-names", "nope"); err == nil || !strings.Contains(stderr, "ResourceNotFound") {
-			t.Errorf("delete-alarms nope: err=%v stderr=%s", err, stderr)
+		if _, stderr, err := cli.run(region, "delete-alarms", "--alarm-names", "errors-high"); err == nil ||
+			!strings.Contains(stderr, "ValidationError") || !strings.Contains(stderr, "Cannot delete errors-high as there are composite alarm(s) depending on it.") {
+			t.Errorf("delete-alarms of a composite's child: err=%v stderr=%s", err, stderr)
 		}
-		cli.must(region, "delete-alarms", "--alarm-names", "any-high", "errors-high")
+		cli.must(region, "delete-alarms", "--alarm-names", "any-high", "errors-high", "never-created")
 	})
 
 	t.Run("region outage", func(t *testing.T) {
