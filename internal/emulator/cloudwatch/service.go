@@ -116,8 +116,9 @@ func (a *Alarm) actions(v types.StateValue) []string {
 
 func alarmKey(region, name string) string { return region + "/" + name }
 
-// maxHistory bounds the history kept per region (AWS keeps 30 days).
-const maxHistory = 5000
+// maxHistory bounds the history kept per region (AWS keeps 30 days): the
+// whole state is saved on every change, so it stays small.
+const maxHistory = 1000
 
 // Config configures a Service.
 type Config struct {
