@@ -168,6 +168,28 @@ func TestService_GetMetricData(t *testing.T) {
 	if v := out.MetricDataResults[0].Values; fmt.Sprint(v) != "[1 2 3]" {
 		t.Errorf("ascending values = %v", v)
 	}
+	t.Run("pages", func(t *testing.T) {
+		in := &cloudwatch.GetMetricDataInput{StartTime: aws.Time(t0), EndTime: aws.Time(t0.Add(10 * time.Minute)), MaxDatapoints: aws.Int32(2),
+			MetricDataQueries: []types.MetricDataQuery{q("a", nil), q("b", nil)}, ScanBy: types.ScanByTimestampAscending}
+		var got []string
+		for pages := 0; ; pages++ {
+			out, err := f.s.GetMetricData(ctx, region, in)
+			if err != nil || pages > 3 {
+				t.Fatalf("page %d: %v", pages, err)
+			}
+			for _, r := range out.MetricDataResults {
+				got = append(got, fmt.Sprint(*r.Id, r.Values, r.StatusCode))
+			}
+			if out.NextToken == nil {
+				break
+			}
+			in.NextToken = out.NextToken
+		}
+		want := "a[1 2]PartialData b[]PartialData a[3]Complete b[1]PartialData a[]Complete b[2 3]Complete"
+		if strings.Join(got, " ") != want {
+			t.Errorf("pages = %s\nwant    %s", strings.Join(got, " "), want)
+		}
+	})
 	for name, qs := range map[string][]types.MetricDataQuery{
 		"expression":    {{Id: aws.String("e"), Expression: aws.String("a*2")}},
 		"bad id":        {q("Bad", nil)},

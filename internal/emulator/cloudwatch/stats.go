@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"math"
 	"regexp"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/globaldb/globaldb/internal/emulator/awserr"
 )
 
 // Limits of the read operations.
@@ -245,20 +248,50 @@ func (s *Service) GetMetricData(_ context.Context, region string, in *cloudwatch
 	if returned == 0 {
 		return nil, invalidf("No query in MetricDataQueries has ReturnData set to true.")
 	}
-	out := &cloudwatch.GetMetricDataOutput{MetricDataResults: []types.MetricDataResult{}}
-	total := 0
-	for _, q := range in.MetricDataQueries {
-		if q.ReturnData != nil && !*q.ReturnData {
-			continue
+	page := int(aws.ToInt32(in.MaxDatapoints))
+	if page <= 0 || page > maxDatapointsGMD {
+		page = maxDatapointsGMD
+	}
+	offset := 0
+	if tok := aws.ToString(in.NextToken); tok != "" {
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		n, err2 := strconv.Atoi(string(b))
+		if err != nil || err2 != nil || n < 0 {
+			return nil, awserr.New(codeInvalidNextToken, "The service couldn't process the NextToken.")
 		}
-		r := s.runQuery(region, q, in.StartTime.UTC(), in.EndTime.UTC(), in.ScanBy)
-		total += len(r.Values)
+		offset = n
+	}
+	var results []types.MetricDataResult
+	for _, q := range in.MetricDataQueries {
+		if q.ReturnData == nil || *q.ReturnData {
+			results = append(results, s.runQuery(region, q, in.StartTime.UTC(), in.EndTime.UTC(), in.ScanBy))
+		}
+	}
+	return pageResults(results, offset, page), nil
+}
+
+// pageResults returns the datapoints offset..offset+page of the results
+// taken in order; a result cut short is PartialData and NextToken says
+// where the next page starts.
+func pageResults(results []types.MetricDataResult, offset, page int) *cloudwatch.GetMetricDataOutput {
+	out := &cloudwatch.GetMetricDataOutput{MetricDataResults: []types.MetricDataResult{}}
+	seen, taken := 0, 0
+	for _, r := range results {
+		n := len(r.Values)
+		lo := min(max(offset-seen, 0), n)
+		hi := min(lo+page-taken, n)
+		seen += n
+		taken += hi - lo
+		r.Timestamps, r.Values = r.Timestamps[lo:hi], r.Values[lo:hi]
+		if hi < n {
+			r.StatusCode = types.StatusCodePartialData
+		}
 		out.MetricDataResults = append(out.MetricDataResults, r)
 	}
-	if total > maxDatapointsGMD {
-		return nil, invalidf("The query returns %d datapoints, more than the limit of %d.", total, maxDatapointsGMD)
+	if offset+taken < seen {
+		out.NextToken = aws.String(base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset + taken))))
 	}
-	return out, nil
+	return out
 }
 
 func validateQuery(q types.MetricDataQuery, n int, seen map[string]bool) error {
