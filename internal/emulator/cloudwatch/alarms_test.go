@@ -573,3 +573,64 @@ func TestFileStore_Restart(t *testing.T) {
 		t.Errorf("metrics after restart = %v (kept in memory only)", out.Metrics)
 	}
 }
+
+func TestService_SetAlarmState_Errors(t *testing.T) {
+	f := newFixture(t, nil)
+	if _, err := f.s.PutMetricAlarm(ctx, region, cpuAlarm("x")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   cloudwatch.SetAlarmStateInput
+		code string
+	}{
+		{"unknown alarm", cloudwatch.SetAlarmStateInput{AlarmName: aws.String("nope"), StateValue: types.StateValueOk, StateReason: aws.String("r")}, codeNotFound},
+		{"reason data not JSON", cloudwatch.SetAlarmStateInput{AlarmName: aws.String("x"), StateValue: types.StateValueOk, StateReason: aws.String("r"),
+			StateReasonData: aws.String("{")}, codeInvalidFormat},
+		{"bad state", cloudwatch.SetAlarmStateInput{AlarmName: aws.String("x"), StateValue: "BROKEN", StateReason: aws.String("r")}, codeInvalidParameter},
+		{"no reason", cloudwatch.SetAlarmStateInput{AlarmName: aws.String("x"), StateValue: types.StateValueOk}, codeMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.SetAlarmState(ctx, region, &tt.in)
+			wantCode(t, err, tt.code)
+		})
+	}
+	t.Run("same state updates the reason only", func(t *testing.T) {
+		if _, err := f.s.SetAlarmState(ctx, region, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("x"),
+			StateValue: types.StateValueInsufficientData, StateReason: aws.String("again"), StateReasonData: aws.String(`{"k":1}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if a := f.alarm(t, "x"); *a.StateReason != "again" || *a.StateReasonData != `{"k":1}` {
+			t.Errorf("alarm = %q %q", *a.StateReason, *a.StateReasonData)
+		}
+		if h := f.history(t, "x", types.HistoryItemTypeStateUpdate); len(h) != 0 {
+			t.Errorf("state updates = %d, want none", len(h))
+		}
+	})
+}
+
+// TestService_EvaluationRange checks that an evaluation looks further
+// back than N periods when data is missing: three breaching points spread
+// over five minutes alarm a 3-of-3 alarm.
+func TestService_EvaluationRange(t *testing.T) {
+	f := newFixture(t, nil)
+	in := cpuAlarm("gappy")
+	in.EvaluationPeriods = aws.Int32(3)
+	if _, err := f.s.PutMetricAlarm(ctx, region, in); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.advance(5 * time.Minute) // 10:05:30
+	var data []types.MetricDatum
+	for _, m := range []int{0, 2, 4} {
+		data = append(data, types.MetricDatum{MetricName: aws.String("Errors"), Value: aws.Float64(9), Timestamp: aws.Time(t0.Add(time.Duration(m) * time.Minute))})
+	}
+	if _, err := f.s.PutMetricData(ctx, region, &cloudwatch.PutMetricDataInput{Namespace: aws.String("App"), MetricData: data}); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(0) // range 10:00-10:04 (10:05 has no data yet)
+	a := f.alarm(t, "gappy")
+	if a.StateValue != types.StateValueAlarm || !strings.HasPrefix(*a.StateReason, "Threshold Crossed: 3 out of the last 3 datapoints [9.0 (05/12/26 10:04:00), 9.0 (05/12/26 10:02:00), 9.0 (05/12/26 10:00:00)]") {
+		t.Errorf("alarm = %s %q", a.StateValue, *a.StateReason)
+	}
+}
