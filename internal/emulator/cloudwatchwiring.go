@@ -35,6 +35,16 @@ func cloudWatchOps(m *cloudwatch.Service) *opadapter.Table {
 	}}
 }
 
+// cloudWatchHandler serves decoded calls with the model's operations.
+func cloudWatchHandler(m *cloudwatch.Service, model *awsmodel.Service) query.Handler {
+	ops := cloudWatchOps(m)
+	return query.HandlerFunc(func(ctx context.Context, call *query.Call) (map[string]any, error) {
+		doc, err := ops.Call(ctx, call.Action, call.Region, call.Params)
+		dropUnmodelled(model, call.Action, doc)
+		return doc, err
+	})
+}
+
 // startCloudWatch creates the CloudWatch model (alarms persisted in
 // <data-dir>/cloudwatch.json), serves it as "monitoring" (the SigV4
 // signing name) and runs its alarm evaluator until ctx ends. It needs the
@@ -55,12 +65,7 @@ func (e *Emulator) startCloudWatch(ctx context.Context, clk clock.Scaled) error 
 		return fmt.Errorf("load cloudwatch service model: %w", err)
 	}
 	e.cw = m
-	ops := cloudWatchOps(m)
-	h := query.HandlerFunc(func(ctx context.Context, call *query.Call) (map[string]any, error) {
-		doc, err := ops.Call(ctx, call.Action, call.Region, call.Params)
-		dropUnmodelled(model, call.Action, doc)
-		return doc, err
-	})
+	h := cloudWatchHandler(m, model)
 	// IAM names CloudWatch's actions cloudwatch:*, not by the signing
 	// name monitoring.
 	e.router.services["monitoring"] = queryService{codec: query.NewCodec(model).WithLogger(e.log), handler: e.authorizeQuery("cloudwatch", h)}

@@ -61,7 +61,7 @@ func (s *Service) PutMetricAlarm(_ context.Context, region string, in *cloudwatc
 		AlarmActions: orEmpty(in.AlarmActions), OKActions: orEmpty(in.OKActions), InsufficientDataActions: orEmpty(in.InsufficientDataActions),
 		AlarmConfigurationUpdatedTimestamp: aws.Time(now),
 		MetricName:                         in.MetricName, Namespace: in.Namespace, Statistic: in.Statistic, ExtendedStatistic: in.ExtendedStatistic,
-		Dimensions: orEmpty(sortedDimsOrNil(in.Dimensions)), Period: in.Period, Unit: in.Unit,
+		Dimensions: orEmpty(in.Dimensions), Period: in.Period, Unit: in.Unit,
 		EvaluationPeriods: in.EvaluationPeriods, DatapointsToAlarm: in.DatapointsToAlarm, Threshold: in.Threshold,
 		ComparisonOperator: in.ComparisonOperator, TreatMissingData: in.TreatMissingData,
 		EvaluateLowSampleCountPercentile: in.EvaluateLowSampleCountPercentile, Metrics: in.Metrics,
@@ -96,13 +96,6 @@ func orEmpty[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-func sortedDimsOrNil(d []types.Dimension) []types.Dimension {
-	if len(d) == 0 {
-		return nil
-	}
-	return sortedDims(d)
 }
 
 func validateMetricAlarm(in *cloudwatch.PutMetricAlarmInput) error {
