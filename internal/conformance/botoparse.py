@@ -50,7 +50,12 @@ def check(service, op_name, status, path, out):
         print(f"botoparse: {e}", file=out)
         return 2
     problems = []
-    parser = PARSERS[model.metadata["protocol"]]()
+    # Services that speak several protocols (CloudWatch: CBOR, JSON,
+    # query) are sent here only for their XML (query) responses.
+    protocol = model.metadata["protocol"]
+    if protocol not in PARSERS and "query" in model.metadata.get("protocols", []):
+        protocol = "query"
+    parser = PARSERS[protocol]()
     try:
         parsed = parser.parse({"body": body, "headers": {}, "status_code": status}, op.output_shape)
     except Exception as e:  # botocore raising is exactly what we test for

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"testing"
+	"time"
 )
 
 // The CLI runbook: the seed runbook's steps as an operator types them,
@@ -232,4 +233,42 @@ func rdsExtras(t *testing.T, c *cli, name, arn string) {
 	c.must(t, p, "rds", "modify-db-cluster", "--db-cluster-identifier", pc, "--backup-retention-period", "3", "--apply-immediately")
 	c.must(t, p, "rds", "modify-db-instance", "--db-instance-identifier", pc+"2", "--promotion-tier", "3", "--apply-immediately")
 	c.must(t, p, "rds", "modify-global-cluster", "--global-cluster-identifier", name, "--no-deletion-protection")
+}
+
+// cliCloudWatch is the canary-and-alarm part of the runbook (a custom
+// metric, an alarm on it, the alarm's history), with every other claimed
+// CloudWatch operation when full. aws CLI v1 speaks AWS JSON 1.0 to
+// CloudWatch; Debian's v2.9 speaks Query (emulatortest covers it).
+func cliCloudWatch(t *testing.T, c *cli, name string, full bool) {
+	r := secondary
+	ns, alarm := "Conformance/"+name, name+"-healthy"
+	dim := "Cluster=" + name
+	c.must(t, r, "cloudwatch", "put-metric-data", "--namespace", ns, "--metric-name", "Healthy", "--dimensions", dim, "--value", "0")
+	c.fails(t, "InvalidParameterValue", r, "cloudwatch", "put-metric-data", "--namespace", "AWS/RDS", "--metric-name", "EngineUptime", "--value", "1")
+	c.must(t, r, "cloudwatch", "put-metric-alarm", "--alarm-name", alarm, "--namespace", ns, "--metric-name", "Healthy",
+		"--dimensions", "Name=Cluster,Value="+name, "--statistic", "Minimum", "--period", "60", "--evaluation-periods", "1",
+		"--threshold", "1", "--comparison-operator", "LessThanThreshold", "--treat-missing-data", "breaching",
+		"--alarm-actions", "arn:aws:sns:"+r+":"+account+":"+name)
+	c.must(t, r, "cloudwatch", "describe-alarms", "--alarm-names", alarm)
+	c.must(t, r, "cloudwatch", "describe-alarm-history", "--alarm-name", alarm)
+	c.fails(t, "ResourceNotFound", r, "cloudwatch", "set-alarm-state", "--alarm-name", name+"-missing", "--state-value", "OK", "--state-reason", "conformance")
+	if full {
+		start, end := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+		c.must(t, r, "cloudwatch", "list-metrics", "--namespace", ns)
+		c.must(t, r, "cloudwatch", "get-metric-statistics", "--namespace", ns, "--metric-name", "Healthy", "--dimensions", "Name=Cluster,Value="+name,
+			"--start-time", start, "--end-time", end, "--period", "300", "--statistics", "Minimum", "SampleCount")
+		c.must(t, r, "cloudwatch", "get-metric-data", "--start-time", start, "--end-time", end, "--metric-data-queries",
+			`[{"Id":"h","MetricStat":{"Metric":{"Namespace":"`+ns+`","MetricName":"Healthy","Dimensions":[{"Name":"Cluster","Value":"`+name+`"}]},"Period":300,"Stat":"Average"}}]`)
+		c.must(t, r, "cloudwatch", "describe-alarms-for-metric", "--namespace", ns, "--metric-name", "Healthy", "--dimensions", "Name=Cluster,Value="+name)
+		c.must(t, r, "cloudwatch", "set-alarm-state", "--alarm-name", alarm, "--state-value", "OK", "--state-reason", "conformance")
+		c.must(t, r, "cloudwatch", "disable-alarm-actions", "--alarm-names", alarm)
+		c.must(t, r, "cloudwatch", "enable-alarm-actions", "--alarm-names", alarm)
+		c.must(t, r, "cloudwatch", "put-composite-alarm", "--alarm-name", name+"-region", "--alarm-rule", "ALARM(\""+alarm+"\")")
+		arn := "arn:aws:cloudwatch:" + r + ":" + account + ":alarm:" + alarm
+		c.must(t, r, "cloudwatch", "tag-resource", "--resource-arn", arn, "--tags", "Key=globaldb:stack,Value="+name)
+		c.must(t, r, "cloudwatch", "list-tags-for-resource", "--resource-arn", arn)
+		c.must(t, r, "cloudwatch", "untag-resource", "--resource-arn", arn, "--tag-keys", "globaldb:stack")
+		c.must(t, r, "cloudwatch", "delete-alarms", "--alarm-names", name+"-region")
+	}
+	c.must(t, r, "cloudwatch", "delete-alarms", "--alarm-names", alarm)
 }

@@ -65,6 +65,9 @@ type Recorder struct {
 // Tap records ex; pass it as emulator.Config.ResponseTap.
 func (r *Recorder) Tap(ex emulator.Exchange) {
 	rec := Record{Client: ClientOf(ex.UserAgent), Exchange: ex}
+	if rec.Service == "monitoring" { // CloudWatch's signing name; its model is cloudwatch
+		rec.Service = "cloudwatch"
+	}
 	r.mu.Lock()
 	r.records = append(r.records, rec)
 	r.mu.Unlock()

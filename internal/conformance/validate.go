@@ -20,7 +20,7 @@ import (
 // through botocore's own parser (botoparse.py: error codes botocore reads,
 // modeled error statuses). It is safe for concurrent use.
 type Validator struct {
-	shapes, restxml, parse *botocheck.Proc
+	shapes, restxml, parse, rpc *botocheck.Proc
 	dir                    string // where response bodies are written for the scripts
 	n                      atomic.Int64
 }
@@ -40,6 +40,7 @@ func NewValidator(dir string) (*Validator, error) {
 		{&v.shapes, func() (string, error) { return botocheck.Script("validate_shapes.py") }, "validate_shapes.py"},
 		{&v.restxml, func() (string, error) { return botocheck.Script("validate_restxml.py") }, "validate_restxml.py"},
 		{&v.parse, ownScript("botoparse.py"), "botoparse.py"},
+		{&v.rpc, func() (string, error) { return botocheck.Script("validate_rpc.py") }, "validate_rpc.py"},
 	} {
 		path, err := s.path()
 		if err != nil {
@@ -80,6 +81,18 @@ func (v *Validator) Check(rec Record) (problems string, err error) {
 	status := strconv.Itoa(rec.Status)
 	var out []string
 	var code, text string
+	if protocol := rpcProtocol(rec.Header.Get("Content-Type")); protocol != "" {
+		// AWS JSON or Smithy RPC v2 CBOR (CloudWatch): validate_rpc.py
+		// checks the body against the shapes and runs botocore's parser.
+		code, text, err = v.rpc.Check(protocol, rec.Service, rec.Operation, path)
+		if err != nil {
+			return "", fmt.Errorf("validate %s: %w", rec.Operation, err)
+		}
+		if code != "0" {
+			return strings.TrimSpace(text), nil
+		}
+		return "", nil
+	}
 	if rec.Service == "route53" {
 		code, text, err = v.restxml.Check(rec.Service, rec.Operation, status, path)
 	} else {
@@ -99,4 +112,16 @@ func (v *Validator) Check(rec Record) (problems string, err error) {
 		out = append(out, strings.TrimSpace(text))
 	}
 	return strings.Join(out, "\n"), nil
+}
+
+// rpcProtocol names the botocore protocol of a JSON or CBOR response by
+// its Content-Type, "" for XML.
+func rpcProtocol(contentType string) string {
+	switch {
+	case strings.Contains(contentType, "cbor"):
+		return "smithy-rpc-v2-cbor"
+	case strings.Contains(contentType, "json"):
+		return "json"
+	}
+	return ""
 }
