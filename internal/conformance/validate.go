@@ -21,8 +21,8 @@ import (
 // modeled error statuses). It is safe for concurrent use.
 type Validator struct {
 	shapes, restxml, parse, rpc *botocheck.Proc
-	dir                    string // where response bodies are written for the scripts
-	n                      atomic.Int64
+	dir                         string // where response bodies are written for the scripts
+	n                           atomic.Int64
 }
 
 // ErrNoBotocore is returned by NewValidator when python3 with botocore is
