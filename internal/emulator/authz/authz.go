@@ -20,7 +20,7 @@ type Target struct {
 
 // Call is a decoded API call.
 type Call struct {
-	Service   string // "rds", "route53", "iam", "sts"
+	Service   string // "rds", "route53", "iam", "sts", "cloudwatch"
 	Operation string
 	Params    map[string]any
 	Region    string
@@ -69,6 +69,9 @@ func Resolve(c Call) Target {
 		t.Context["aws:requestedregion"] = []string{"us-east-1"}
 	case "sts":
 		t.Resources = stsResources(c)
+		t.Context["aws:requestedregion"] = []string{c.Region}
+	case "cloudwatch":
+		t.Resources = cloudWatchResources(c)
 		t.Context["aws:requestedregion"] = []string{c.Region}
 	}
 	if len(t.Resources) == 0 {
@@ -183,6 +186,11 @@ func CreateTags(c Call) []Target {
 		action, res = "rds:AddTagsToResource", rdsResources(c)[0]
 	case c.Service == "iam" && c.Operation == "CreateRole":
 		action, res = "iam:TagRole", iamResources(c)[0]
+	case c.Service == "cloudwatch" && (c.Operation == "PutMetricAlarm" || c.Operation == "PutCompositeAlarm"):
+		// "To create an alarm that has tags, you must have the
+		// cloudwatch:TagResource permission" (PutMetricAlarm, CloudWatch
+		// API Reference).
+		action, res = "cloudwatch:TagResource", cloudWatchResources(c)[0]
 	default:
 		return nil
 	}
@@ -297,4 +305,49 @@ func addRequestTags(ctx map[string][]string, p map[string]any) {
 		sort.Strings(keys)
 		ctx["aws:tagkeys"] = keys
 	}
+}
+
+// cloudWatchResources are the alarms a CloudWatch call names
+// (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME, the Service
+// Authorization Reference's only CloudWatch resource the emulator
+// serves); a describe by prefix names the prefix with a trailing *, one
+// of every alarm alarm:*. Metric operations (PutMetricData,
+// GetMetricData, GetMetricStatistics, ListMetrics,
+// DescribeAlarmsForMetric) have no resource: "*".
+func cloudWatchResources(c Call) []string {
+	p := c.Params
+	alarm := func(name string) string {
+		return arnOr(name, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", c.Region, c.Account, name))
+	}
+	names := func(key string) []string {
+		var out []string
+		l, _ := p[key].([]any)
+		for _, v := range l {
+			if s, ok := v.(string); ok {
+				out = append(out, alarm(s))
+			}
+		}
+		return out
+	}
+	switch c.Operation {
+	case "PutMetricAlarm", "PutCompositeAlarm", "SetAlarmState", "DescribeAlarmHistory":
+		if n := str(p, "AlarmName"); n != "" {
+			return []string{alarm(n)}
+		}
+		if c.Operation == "DescribeAlarmHistory" {
+			return []string{alarm("*")}
+		}
+	case "DescribeAlarms":
+		if out := names("AlarmNames"); len(out) > 0 {
+			return out
+		}
+		return []string{alarm(str(p, "AlarmNamePrefix") + "*")}
+	case "DeleteAlarms", "EnableAlarmActions", "DisableAlarmActions":
+		return names("AlarmNames")
+	case "TagResource", "UntagResource", "ListTagsForResource":
+		if a := str(p, "ResourceARN"); a != "" {
+			return []string{a}
+		}
+	}
+	return []string{"*"}
 }
