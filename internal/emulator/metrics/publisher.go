@@ -123,14 +123,17 @@ func (p *Publisher) fresh(now time.Time) map[string]*History {
 }
 
 // publish reads the instances and publishes one period's datums.
+// The datums' timestamp is taken before the regions' outages are
+// checked: no datum of a region is stamped after its outage began.
 func (p *Publisher) publish(ctx context.Context) {
+	now := p.cfg.Clock.Now()
 	var facts []controller.InstanceFacts
 	for _, f := range p.cfg.Facts.InstanceFacts(ctx) {
 		if !p.cfg.RegionDown(f.Region) {
 			facts = append(facts, f)
 		}
 	}
-	period := Period{Now: p.cfg.Clock.Now(), Instances: facts, Previous: p.prev,
+	period := Period{Now: now, Instances: facts, Previous: p.prev,
 		CPU: p.cpuPercents(facts), Writers: p.fresh(time.Now())}
 	for region, data := range RDS(period) {
 		p.cfg.Sink.Publish(region, NamespaceRDS, data)
