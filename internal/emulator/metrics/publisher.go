@@ -72,6 +72,9 @@ func New(cfg Config) *Publisher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Clock.Base == nil {
+		cfg.Clock.Base = clock.Real{}
+	}
 	sampling := min(max(cfg.Clock.Duration(cfg.Period)/10, 100*time.Millisecond), time.Second)
 	return &Publisher{cfg: cfg, log: cfg.Logger, sampling: sampling, cpus: runtime.NumCPU(),
 		writers: map[string]*History{}, owners: map[string]string{},
@@ -98,7 +101,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 	}
 }
 
-// sample adds every primary writer's WAL position to its scope's history.
+// sample adds every primary writer's WAL position to its scope's
+// history, and forgets the histories of scopes without a writer for a
+// minute (deleted, or out for long).
 func (p *Publisher) sample(ctx context.Context) {
 	for _, w := range p.cfg.Facts.WriterPositions(ctx) {
 		h := p.writers[w.Scope]
@@ -107,6 +112,12 @@ func (p *Publisher) sample(ctx context.Context) {
 			p.writers[w.Scope], p.owners[w.Scope] = h, w.Key
 		}
 		h.Add(Sample{At: w.At, LSN: w.LSN})
+	}
+	for scope, h := range p.writers {
+		if s, ok := h.Latest(); !ok || time.Since(s.At) > time.Minute {
+			delete(p.writers, scope)
+			delete(p.owners, scope)
+		}
 	}
 }
 
@@ -136,6 +147,7 @@ func (p *Publisher) publish(ctx context.Context) {
 	period := Period{Now: now, Instances: facts, Previous: p.prev,
 		CPU: p.cpuPercents(facts), Writers: p.fresh(time.Now())}
 	for region, data := range RDS(period) {
+		p.log.Debug("publish", "region", region, "namespace", NamespaceRDS, "datums", len(data))
 		p.cfg.Sink.Publish(region, NamespaceRDS, data)
 	}
 	p.prev = make(map[string]controller.InstanceFacts, len(facts))
