@@ -110,7 +110,7 @@ func TestMetrics_GlobalCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	s := seedSpec(e, "mx")
-	s.Primary.Instances = []runbook.Instance{{ID: "mx-apse1-1", AZ: "ap-southeast-1a", Public: true}}
+	s.Primary.Instances = []runbook.Instance{{ID: "mx-apse1-1", AZ: "ap-southeast-1a", Public: true}, {ID: "mx-apse1-2", AZ: "ap-southeast-1b"}}
 	s.Secondaries[0].Instances = []runbook.Instance{{ID: "mx-apse2-1", AZ: "ap-southeast-2a", Public: true}}
 	if err := runbook.Up(ctx, s); err != nil {
 		t.Fatalf("up: %v", err)
@@ -140,6 +140,26 @@ func TestMetrics_GlobalCluster(t *testing.T) {
 		}
 		if _, ok := rec.latest(secondary, "EngineUptime", "DBClusterIdentifier=mx-apse2,Role=READER", time.Time{}); !ok {
 			t.Errorf("no EngineUptime of the secondary cluster's reader in %s", secondary)
+		}
+	})
+
+	t.Run("replica lags of the readers, extremes on the writer", func(t *testing.T) {
+		wctx, wcancel := within(4)
+		defer wcancel()
+		for _, m := range []struct{ region, name, dims string }{
+			{primary, "AuroraReplicaLag", "DBInstanceIdentifier=mx-apse1-2"},
+			{primary, "AuroraReplicaLag", "DBClusterIdentifier=mx-apse1,Role=READER"},
+			{primary, "AuroraReplicaLagMaximum", "DBInstanceIdentifier=mx-apse1-1"},
+			{primary, "AuroraReplicaLagMinimum", "DBInstanceIdentifier=mx-apse1-1"},
+			{secondary, "AuroraReplicaLag", "DBInstanceIdentifier=mx-apse2-1"},
+		} {
+			waitFor(wctx, t, m.name+"{"+m.dims+"} in "+m.region, func() bool {
+				_, ok := rec.latest(m.region, m.name, m.dims, time.Time{})
+				return ok
+			})
+		}
+		if ps := rec.find(series(primary, "AuroraReplicaLag", "DBInstanceIdentifier=mx-apse1-1", time.Time{})); len(ps) > 0 {
+			t.Errorf("the writer published AuroraReplicaLag %v; only readers do", ps[0].value)
 		}
 	})
 
