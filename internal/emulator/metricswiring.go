@@ -7,14 +7,21 @@ import (
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/cloudwatch"
 	"github.com/globaldb/globaldb/internal/emulator/metrics"
 )
+
+// The CloudWatch model stores what the emulated services publish.
+var _ metrics.Sink = (*cloudwatch.Service)(nil)
 
 // startMetrics publishes the emulated services' CloudWatch metrics
 // (AWS/RDS from the controller's instances, AWS/Route53 from the health
 // checkers) to sink every 60 s of emulated time until ctx ends. A nil
-// sink publishes nothing.
+// sink is the CloudWatch model (Config.MetricSink is for tests).
 func (e *Emulator) startMetrics(ctx context.Context, clk clock.Scaled, sink metrics.Sink) {
+	if sink == nil && e.cw != nil {
+		sink = e.cw
+	}
 	if sink == nil {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
@@ -280,4 +281,60 @@ func TestMetrics_GlobalCluster(t *testing.T) {
 			t.Errorf("%s{%s} = %v published in %s at %v, during its outage", p.name, p.dims, p.value, p.region, p.at)
 		}
 	})
+}
+
+// TestMetrics_CloudWatchModel: without a MetricSink the emulator
+// publishes into its CloudWatch model: the writer's EngineUptime is
+// listed in its region and has statistics, and a health check's
+// HealthCheckStatus is listed in us-east-1.
+func TestMetrics_CloudWatchModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := emulatortest.StartScaled(t, 0.05)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := seedSpec(e, "mc")
+	s.Primary.Instances = []runbook.Instance{{ID: "mc-apse1-1", AZ: "ap-southeast-1a", Public: true}}
+	s.Secondaries = nil
+	if err := runbook.Up(ctx, s); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	ep, err := runbook.ClusterEndpoints(ctx, s.Primary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := route53Client(e).CreateHealthCheck(ctx, &route53.CreateHealthCheckInput{CallerReference: aws.String("mc"),
+		HealthCheckConfig: &r53types.HealthCheckConfig{Type: r53types.HealthCheckTypeTcp, FullyQualifiedDomainName: aws.String(ep.Writer),
+			Port: aws.Int32(int32(ep.Port)), RequestInterval: aws.Int32(10), FailureThreshold: aws.Int32(2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw := e.CloudWatch()
+	listed := func(region, namespace, name string, dim types.DimensionFilter) bool {
+		out, err := cw.ListMetrics(ctx, region, &cloudwatch.ListMetricsInput{Namespace: aws.String(namespace),
+			MetricName: aws.String(name), Dimensions: []types.DimensionFilter{dim}})
+		return err == nil && len(out.Metrics) == 1
+	}
+	waitFor(ctx, t, "EngineUptime of the writer listed in "+s.Primary.Name, func() bool {
+		return listed(s.Primary.Name, "AWS/RDS", "EngineUptime", types.DimensionFilter{Name: aws.String("DBInstanceIdentifier"), Value: aws.String("mc-apse1-1")})
+	})
+	waitFor(ctx, t, "HealthCheckStatus listed in us-east-1", func() bool {
+		return listed("us-east-1", "AWS/Route53", "HealthCheckStatus", types.DimensionFilter{Name: aws.String("HealthCheckId"), Value: hc.HealthCheck.Id})
+	})
+	if listed(s.Primary.Name, "AWS/Route53", "HealthCheckStatus", types.DimensionFilter{Name: aws.String("HealthCheckId"), Value: hc.HealthCheck.Id}) {
+		t.Errorf("HealthCheckStatus listed in %s; Route 53 publishes in us-east-1 only", s.Primary.Name)
+	}
+	now := time.Now()
+	stats, err := cw.GetMetricStatistics(ctx, s.Primary.Name, &cloudwatch.GetMetricStatisticsInput{
+		Namespace: aws.String("AWS/RDS"), MetricName: aws.String("EngineUptime"),
+		Dimensions: []types.Dimension{{Name: aws.String("DBClusterIdentifier"), Value: aws.String("mc-apse1")}, {Name: aws.String("Role"), Value: aws.String("WRITER")}},
+		StartTime:  aws.Time(now.Add(-10 * time.Minute)), EndTime: aws.Time(now.Add(time.Minute)), Period: aws.Int32(600),
+		Statistics: []types.Statistic{types.StatisticMaximum, types.StatisticSampleCount}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stats.Datapoints) != 1 || aws.ToFloat64(stats.Datapoints[0].Maximum) <= 0 || stats.Datapoints[0].Unit != types.StandardUnitSeconds {
+		t.Errorf("EngineUptime{DBClusterIdentifier,Role=WRITER} statistics %+v: want one datapoint, a positive maximum in Seconds", stats.Datapoints)
+	}
 }
