@@ -32,7 +32,9 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
+	"github.com/globaldb/globaldb/internal/emulator/healthcheck"
 	"github.com/globaldb/globaldb/internal/emulator/iam"
+	"github.com/globaldb/globaldb/internal/emulator/metrics"
 	"github.com/globaldb/globaldb/internal/emulator/netguard"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
 	"github.com/globaldb/globaldb/internal/emulator/query"
@@ -77,6 +79,10 @@ type Config struct {
 	// after the response is written, concurrently for concurrent requests,
 	// and owns the Exchange it is given. Nil (the default) costs nothing.
 	ResponseTap func(Exchange)
+	// MetricSink receives the CloudWatch metrics the emulated services
+	// publish every 60 s × TimeScale (package metrics); tests record
+	// them with it. nil publishes to the emulator's CloudWatch model.
+	MetricSink metrics.Sink
 }
 
 // Emulator is a running emulator. Start it, then Close it.
@@ -102,6 +108,9 @@ type Emulator struct {
 	faults  *faults.Registry
 	router  *router
 	ca      *certs.Authority
+
+	// checkers are Route 53's health checkers (the metrics read them).
+	checkers *healthcheck.Runner
 
 	lock   *dataDirLock
 	cancel context.CancelFunc
@@ -204,6 +213,7 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 			e.log.Error("controller stopped", "err", err)
 		}
 	}()
+	e.startMetrics(runCtx, clk, e.cfg.MetricSink)
 	return e.startHTTP()
 }
 

@@ -64,6 +64,7 @@ func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 		Logger:   e.log.With("component", "healthcheck"),
 	})
 	e.r53.SetHealth(runner)
+	e.checkers = runner
 	e.done.Add(1)
 	go func() {
 		defer e.done.Done()

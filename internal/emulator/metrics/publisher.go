@@ -1,0 +1,191 @@
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/controller"
+)
+
+// DefaultPeriod is how often AWS publishes these metrics (emulated time).
+const DefaultPeriod = time.Minute
+
+// historySize is how many writer samples a History keeps (at least 200 s
+// at the fastest sampling).
+const historySize = 2048
+
+// Facts are the publisher's sources (the controller in the emulator).
+type Facts interface {
+	// InstanceFacts reads every running instance.
+	InstanceFacts(ctx context.Context) []controller.InstanceFacts
+	// WriterPositions reads every primary writer's WAL position.
+	WriterPositions(ctx context.Context) []controller.WriterPosition
+}
+
+// Config wires a Publisher.
+type Config struct {
+	Sink  Sink
+	Facts Facts
+	// HealthChecks returns the Route 53 health checks' current results;
+	// nil publishes no AWS/Route53 metrics.
+	HealthChecks func() []HealthCheck
+	// Clock paces the periods (emulated time) and stamps the datums.
+	Clock clock.Scaled
+	// Period is the publication period in emulated time (default 60 s).
+	Period time.Duration
+	// RegionDown reports a Region in an outage, which publishes nothing;
+	// nil: none is.
+	RegionDown func(region string) bool
+	// ProcRoot is where CPU times are read (default /proc).
+	ProcRoot string
+	Logger   *slog.Logger
+}
+
+// Publisher publishes the emulated services' metrics every period until
+// its Run ends.
+type Publisher struct {
+	cfg      Config
+	log      *slog.Logger
+	sampling time.Duration // wall time between writer samples
+	cpus     int
+
+	writers map[string]*History // by scope
+	owners  map[string]string   // scope → the writer its history is of
+	prev    map[string]controller.InstanceFacts
+	cpu     map[string]cpuReading
+}
+
+// New returns a Publisher; Run starts it.
+func New(cfg Config) *Publisher {
+	if cfg.Period <= 0 {
+		cfg.Period = DefaultPeriod
+	}
+	if cfg.ProcRoot == "" {
+		cfg.ProcRoot = "/proc"
+	}
+	if cfg.RegionDown == nil {
+		cfg.RegionDown = func(string) bool { return false }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock.Base == nil {
+		cfg.Clock.Base = clock.Real{}
+	}
+	sampling := min(max(cfg.Clock.Duration(cfg.Period)/10, 100*time.Millisecond), time.Second)
+	return &Publisher{cfg: cfg, log: cfg.Logger, sampling: sampling, cpus: runtime.NumCPU(),
+		writers: map[string]*History{}, owners: map[string]string{},
+		prev: map[string]controller.InstanceFacts{}, cpu: map[string]cpuReading{}}
+}
+
+// Run samples the writers' WAL positions every sampling interval and
+// publishes every period until ctx ends; it returns nil then.
+func (p *Publisher) Run(ctx context.Context) error {
+	sample := time.NewTicker(p.sampling)
+	defer sample.Stop()
+	p.sample(ctx)
+	next := p.cfg.Clock.After(p.cfg.Period)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-sample.C:
+			p.sample(ctx)
+		case <-next:
+			next = p.cfg.Clock.After(p.cfg.Period)
+			p.publish(ctx)
+		}
+	}
+}
+
+// sample adds every primary writer's WAL position to its scope's
+// history, and forgets the histories of scopes without a writer for a
+// minute (deleted, or out for long).
+func (p *Publisher) sample(ctx context.Context) {
+	for _, w := range p.cfg.Facts.WriterPositions(ctx) {
+		h := p.writers[w.Scope]
+		if h == nil || p.owners[w.Scope] != w.Key {
+			h = NewHistory(historySize)
+			p.writers[w.Scope], p.owners[w.Scope] = h, w.Key
+		}
+		h.Add(Sample{At: w.At, LSN: w.LSN})
+	}
+	for scope, h := range p.writers {
+		if s, ok := h.Latest(); !ok || time.Since(s.At) > time.Minute {
+			delete(p.writers, scope)
+			delete(p.owners, scope)
+		}
+	}
+}
+
+// fresh returns the histories whose writer was read within 3 sampling
+// intervals of now.
+func (p *Publisher) fresh(now time.Time) map[string]*History {
+	out := map[string]*History{}
+	for scope, h := range p.writers {
+		if s, ok := h.Latest(); ok && now.Sub(s.At) <= 3*p.sampling+time.Second {
+			out[scope] = h
+		}
+	}
+	return out
+}
+
+// publish reads the instances and publishes one period's datums.
+// The datums' timestamp is taken before the regions' outages are
+// checked: no datum of a region is stamped after its outage began.
+func (p *Publisher) publish(ctx context.Context) {
+	now := p.cfg.Clock.Now()
+	var facts []controller.InstanceFacts
+	for _, f := range p.cfg.Facts.InstanceFacts(ctx) {
+		if !p.cfg.RegionDown(f.Region) {
+			facts = append(facts, f)
+		}
+	}
+	period := Period{Now: now, Instances: facts, Previous: p.prev,
+		CPU: p.cpuPercents(facts), Writers: p.fresh(time.Now())}
+	for region, data := range RDS(period) {
+		p.log.Debug("publish", "region", region, "namespace", NamespaceRDS, "datums", len(data))
+		p.cfg.Sink.Publish(region, NamespaceRDS, data)
+	}
+	p.prev = make(map[string]controller.InstanceFacts, len(facts))
+	for _, f := range facts {
+		p.prev[f.Key] = f
+	}
+	if p.cfg.HealthChecks != nil && !p.cfg.RegionDown(Route53Region) {
+		if data := Route53(period.Now, p.cfg.HealthChecks()); len(data) > 0 {
+			p.cfg.Sink.Publish(Route53Region, NamespaceRoute53, data)
+		}
+	}
+}
+
+// cpuPercents reads the instances' process trees and returns each one's
+// CPUUtilization since the last period, keeping this reading for the
+// next.
+func (p *Publisher) cpuPercents(facts []controller.InstanceFacts) map[string]float64 {
+	var pids []int
+	for _, f := range facts {
+		if f.Pid > 0 {
+			pids = append(pids, f.Pid)
+		}
+	}
+	now := time.Now()
+	times := CPUTimes(p.cfg.ProcRoot, pids)
+	out := map[string]float64{}
+	next := map[string]cpuReading{}
+	for _, f := range facts {
+		t, ok := times[f.Pid]
+		if f.Pid <= 0 || !ok {
+			continue
+		}
+		cur := cpuReading{pid: f.Pid, at: now, cpu: t}
+		next[f.Key] = cur
+		if pct, ok := cpuPercent(p.cpu[f.Key], cur, p.cpus); ok {
+			out[f.Key] = pct
+		}
+	}
+	p.cpu = next
+	return out
+}
