@@ -25,7 +25,7 @@ func (e *Emulator) startMetrics(ctx context.Context, clk clock.Scaled, sink metr
 	if sink == nil {
 		return
 	}
-	pub := metrics.New(metrics.Config{Sink: sink, Facts: e.ctrl, HealthChecks: e.healthResults, Clock: clk,
+	pub := metrics.New(metrics.Config{Sink: sink, Facts: e.ctrl, HealthChecks: e.healthResults, Forwarding: e.ctrl.ForwardingStats, Clock: clk,
 		RegionDown: e.faults.RegionDown, Logger: e.log.With("component", "metrics")})
 	e.done.Add(1)
 	go func() {

@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
@@ -136,6 +139,42 @@ func TestForwardingMetrics_Emulator(t *testing.T) {
 			t.Logf("%s", b)
 		}
 	})
+	t.Run("published to CloudWatch (AWS/RDS)", func(t *testing.T) {
+		cw := cloudwatch.New(cloudwatch.Options{Region: secondary, BaseEndpoint: aws.String(e.Endpoint()),
+			Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+		dims := []cwtypes.Dimension{{Name: aws.String("DBInstanceIdentifier"), Value: aws.String(repID)}}
+		// Once the instance has a published series, a period holds the
+		// next inserts: its throughput is above zero.
+		for {
+			out, err := cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("AWS/RDS"),
+				MetricName: aws.String(admin.ReplicaDMLThroughput), Dimensions: []cwtypes.DimensionFilter{{Name: dims[0].Name, Value: dims[0].Value}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Metrics) > 0 {
+				break
+			}
+			pause(ctx, t, "the replica's forwarding series")
+		}
+		for i := range n {
+			if _, err := r.Exec(ctx, `INSERT INTO wfm (id) VALUES ($1)`, 100+i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for {
+			end := time.Now().Add(time.Minute)
+			st, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String("AWS/RDS"),
+				MetricName: aws.String(admin.ReplicaDMLThroughput), Dimensions: dims, StartTime: aws.Time(end.Add(-10 * time.Minute)),
+				EndTime: aws.Time(end), Period: aws.Int32(600), Statistics: []cwtypes.Statistic{cwtypes.StatisticMaximum}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.Datapoints) == 1 && aws.ToFloat64(st.Datapoints[0].Maximum) > 0 {
+				break
+			}
+			pause(ctx, t, "a forwarded DML throughput above zero")
+		}
+	})
 }
 
 // waitTable waits until table has replicated to the server db is
@@ -159,5 +198,14 @@ func waitTable(ctx context.Context, t *testing.T, db interface {
 			t.Fatalf("table %s never replicated", table)
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+func pause(ctx context.Context, t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-ctx.Done():
+		t.Fatalf("waiting for %s: %v", what, ctx.Err())
+	case <-time.After(100 * time.Millisecond):
 	}
 }

@@ -39,6 +39,10 @@ type Config struct {
 	// RegionDown reports a Region in an outage, which publishes nothing;
 	// nil: none is.
 	RegionDown func(region string) bool
+	// Forwarding returns every instance's write forwarding counters
+	// (the controller's ForwardingStats); nil publishes no forwarding
+	// metrics.
+	Forwarding func() map[string]controller.Forwarding
 	// ProcRoot is where CPU times are read (default /proc).
 	ProcRoot string
 	Logger   *slog.Logger
@@ -56,6 +60,8 @@ type Publisher struct {
 	owners  map[string]string   // scope → the writer its history is of
 	prev    map[string]controller.InstanceFacts
 	cpu     map[string]cpuReading
+	fwPrev  map[string]controller.Forwarding
+	fwAt    time.Time // wall time of fwPrev
 }
 
 // New returns a Publisher; Run starts it.
@@ -154,6 +160,7 @@ func (p *Publisher) publish(ctx context.Context) {
 	for _, f := range facts {
 		p.prev[f.Key] = f
 	}
+	p.publishForwarding(now)
 	if p.cfg.HealthChecks != nil && !p.cfg.RegionDown(Route53Region) {
 		if data := Route53(period.Now, p.cfg.HealthChecks()); len(data) > 0 {
 			p.cfg.Sink.Publish(Route53Region, NamespaceRoute53, data)
@@ -188,4 +195,27 @@ func (p *Publisher) cpuPercents(facts []controller.InstanceFacts) map[string]flo
 	}
 	p.cpu = next
 	return out
+}
+
+// publishForwarding publishes the write forwarding metrics of the
+// instances whose region is not out.
+func (p *Publisher) publishForwarding(now time.Time) {
+	if p.cfg.Forwarding == nil {
+		return
+	}
+	cur := map[string]controller.Forwarding{}
+	for k, f := range p.cfg.Forwarding() {
+		if !p.cfg.RegionDown(f.Region) {
+			cur[k] = f
+		}
+	}
+	wall := time.Now()
+	if p.fwPrev != nil {
+		data := Forwarding(ForwardingPeriod{Now: now, Elapsed: wall.Sub(p.fwAt), Current: cur,
+			Previous: p.fwPrev, Instances: p.prev})
+		for region, d := range data {
+			p.cfg.Sink.Publish(region, NamespaceRDS, d)
+		}
+	}
+	p.fwPrev, p.fwAt = cur, wall
 }
