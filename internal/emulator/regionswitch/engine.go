@@ -114,7 +114,7 @@ func (s *Service) run(ctx context.Context, id string) {
 		delete(s.runs, id)
 		s.mu.Unlock()
 	}()
-	for {
+	for ctx.Err() == nil {
 		s.mu.Lock()
 		e := s.st.Executions[id]
 		if e == nil {
