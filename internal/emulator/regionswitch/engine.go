@@ -121,9 +121,12 @@ func (s *Service) run(ctx context.Context, id string) {
 			s.mu.Unlock()
 			return
 		}
+		events, state := len(e.Events), e.State
 		act, step := s.nextLocked(ctx, e)
 		changed := s.runs[id].changed
-		s.saveLocked()
+		if len(e.Events) != events || e.State != state {
+			s.saveLocked()
+		}
 		s.mu.Unlock()
 		switch act {
 		case actDone:
@@ -188,19 +191,18 @@ func (s *Service) nextLocked(ctx context.Context, e *Execution) (action, int) {
 		}
 		return actRun, i
 	}
-	s.finishLocked(e)
-	return actDone, 0
+	return s.finishLocked(e), 0
 }
 
 // finishLocked ends an execution whose steps are all done: it monitors
 // application health first when the plan has applicationHealth alarms.
-func (s *Service) finishLocked(e *Execution) {
+func (s *Service) finishLocked(e *Execution) action {
 	if len(appHealthAlarms(&e.Plan)) > 0 && s.cfg.Alarms != nil {
 		s.execMoveLocked(e, execMonitor, "All steps done; monitoring the application-health alarms.")
-		s.monitorLocked(e)
-		return
+		return s.monitorLocked(e)
 	}
 	s.completeLocked(e)
+	return actDone
 }
 
 func (s *Service) completeLocked(e *Execution) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +46,13 @@ type fakeRDS struct {
 	countdown int
 	calls     []string
 	refuse    error // returned by the next role-change call
+	hold      bool  // role changes do not finish while set
+}
+
+func (f *fakeRDS) setHold(h bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hold = h
 }
 
 func newFakeRDS() *fakeRDS { return &fakeRDS{writer: primaryARN, status: "available"} }
@@ -55,7 +63,7 @@ func (f *fakeRDS) DescribeGlobalClusters(_ context.Context, _ string, in *rdssdk
 	if deref(in.GlobalClusterIdentifier) != global {
 		return nil, awserr.New("GlobalClusterNotFoundFault", "Global cluster %s not found.", deref(in.GlobalClusterIdentifier))
 	}
-	if f.pending != "" {
+	if f.pending != "" && !f.hold {
 		if f.countdown--; f.countdown <= 0 {
 			f.writer, f.pending, f.status = f.pending, "", "available"
 		}
@@ -321,3 +329,19 @@ func errCode(err error) string {
 	}
 	return ""
 }
+
+// waitFor polls cond until it holds, failing after a deadline.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met before the deadline")
+		}
+		time.Sleep(2 * time.Millisecond) // poll interval, not a condition
+	}
+}
+
+// isoRE is the model's Duration pattern without its lookarounds, for
+// durations of hours, minutes and seconds.
+var isoRE = regexp.MustCompile(`^PT(\d+H)?(\d+M)?(\d+S)?$`)
