@@ -43,8 +43,13 @@ func (e *UnreachableError) Error() string {
 }
 
 // RDS is what Aurora global database blocks need of RDS; the emulated RDS
-// model (internal/emulator/rds) satisfies it. region is the Region the call
-// is made in, as for every opadapter operation.
+// model (internal/emulator/rds) satisfies it with these exact signatures
+// (rds_test.go checks). region is the Region the call is made in, as for
+// every opadapter operation: a switchover is called in the current
+// primary's Region, a failover with data loss in the target's, reads in
+// the first Region of the plan that is up. Errors are reported in the
+// step's events. Calls may be made with the Service's lock held (plan
+// evaluation): implementations must not call back into the Service.
 type RDS interface {
 	SwitchoverGlobalCluster(ctx context.Context, region string, in *rdssdk.SwitchoverGlobalClusterInput) (*rdssdk.SwitchoverGlobalClusterOutput, error)
 	FailoverGlobalCluster(ctx context.Context, region string, in *rdssdk.FailoverGlobalClusterInput) (*rdssdk.FailoverGlobalClusterOutput, error)
@@ -52,14 +57,19 @@ type RDS interface {
 }
 
 // Alarms reads CloudWatch alarm states for triggers and application-health
-// monitoring. ok is false when region has no alarm of that name.
+// monitoring: the alarm's current state (StateValue), as DescribeAlarms
+// shows it. ok is false when region has no alarm of that name. Called
+// with the Service's lock held: implementations must not call back into
+// the Service.
 type Alarms interface {
 	AlarmState(region, name string) (cwtypes.StateValue, bool)
 }
 
 // Route53 receives the status of the health checks Region switch manages
-// for Route53HealthCheck blocks (one per Region of the plan and record).
-// Implementations make Route 53 report healthy as given. Optional.
+// for Route53HealthCheck blocks (one per Region of the plan and record;
+// Service.HealthChecks lists them with their IDs). Implementations make
+// Route 53 report the check healthy or not as given. Optional; called with
+// the Service's lock held.
 type Route53 interface {
 	SetManagedHealthCheck(ctx context.Context, healthCheckID string, healthy bool) error
 }
