@@ -457,6 +457,9 @@ func (s *Service) runLeaf(ctx context.Context, id string, r *StepRun, def *Step)
 		case r.Status == types.StepStatusRunning:
 			s.stepMoveLocked(e, r, stepSucceed, "", "")
 		}
+		if e.State == types.ExecutionStatePendingManualApproval && !pendingApproval(e) {
+			s.execMoveLocked(e, execApproved, "")
+		}
 		s.saveLocked()
 		s.notifyLocked(id)
 		s.mu.Unlock()
@@ -533,4 +536,8 @@ func (s *Service) requestCancelLocked(e *Execution, desc string) {
 		}
 	}
 	s.notifyLocked(e.ID)
+}
+
+func pendingApproval(e *Execution) bool {
+	return slices.ContainsFunc(e.Steps, func(r *StepRun) bool { return r.Status == types.StepStatusPendingApproval })
 }

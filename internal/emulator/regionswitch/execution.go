@@ -406,7 +406,7 @@ func (s *Service) ApprovePlanExecutionStep(_ context.Context, region string, in 
 	r.Approval = in.Approval
 	if in.Approval == types.ApprovalApprove {
 		s.stepMoveLocked(e, r, stepApprove, "Approved. "+desc, "")
-		if !slices.ContainsFunc(e.Steps, func(o *StepRun) bool { return o.Status == types.StepStatusPendingApproval }) {
+		if !pendingApproval(e) {
 			s.execMoveLocked(e, execApproved, "")
 		}
 	} else {

@@ -220,6 +220,20 @@ func TestService_UpdatePlanExecutionStep(t *testing.T) {
 			t.Fatalf("mode %s, steps %s", got.Mode, stepSummary(got.StepStates))
 		}
 	})
+	t.Run("skip a step waiting for approval", func(t *testing.T) {
+		f := newFixture(t)
+		arn := f.createPlan(planInput("orders", approvalStep("approve"), auroraStep("promote", types.GlobalAuroraDefaultBehaviorFailover)))
+		id := f.startExecution(arn, standby, types.ExecutionModeGraceful)
+		f.waitState(arn, id, types.ExecutionStatePendingManualApproval)
+		if _, err := f.s.UpdatePlanExecutionStep(ctx, standby, &sdk.UpdatePlanExecutionStepInput{PlanArn: &arn, ExecutionId: &id,
+			StepName: ptr("approve"), ActionToTake: types.UpdatePlanExecutionStepActionSkip, Comment: ptr("approver away")}); err != nil {
+			t.Fatal(err)
+		}
+		got := f.waitState(arn, id, types.ExecutionStateCompletedWithExceptions)
+		if got.StepStates[0].Status != types.StepStatusSkipped || got.StepStates[1].Status != types.StepStatusCompleted {
+			t.Fatalf("steps %s", stepSummary(got.StepStates))
+		}
+	})
 	t.Run("unknown step", func(t *testing.T) {
 		f := newFixture(t)
 		arn := f.createPlan(planInput("orders", approvalStep("approve")))

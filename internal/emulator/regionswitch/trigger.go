@@ -26,14 +26,14 @@ type triggerObservation struct {
 	Active     bool          // the plan has an execution that has not ended
 	TargetDown bool          // the Region the execution would run in is out
 	Now        time.Time     // wall clock
-	LastStart  time.Time     // start of the trigger's last execution; zero if none
+	LastStart  time.Time     // start of the plan's last automatic execution; zero if none
 	MinDelay   time.Duration // minDelayMinutesBetweenExecutions, scaled
 }
 
 // decideTrigger is the trigger decision: a trigger fires on the
 // transition of its conditions into holding, never for conditions that
-// already held when it was added, and no sooner than MinDelay after its
-// last execution started. A transition that cannot fire yet (delay, an
+// already held when it was added, and no sooner than MinDelay after the
+// plan's last automatic execution started. A transition that cannot fire yet (delay, an
 // active execution, the Region out) stays armed while the conditions keep
 // holding and is dropped when they stop: a heal followed by a second
 // short outage inside the delay starts nothing (region-switch.md,
@@ -109,7 +109,7 @@ func (s *Service) evaluateTriggers(_ context.Context) {
 				runIn = otherRegion(p, runIn)
 			}
 			o := triggerObservation{Holds: holds, Active: s.activeExecutionLocked(arn) != nil, TargetDown: s.down(runIn),
-				Now: s.now(), LastStart: s.lastTriggeredLocked(arn, key),
+				Now: s.now(), LastStart: s.lastTriggeredLocked(arn),
 				MinDelay: s.cfg.Clock.Duration(time.Duration(deref(t.MinDelayMinutesBetweenExecutions)) * time.Minute)}
 			next, fire := decideTrigger(mem[key], o)
 			if next != mem[key] {
@@ -135,11 +135,14 @@ func (s *Service) evaluateTriggers(_ context.Context) {
 	}
 }
 
-// lastTriggeredLocked returns when the trigger's latest execution started.
-func (s *Service) lastTriggeredLocked(plan, key string) time.Time {
+// lastTriggeredLocked returns when the plan's latest automatic execution
+// started: minDelayMinutesBetweenExecutions is "the minimum time that must
+// elapse between automatic executions of the plan" (API_Trigger), whichever
+// trigger started them.
+func (s *Service) lastTriggeredLocked(plan string) time.Time {
 	var last time.Time
 	for _, e := range s.st.Executions {
-		if e.PlanARN == plan && e.Trigger == key && e.Start.After(last) {
+		if e.PlanARN == plan && e.Trigger != "" && e.Start.After(last) {
 			last = e.Start
 		}
 	}
