@@ -293,6 +293,15 @@ func (s *Service) UpdatePlanExecution(_ context.Context, region string, in *sdk.
 		}
 		e.Mode = mode
 		s.eventLocked(e, ev, nil, "Execution mode changed to "+string(mode)+" by operator.", "")
+		if mode == types.ExecutionModeUngraceful {
+			// Running Aurora steps go on in ungraceful mode (a role change
+			// already under way is waited for, not repeated).
+			for _, r := range e.Steps {
+				if cancel := s.runs[e.ID].stepCancel(r.Name); cancel != nil && r.Type == types.ExecutionBlockTypeAurora {
+					cancel(errStepUngraceful)
+				}
+			}
+		}
 		// Steps not yet started run in the new mode; a failed step is retried in it.
 		if e.State == types.ExecutionStatePausedByFailedStep {
 			s.execMoveLocked(e, execResume, "")

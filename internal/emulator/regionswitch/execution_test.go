@@ -309,3 +309,31 @@ func TestService_parallelAndChildPlan(t *testing.T) {
 		t.Fatalf("deleting a child plan in use: %v", err)
 	}
 }
+
+// Switching an execution to ungraceful while a switchover is under way
+// waits for that role change instead of starting a second one.
+func TestService_UpdatePlanExecution_ungracefulWhileRunning(t *testing.T) {
+	f := newFixture(t)
+	arn := f.createPlan(planInput("orders", auroraStep("promote", types.GlobalAuroraDefaultBehaviorSwitchoverOnly)))
+	f.rds.setHold(true)
+	id := f.startExecution(arn, standby, types.ExecutionModeGraceful)
+	waitFor(t, func() bool { return len(f.rds.Calls()) == 1 })
+	if _, err := f.s.UpdatePlanExecution(ctx, standby, &sdk.UpdatePlanExecutionInput{PlanArn: &arn, ExecutionId: &id,
+		Action: types.UpdatePlanExecutionActionSwitchToUngraceful}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		return f.execution(arn, id).StepStates[0].StepMode == types.ExecutionModeUngraceful
+	})
+	f.rds.setHold(false)
+	f.waitState(arn, id, types.ExecutionStateCompleted)
+	if calls := f.rds.Calls(); len(calls) != 1 || !strings.HasPrefix(calls[0], "SwitchoverGlobalCluster") {
+		t.Fatalf("RDS calls %q", calls)
+	}
+	evs := f.eventTypes(arn, id)
+	for _, want := range []string{"executionBehaviorChangedToUngraceful", "stepExecutionBehaviorChangedToUngraceful:promote"} {
+		if !slices.Contains(evs, want) {
+			t.Fatalf("events %q lack %s", evs, want)
+		}
+	}
+}
