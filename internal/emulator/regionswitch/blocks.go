@@ -220,9 +220,18 @@ func (s *Service) runChild(ctx context.Context, id string, r *StepRun, c *types.
 		s.saveLocked()
 	}
 	s.mu.Unlock()
+	waiting := false // the child waits for an approval
 	for {
 		s.mu.Lock()
 		state := child.State
+		if now := state == types.ExecutionStatePendingManualApproval; now != waiting {
+			waiting = now
+			if now {
+				s.eventLocked(e, types.ExecutionEventTypeExecutionPendingChildPlanManualApproval, r,
+					"Child plan execution "+child.ID+" waits for a manual approval.", "", child.PlanARN)
+				s.saveLocked()
+			}
+		}
 		s.mu.Unlock()
 		switch state {
 		case types.ExecutionStateCompleted, types.ExecutionStateCompletedWithExceptions:

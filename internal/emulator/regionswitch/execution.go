@@ -240,7 +240,7 @@ func (s *Service) CancelPlanExecution(_ context.Context, region string, in *sdk.
 	if err != nil {
 		return nil, err
 	}
-	if terminal(e.State) || e.Canceling {
+	if _, _, err := execNext(e.State, execCancel); err != nil || e.Canceling {
 		return nil, errorf(errIllegalState, "Execution %s is %s and cannot be canceled.", e.ID, e.State)
 	}
 	desc := "Canceled by operator."

@@ -288,17 +288,32 @@ func TestService_parallelAndChildPlan(t *testing.T) {
 			Steps: []types.Step{approvalStep("approve"), {Name: ptr("run-child"), ExecutionBlockType: types.ExecutionBlockTypeRegionSwitch,
 				ExecutionBlockConfiguration: &types.ExecutionBlockConfigurationMemberRegionSwitchPlanConfig{Value: types.RegionSwitchPlanConfiguration{Arn: &child}}}}}}}
 	parent := f.createPlan(planInput("parent", parallel))
+	// The child waits for an approval too.
+	if _, err := f.s.UpdatePlan(ctx, ControlPlaneRegion, &sdk.UpdatePlanInput{Arn: &child, ExecutionRole: ptr(role),
+		Workflows: []types.Workflow{{WorkflowTargetAction: types.WorkflowTargetActionActivate,
+			Steps: []types.Step{approvalStep("child-approve"), auroraStep("promote", types.GlobalAuroraDefaultBehaviorFailover)}}}}); err != nil {
+		t.Fatal(err)
+	}
 	id := f.startExecution(parent, standby, types.ExecutionModeGraceful)
 	f.waitState(parent, id, types.ExecutionStatePendingManualApproval)
 	if _, err := f.s.ApprovePlanExecutionStep(ctx, standby, &sdk.ApprovePlanExecutionStepInput{PlanArn: &parent, ExecutionId: &id,
 		StepName: ptr("approve"), Approval: types.ApprovalApprove}); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, func() bool { return slices.Contains(f.eventTypes(parent, id), "executionPendingChildPlanManualApproval:run-child") })
+	list, err := f.s.ListPlanExecutions(ctx, standby, &sdk.ListPlanExecutionsInput{PlanArn: &child})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("child executions %+v, %v", list, err)
+	}
+	if _, err := f.s.ApprovePlanExecutionStep(ctx, standby, &sdk.ApprovePlanExecutionStepInput{PlanArn: &child, ExecutionId: list.Items[0].ExecutionId,
+		StepName: ptr("child-approve"), Approval: types.ApprovalApprove}); err != nil {
+		t.Fatal(err)
+	}
 	got := f.waitState(parent, id, types.ExecutionStateCompleted)
 	if s := stepSummary(got.StepStates); !strings.Contains(s, "together=completed") || !strings.Contains(s, "run-child=completed") {
 		t.Fatalf("steps %s", s)
 	}
-	list, err := f.s.ListPlanExecutions(ctx, standby, &sdk.ListPlanExecutionsInput{PlanArn: &child})
+	list, err = f.s.ListPlanExecutions(ctx, standby, &sdk.ListPlanExecutionsInput{PlanArn: &child})
 	if err != nil || len(list.Items) != 1 || list.Items[0].ExecutionState != types.ExecutionStateCompleted {
 		t.Fatalf("child executions %+v, %v", list, err)
 	}
