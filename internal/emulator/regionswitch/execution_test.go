@@ -300,7 +300,9 @@ func TestService_parallelAndChildPlan(t *testing.T) {
 		StepName: ptr("approve"), Approval: types.ApprovalApprove}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return slices.Contains(f.eventTypes(parent, id), "executionPendingChildPlanManualApproval:run-child") })
+	waitFor(t, func() bool {
+		return slices.Contains(f.eventTypes(parent, id), "executionPendingChildPlanManualApproval:run-child")
+	})
 	list, err := f.s.ListPlanExecutions(ctx, standby, &sdk.ListPlanExecutionsInput{PlanArn: &child})
 	if err != nil || len(list.Items) != 1 {
 		t.Fatalf("child executions %+v, %v", list, err)
