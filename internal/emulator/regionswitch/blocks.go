@@ -15,7 +15,6 @@ import (
 const (
 	defaultAuroraTimeout   = 60
 	defaultApprovalTimeout = 60
-	defaultRoute53Timeout  = 10
 )
 
 // auroraCall is the RDS call an Aurora block makes.
@@ -126,7 +125,7 @@ func (s *Service) describeGlobal(ctx context.Context, id string, regions ...stri
 	var lastErr error
 	for _, region := range regions {
 		if s.down(region) {
-			lastErr = fmt.Errorf("Region %s is unavailable", region)
+			lastErr = fmt.Errorf("region %s is unavailable", region)
 			continue
 		}
 		out, err := s.cfg.RDS.DescribeGlobalClusters(ctx, region, &rdssdk.DescribeGlobalClustersInput{GlobalClusterIdentifier: &id})
