@@ -27,6 +27,7 @@ var services = []struct{ name, version string }{
 	{"sts", "2011-06-15"},
 	{"route53", "2013-04-01"},
 	{"cloudwatch", "2010-08-01"},
+	{"arc-region-switch", "2022-07-26"},
 }
 
 func main() {

@@ -1,5 +1,5 @@
 // Package awsmodel holds the botocore service models the emulator speaks:
-// rds, iam, sts, route53 and cloudwatch, trimmed by tools/modelgen (no documentation)
+// rds, iam, sts, route53, cloudwatch and arc-region-switch, trimmed by tools/modelgen (no documentation)
 // and embedded at build time.
 //
 // The protocol codecs read shapes, member order, element names, list member
@@ -124,6 +124,8 @@ const (
 	STS        = "sts"
 	Route53    = "route53"
 	CloudWatch = "cloudwatch"
+	// RegionSwitch is ARC Region switch (Smithy RPC v2 CBOR and JSON 1.0).
+	RegionSwitch = "arc-region-switch"
 )
 
 var (
@@ -132,7 +134,7 @@ var (
 )
 
 // Load returns the embedded model of service ("rds", "iam", "sts", "cloudwatch",
-// "route53"). Models are parsed once and cached; Load is safe for
+// "route53", "arc-region-switch"). Models are parsed once and cached; Load is safe for
 // concurrent use and the returned *Service must not be modified.
 func Load(service string) (*Service, error) {
 	cacheMu.Lock()

@@ -15,6 +15,7 @@ func TestLoad(t *testing.T) {
 		{IAM, "2010-05-08", "query", "https://iam.amazonaws.com/doc/2010-05-08/"},
 		{STS, "2011-06-15", "query", "https://sts.amazonaws.com/doc/2011-06-15/"},
 		{Route53, "2013-04-01", "rest-xml", ""},
+		{RegionSwitch, "2022-07-26", "smithy-rpc-v2-cbor", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.service, func(t *testing.T) {
