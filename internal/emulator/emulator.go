@@ -40,6 +40,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/rds"
 	"github.com/globaldb/globaldb/internal/emulator/rdsapi"
+	"github.com/globaldb/globaldb/internal/emulator/regionswitch"
 	"github.com/globaldb/globaldb/internal/emulator/route53"
 	"github.com/globaldb/globaldb/internal/emulator/sigv4"
 	"github.com/globaldb/globaldb/internal/emulator/sts"
@@ -101,6 +102,7 @@ type Emulator struct {
 	rds     *rds.Service
 	r53     *route53.Service
 	cw      *cloudwatch.Service
+	arc     *regionswitch.Service
 	iam     *iam.Service
 	dbauth  *dbauth.Server
 	sts     *sts.Service
@@ -204,6 +206,9 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	e.router.admin = adminapi.HandlerWith(e.faults, e.ctrl)
 	e.router.regionDown = e.faults.RegionDown
 	if err := e.startCloudWatch(runCtx, clk); err != nil {
+		return err
+	}
+	if err := e.startRegionSwitch(runCtx, clk); err != nil {
 		return err
 	}
 	e.done.Add(1)

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +34,11 @@ func Decode(doc map[string]any, dst any) error {
 func decodeStruct(doc map[string]any, v reflect.Value, path string) error {
 	for key, val := range doc {
 		f := v.FieldByName(key)
+		if !f.IsValid() {
+			// Newer services name members in lower camel case (ARC
+			// Region switch: "name"); the SDK's field is "Name".
+			f = v.FieldByNameFunc(func(n string) bool { return strings.EqualFold(n, key) })
+		}
 		if !f.IsValid() || !f.CanSet() {
 			continue
 		}
@@ -122,6 +129,8 @@ func decodeValue(val any, f reflect.Value, path string) error {
 			return fmt.Errorf("decode %s: want structure, got %T", path, val)
 		}
 		return decodeStruct(m, f, path+".")
+	case reflect.Interface:
+		return decodeUnion(val, f, path)
 	default:
 		return fmt.Errorf("decode %s: unsupported field kind %s", path, f.Kind())
 	}
@@ -227,6 +236,11 @@ func encodeValue(v reflect.Value) (any, bool) {
 			}
 		}
 		return m, true
+	case reflect.Interface:
+		if v.IsNil() {
+			return nil, false
+		}
+		return encodeUnion(v.Elem())
 	case reflect.Struct:
 		m := map[string]any{}
 		t := v.Type()
@@ -242,4 +256,89 @@ func encodeValue(v reflect.Value) (any, bool) {
 		return m, true
 	}
 	return nil, false
+}
+
+// Unions. The SDK represents a union shape (exactly one member set) as an
+// interface whose implementations are structs named <Union>Member<Name>
+// with one field Value; reflection cannot list a package's types, so the
+// services that take unions register their member types.
+var (
+	unionsMu sync.RWMutex
+	unions   = map[reflect.Type]map[string]reflect.Type{} // interface → member name (lower case) → member type
+)
+
+// RegisterUnion registers members (zero values of the member structs,
+// e.g. types.ExecutionBlockConfigurationMemberGlobalAuroraConfig{}) as
+// the implementations of the union interface their names start with.
+func RegisterUnion(iface reflect.Type, members ...any) {
+	unionsMu.Lock()
+	defer unionsMu.Unlock()
+	m := unions[iface]
+	if m == nil {
+		m = map[string]reflect.Type{}
+		unions[iface] = m
+	}
+	for _, mem := range members {
+		t := reflect.TypeOf(mem)
+		m[strings.ToLower(unionMemberName(t))] = t
+	}
+}
+
+// unionMemberName is the member name of a union member type:
+// ExecutionBlockConfigurationMemberGlobalAuroraConfig → GlobalAuroraConfig.
+func unionMemberName(t reflect.Type) string {
+	if _, after, ok := strings.Cut(t.Name(), "Member"); ok {
+		return after
+	}
+	return t.Name()
+}
+
+func decodeUnion(val any, f reflect.Value, path string) error {
+	m, ok := val.(map[string]any)
+	if !ok || len(m) != 1 {
+		return fmt.Errorf("decode %s: want a union with exactly one member set, got %v", path, val)
+	}
+	unionsMu.RLock()
+	members := unions[f.Type()]
+	unionsMu.RUnlock()
+	for key, v := range m {
+		t, ok := members[strings.ToLower(key)]
+		if !ok {
+			return fmt.Errorf("decode %s: unknown or unsupported union member %q", path, key)
+		}
+		mv := reflect.New(t).Elem()
+		if err := decodeValue(v, mv.FieldByName("Value"), path+"."+key); err != nil {
+			return err
+		}
+		if !mv.Addr().Type().Implements(f.Type()) && !t.Implements(f.Type()) {
+			return fmt.Errorf("decode %s: %s does not implement %s", path, t, f.Type())
+		}
+		if t.Implements(f.Type()) {
+			f.Set(mv)
+		} else {
+			f.Set(mv.Addr())
+		}
+	}
+	return nil
+}
+
+func encodeUnion(v reflect.Value) (any, bool) {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil, false
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil, false
+	}
+	val := v.FieldByName("Value")
+	if !val.IsValid() {
+		return nil, false
+	}
+	e, ok := encodeValue(val)
+	if !ok {
+		return nil, false
+	}
+	return map[string]any{unionMemberName(v.Type()): e}, true
 }

@@ -17,6 +17,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
@@ -107,8 +108,48 @@ func (t *Table) dropUnmodelled(op string, doc map[string]any) {
 		if l, ok := v.([]any); !ok || len(l) > 0 {
 			continue
 		}
-		if !slices.ContainsFunc(shape.Members, func(m awsmodel.Member) bool { return m.Name == k }) {
+		if !slices.ContainsFunc(shape.Members, func(m awsmodel.Member) bool { return strings.EqualFold(m.Name, k) }) {
 			delete(doc, k)
+		}
+	}
+	t.conform(doc, shape)
+}
+
+// conform renames doc's keys to the model's member names where they
+// differ only in case (the SDK's field Name is the member name of
+// services that name members in lower camel case), following the shapes
+// into nested structures, lists and maps.
+func (t *Table) conform(v any, shape *awsmodel.Shape) {
+	if shape == nil {
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if shape.Type == "map" {
+			if shape.Value != nil {
+				for _, e := range x {
+					t.conform(e, t.Model.Shapes[shape.Value.Shape])
+				}
+			}
+			return
+		}
+		for k, e := range x {
+			i := slices.IndexFunc(shape.Members, func(m awsmodel.Member) bool { return strings.EqualFold(m.Name, k) })
+			if i < 0 {
+				continue
+			}
+			m := shape.Members[i]
+			if m.Name != k {
+				delete(x, k)
+				x[m.Name] = e
+			}
+			t.conform(e, t.Model.Shapes[m.Shape])
+		}
+	case []any:
+		if shape.Member != nil {
+			for _, e := range x {
+				t.conform(e, t.Model.Shapes[shape.Member.Shape])
+			}
 		}
 	}
 }
