@@ -29,7 +29,9 @@ func TestService_CreateHealthCheck_CloudWatchMetric(t *testing.T) {
 		message string // prefix of the error message; "" to skip
 	}{
 		{name: "valid", config: metricConfig()},
-		{name: "valid, Unhealthy", config: metricConfig(func(c *types.HealthCheckConfig) { c.InsufficientDataHealthStatus = types.InsufficientDataHealthStatusUnhealthy })},
+		{name: "valid, Unhealthy", config: metricConfig(func(c *types.HealthCheckConfig) {
+			c.InsufficientDataHealthStatus = types.InsufficientDataHealthStatusUnhealthy
+		})},
 		{name: "valid, inverted and disabled", config: metricConfig(func(c *types.HealthCheckConfig) { c.Inverted, c.Disabled = ptr(true), ptr(true) })},
 		{name: "without AlarmIdentifier", config: metricConfig(func(c *types.HealthCheckConfig) { c.AlarmIdentifier = nil }), code: "InvalidInput",
 			message: "Invalid parameter : AlarmIdentifier (Region and Name) is required for CLOUDWATCH_METRIC health checks."},
