@@ -31,6 +31,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
+	"github.com/globaldb/globaldb/internal/emulator/healthcheck"
 	"github.com/globaldb/globaldb/internal/emulator/iam"
 	"github.com/globaldb/globaldb/internal/emulator/netguard"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
@@ -105,6 +106,10 @@ type Emulator struct {
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 	ready  bool
+
+	// alarms is CloudWatch as Route 53 reads it (route53wiring.go); set
+	// before startRoute53, nil while CloudWatch is not emulated.
+	alarms healthcheck.Alarms
 }
 
 // New validates cfg and prepares an emulator; nothing listens yet.
@@ -180,7 +185,6 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	if err := e.startEngine(ctx); err != nil {
 		return err
 	}
-	e.startHealthChecks(runCtx, clk)
 	e.net = netsim.NewNetwork(e.log.With("component", "netsim"), e.cfg.LinkDelay)
 	if err := e.startDBAuth(runCtx); err != nil {
 		return err
@@ -192,6 +196,8 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
 	e.router.admin = adminapi.HandlerWith(e.faults, e.ctrl)
 	e.router.regionDown = e.faults.RegionDown
+	// After the faults: CLOUDWATCH_METRIC checks read RegionDown.
+	e.startHealthChecks(runCtx, clk)
 	e.done.Add(1)
 	go func() {
 		defer e.done.Done()

@@ -40,13 +40,17 @@ func (e *Emulator) startRoute53(clk clock.Scaled) error {
 	if err != nil {
 		return fmt.Errorf("load route53 service model: %w", err)
 	}
+	if e.alarms != nil {
+		m.SetAlarms(e.alarms)
+	}
 	e.r53 = m
 	e.router.services["route53"] = restService{codec: restxml.NewCodec(model).WithLogger(e.log), handler: e.authorizeREST("route53", route53api.New(m))}
 	return nil
 }
 
 // startHealthChecks runs the simulated Route 53 checkers against the
-// emulator's own DNS names until ctx ends.
+// emulator's own DNS names until ctx ends. Call it once the fault registry
+// exists.
 func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 	runner := healthcheck.NewRunner(healthcheck.Config{
 		Checks: func() []healthcheck.Check {
@@ -60,8 +64,12 @@ func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 		},
 		Resolver: netguard.DNS{Addr: e.dns.Addr()},
 		Reach:    e.rds,
-		Clock:    clk,
-		Logger:   e.log.With("component", "healthcheck"),
+		// CLOUDWATCH_METRIC checks read CloudWatch on every refresh; an
+		// alarm in a Region in outage reads as insufficient data.
+		Alarms:     e.alarms,
+		RegionDown: e.faults.RegionDown,
+		Clock:      clk,
+		Logger:     e.log.With("component", "healthcheck"),
 	})
 	e.r53.SetHealth(runner)
 	e.done.Add(1)
