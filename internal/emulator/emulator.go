@@ -26,12 +26,12 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/certs"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/cloudwatch"
 	"github.com/globaldb/globaldb/internal/emulator/controller"
 	"github.com/globaldb/globaldb/internal/emulator/dbauth"
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
 	"github.com/globaldb/globaldb/internal/emulator/engine"
 	"github.com/globaldb/globaldb/internal/emulator/faults"
-	"github.com/globaldb/globaldb/internal/emulator/healthcheck"
 	"github.com/globaldb/globaldb/internal/emulator/iam"
 	"github.com/globaldb/globaldb/internal/emulator/netguard"
 	"github.com/globaldb/globaldb/internal/emulator/netsim"
@@ -94,6 +94,7 @@ type Emulator struct {
 	admin   engine.Credentials // the servers' superuser (the fronts forward writes with it)
 	rds     *rds.Service
 	r53     *route53.Service
+	cw      *cloudwatch.Service
 	iam     *iam.Service
 	dbauth  *dbauth.Server
 	sts     *sts.Service
@@ -106,10 +107,6 @@ type Emulator struct {
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 	ready  bool
-
-	// alarms is CloudWatch as Route 53 reads it (route53wiring.go); set
-	// before startRoute53, nil while CloudWatch is not emulated.
-	alarms healthcheck.Alarms
 }
 
 // New validates cfg and prepares an emulator; nothing listens yet.
@@ -196,7 +193,10 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
 	e.router.admin = adminapi.HandlerWith(e.faults, e.ctrl)
 	e.router.regionDown = e.faults.RegionDown
-	// After the faults: CLOUDWATCH_METRIC checks read RegionDown.
+	if err := e.startCloudWatch(runCtx, clk); err != nil {
+		return err
+	}
+	// After the faults and CloudWatch: CLOUDWATCH_METRIC checks read both.
 	e.startHealthChecks(runCtx, clk)
 	e.done.Add(1)
 	go func() {
@@ -335,7 +335,7 @@ func (e *Emulator) startHTTP() error {
 // scripts need no --resolver or --time-scale against it.
 func (e *Emulator) health() map[string]any {
 	return map[string]any{"status": "ready", "emulator": "globaldb", "endpoint": e.Endpoint(), "dns": e.DNSAddr(),
-		"time_scale": e.cfg.TimeScale, "services": []string{"rds", "route53", "iam", "sts"}}
+		"time_scale": e.cfg.TimeScale, "services": []string{"rds", "route53", "iam", "sts", "monitoring"}}
 }
 
 // Endpoint is the emulator's base URL, for AWS_ENDPOINT_URL.

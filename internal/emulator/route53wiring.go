@@ -11,6 +11,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/cloudwatch"
 	"github.com/globaldb/globaldb/internal/emulator/healthcheck"
 	"github.com/globaldb/globaldb/internal/emulator/netguard"
 	"github.com/globaldb/globaldb/internal/emulator/restxml"
@@ -40,18 +41,20 @@ func (e *Emulator) startRoute53(clk clock.Scaled) error {
 	if err != nil {
 		return fmt.Errorf("load route53 service model: %w", err)
 	}
-	if e.alarms != nil {
-		m.SetAlarms(e.alarms)
-	}
 	e.r53 = m
 	e.router.services["route53"] = restService{codec: restxml.NewCodec(model).WithLogger(e.log), handler: e.authorizeREST("route53", route53api.New(m))}
 	return nil
 }
 
 // startHealthChecks runs the simulated Route 53 checkers against the
-// emulator's own DNS names until ctx ends. Call it once the fault registry
-// exists.
+// emulator's own DNS names until ctx ends, and points Route 53 at
+// CloudWatch (CLOUDWATCH_METRIC checks). Call it once the fault registry
+// and CloudWatch exist.
 func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
+	alarms := e.alarms()
+	if alarms != nil {
+		e.r53.SetAlarms(alarms)
+	}
 	runner := healthcheck.NewRunner(healthcheck.Config{
 		Checks: func() []healthcheck.Check {
 			var out []healthcheck.Check
@@ -66,7 +69,7 @@ func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 		Reach:    e.rds,
 		// CLOUDWATCH_METRIC checks read CloudWatch on every refresh; an
 		// alarm in a Region in outage reads as insufficient data.
-		Alarms:     e.alarms,
+		Alarms:     alarms,
 		RegionDown: e.faults.RegionDown,
 		Clock:      clk,
 		Logger:     e.log.With("component", "healthcheck"),
@@ -79,4 +82,19 @@ func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 			e.log.Error("health checks stopped", "err", err)
 		}
 	}()
+}
+
+// CloudWatch is what Route 53 reads for CLOUDWATCH_METRIC checks.
+var (
+	_ healthcheck.Alarms = (*cloudwatch.Service)(nil)
+	_ route53.Alarms     = (*cloudwatch.Service)(nil)
+)
+
+// alarms is CloudWatch as Route 53 reads it: the state of an alarm's metric
+// data and the alarm's configuration; nil while CloudWatch is not running.
+func (e *Emulator) alarms() healthcheck.Alarms {
+	if e.cw == nil {
+		return nil
+	}
+	return e.cw
 }

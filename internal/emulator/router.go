@@ -136,7 +136,7 @@ func (rt *router) serve(w http.ResponseWriter, r *http.Request, ex *Exchange) {
 		rt.serveAdmin(w, r, id, body, reqID)
 		return
 	}
-	if rt.regionDown != nil && id.Service == "rds" && rt.regionDown(id.Region) {
+	if rt.regionDown != nil && (id.Service == "rds" || id.Service == "monitoring") && rt.regionDown(id.Region) {
 		rt.unreachable(w, id.Region)
 		return
 	}
