@@ -65,7 +65,7 @@ func (s *Service) alarmSnapshot(id *types.AlarmIdentifier) (*types.CloudWatchAla
 func unsupportedAlarm(a cwtypes.MetricAlarm) string {
 	switch {
 	case len(a.Metrics) > 0 || a.ThresholdMetricId != nil:
-		return "alarms on metric math expressions aren't supported"
+		return "alarms on Metrics (metric math) queries aren't supported, only on one metric (Namespace, MetricName, Statistic)"
 	case a.ExtendedStatistic != nil || a.Statistic == "":
 		return "extended statistics aren't supported, only Average, Minimum, Maximum, Sum and SampleCount"
 	case !slices.Contains(types.Statistic("").Values(), types.Statistic(a.Statistic)):
