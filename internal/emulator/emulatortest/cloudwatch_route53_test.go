@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/emulator/faults"
 )
 
 // TestAWSCLI_CloudWatchMetricFailover is the private-endpoint pattern of
@@ -21,7 +22,8 @@ import (
 // DNS answer (a real query to the emulator's DNS server) moves to the
 // SECONDARY when the metric breaches and back when it recovers;
 // SetAlarmState does not move it (Route 53 reads the data, not the state);
-// UpdateHealthCheck with the same AlarmIdentifier refreshes the snapshot.
+// UpdateHealthCheck with the same AlarmIdentifier refreshes the snapshot;
+// an outage of the alarm's Region is insufficient data.
 func TestAWSCLI_CloudWatchMetricFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the aws CLI")
@@ -53,6 +55,10 @@ func TestAWSCLI_CloudWatchMetricFailover(t *testing.T) {
 			cfg := fmt.Sprintf(`{"Type":"CLOUDWATCH_METRIC","AlarmIdentifier":{"Region":"%s","Name":"%s"},"InsufficientDataHealthStatus":"LastKnownStatus"}`, region, alarmName)
 			hc := r53.must("us-east-1", "create-health-check", "--caller-reference", zone, "--health-check-config", cfg)["HealthCheck"].(map[string]any)
 			checkID := hc["Id"].(string)
+			// A second check on the same alarm, unhealthy on insufficient
+			// data, shows what a CloudWatch Region in outage does.
+			strict := strings.Replace(cfg, "LastKnownStatus", "Unhealthy", 1)
+			strictID := r53.must("us-east-1", "create-health-check", "--caller-reference", "strict-"+zone, "--health-check-config", strict)["HealthCheck"].(map[string]any)["Id"].(string)
 			snap, _ := hc["CloudWatchAlarmConfiguration"].(map[string]any)
 			if snap["MetricName"] != "Healthy" || snap["Namespace"] != "Globaldb/Canary" || snap["Statistic"] != "Minimum" ||
 				snap["ComparisonOperator"] != "LessThanThreshold" || snap["Threshold"] != 1.0 || snap["Period"] != 60.0 || snap["EvaluationPeriods"] != 1.0 {
@@ -114,6 +120,35 @@ func TestAWSCLI_CloudWatchMetricFailover(t *testing.T) {
 				fmt.Sprintf(`{"Type":"CLOUDWATCH_METRIC","AlarmIdentifier":{"Region":"%s","Name":"no-such-alarm"}}`, region)); err == nil || !strings.Contains(stderr, "InvalidInput") {
 				t.Errorf("health check on a missing alarm: err=%v stderr=%s, want InvalidInput", err, stderr)
 			}
+
+			// The alarm's Region in outage: Route 53 gets no data, which
+			// is insufficient data: LastKnownStatus keeps the primary,
+			// Unhealthy fails the strict check.
+			status := func(id string) string {
+				obs := r53.must("us-east-1", "get-health-check-status", "--health-check-id", id)["HealthCheckObservations"].([]any)
+				if len(obs) != 1 {
+					t.Fatalf("health check %s has %d observations, want 1", id, len(obs))
+				}
+				return obs[0].(map[string]any)["StatusReport"].(map[string]any)["Status"].(string)
+			}
+			poll(t, "the strict check to follow the alarm's data", func() bool { return strings.HasPrefix(status(strictID), "Success") })
+			canary.expectRefusals(true)
+			outage, err := e.Faults().Add(context.Background(), faults.Fault{Kind: faults.RegionOutage, Region: region})
+			if err != nil {
+				t.Fatal(err)
+			}
+			poll(t, "the strict check to fail while the alarm's Region is out", func() bool {
+				s := status(strictID)
+				return strings.HasPrefix(s, "Failure") && strings.Contains(s, "region is unavailable")
+			})
+			if got := answer(); got != "192.0.2.1" {
+				t.Errorf("answer during the outage = %q, want the primary (LastKnownStatus)", got)
+			}
+			if err := e.Faults().Clear(context.Background(), outage.ID); err != nil {
+				t.Fatal(err)
+			}
+			poll(t, "the strict check to recover with the Region", func() bool { return strings.HasPrefix(status(strictID), "Success") })
+			canary.expectRefusals(false) // the calls refused during the outage have ended
 		})
 	}
 }
@@ -128,8 +163,11 @@ func secondaryChange(name, value string) map[string]any {
 // with the CLI, over and over, until the test ends: the in-VPC canary of
 // the pattern.
 type canary struct {
-	value atomic.Int64
+	value   atomic.Int64
+	refused atomic.Bool // PutMetricData may fail: the Region is in outage
 }
+
+func (c *canary) expectRefusals(on bool) { c.refused.Store(on) }
 
 func (c *canary) set(v int64) { c.value.Store(v) }
 
@@ -145,7 +183,7 @@ func startCanary(t *testing.T, cw *awsCLI, region, dimension string) *canary {
 		for ctx.Err() == nil {
 			v := strconv.FormatInt(c.value.Load(), 10)
 			if _, _, err := cw.run(region, "put-metric-data", "--namespace", "Globaldb/Canary",
-				"--metric-name", "Healthy", "--dimensions", dimension, "--value", v); err != nil && ctx.Err() == nil {
+				"--metric-name", "Healthy", "--dimensions", dimension, "--value", v); err != nil && ctx.Err() == nil && !c.refused.Load() {
 				failures.Add(1)
 			}
 		}
