@@ -193,7 +193,6 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	if err := e.startEngine(ctx); err != nil {
 		return err
 	}
-	e.startHealthChecks(runCtx, clk)
 	e.net = netsim.NewNetwork(e.log.With("component", "netsim"), e.cfg.LinkDelay)
 	if err := e.startDBAuth(runCtx); err != nil {
 		return err
@@ -211,6 +210,8 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	if err := e.startRegionSwitch(runCtx, clk); err != nil {
 		return err
 	}
+	// After the faults and CloudWatch: CLOUDWATCH_METRIC checks read both.
+	e.startHealthChecks(runCtx, clk)
 	e.done.Add(1)
 	go func() {
 		defer e.done.Done()

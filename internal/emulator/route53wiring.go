@@ -11,6 +11,7 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/cloudwatch"
 	"github.com/globaldb/globaldb/internal/emulator/healthcheck"
 	"github.com/globaldb/globaldb/internal/emulator/netguard"
 	"github.com/globaldb/globaldb/internal/emulator/restxml"
@@ -46,8 +47,14 @@ func (e *Emulator) startRoute53(clk clock.Scaled) error {
 }
 
 // startHealthChecks runs the simulated Route 53 checkers against the
-// emulator's own DNS names until ctx ends.
+// emulator's own DNS names until ctx ends, and points Route 53 at
+// CloudWatch (CLOUDWATCH_METRIC checks). Call it once the fault registry
+// and CloudWatch exist.
 func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
+	alarms := e.alarms()
+	if alarms != nil {
+		e.r53.SetAlarms(alarms)
+	}
 	runner := healthcheck.NewRunner(healthcheck.Config{
 		Checks: func() []healthcheck.Check {
 			var out []healthcheck.Check
@@ -60,8 +67,12 @@ func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 		},
 		Resolver: netguard.DNS{Addr: e.dns.Addr()},
 		Reach:    e.rds,
-		Clock:    clk,
-		Logger:   e.log.With("component", "healthcheck"),
+		// CLOUDWATCH_METRIC checks read CloudWatch on every refresh; an
+		// alarm in a Region in outage reads as insufficient data.
+		Alarms:     alarms,
+		RegionDown: e.faults.RegionDown,
+		Clock:      clk,
+		Logger:     e.log.With("component", "healthcheck"),
 	})
 	e.r53.SetHealth(runner)
 	e.checkers = runner
@@ -72,4 +83,19 @@ func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 			e.log.Error("health checks stopped", "err", err)
 		}
 	}()
+}
+
+// CloudWatch is what Route 53 reads for CLOUDWATCH_METRIC checks.
+var (
+	_ healthcheck.Alarms = (*cloudwatch.Service)(nil)
+	_ route53.Alarms     = (*cloudwatch.Service)(nil)
+)
+
+// alarms is CloudWatch as Route 53 reads it: the state of an alarm's metric
+// data and the alarm's configuration; nil while CloudWatch is not running.
+func (e *Emulator) alarms() healthcheck.Alarms {
+	if e.cw == nil {
+		return nil
+	}
+	return e.cw
 }

@@ -11,7 +11,8 @@
 //	| HTTP, HTTPS                       | GET ResourcePath, Host header, 2xx/3xx within 2 s of connect |
 //	| HTTP_STR_MATCH, HTTPS_STR_MATCH   | as HTTP(S), plus SearchString in the first 5,120 body bytes |
 //	| CALCULATED                        | ≥ HealthThreshold healthy ChildHealthChecks, no probing     |
-//	| CLOUDWATCH_METRIC, RECOVERY_CONTROL | not evaluated: always healthy (then Inverted applies)     |
+//	| CLOUDWATCH_METRIC                 | the state of the alarm's metric data (Config.Alarms)        |
+//	| RECOVERY_CONTROL                  | not evaluated: always healthy (then Inverted applies)       |
 //
 // Rules (aws-semantics.md §3.1 and the HealthCheckConfig API docs):
 //   - Per checker Region, a status changes after FailureThreshold
@@ -36,10 +37,30 @@
 //     127.0.0.0/8 and ::1, or a name the emulated world does not serve, is
 //     unreachable: the probe fails with netguard's reason ("address … is
 //     outside the emulated world …") and no packet is sent.
+//   - CLOUDWATCH_METRIC (aws-semantics.md §3.1, cloudwatch.md): the check
+//     follows the state its alarm's metric *data* gives (Alarms), never the
+//     alarm's StateValue, so SetAlarmState does not move it. OK is
+//     healthy, ALARM unhealthy; INSUFFICIENT_DATA follows
+//     InsufficientDataHealthStatus: Healthy, Unhealthy, or LastKnownStatus
+//     (the status of the last reading that had data; healthy for a check
+//     that never had any). Without Config.Alarms the check is not
+//     evaluated: always healthy, as before CloudWatch was emulated.
+//     FailureThreshold and RequestInterval play no part: the Runner reads
+//     every alarm on each refresh (RefreshInterval, 1 s of emulated time by
+//     default; AWS re-reads about once a minute, undocumented), and the
+//     alarm's own EvaluationPeriods are the smoothing.
 //
 // Deviations: timeouts are real time (the clock only paces intervals);
 // all checker Regions share one probe per interval (in the emulated world
 // they stand at the same place on the network), so they never disagree;
 // checkers don't spread their probes over the interval; status strings
 // imitate AWS's wording but the format isn't specified (§3.1).
+// CLOUDWATCH_METRIC choices where AWS documents nothing: an alarm that does
+// not exist (deleted after the check was created) and an alarm whose
+// Region is in outage (Config.RegionDown) read as insufficient data; the
+// data is evaluated with the alarm's current configuration, not the
+// snapshot Route 53 took at CreateHealthCheck/UpdateHealthCheck (AWS keeps
+// using the snapshot until UpdateHealthCheck); a new AlarmIdentifier
+// starts a fresh history; GetHealthCheckStatus shows one observation from
+// the alarm's Region with our own wording.
 package healthcheck

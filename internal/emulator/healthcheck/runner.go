@@ -52,6 +52,12 @@ type Config struct {
 	Resolver netguard.Resolver
 	// Reach decides reachability; nil means every address is reachable.
 	Reach Reachability
+	// Alarms is read for CLOUDWATCH_METRIC checks on every refresh; nil
+	// means such checks are not evaluated (always healthy, then Inverted).
+	Alarms Alarms
+	// RegionDown reports a Region in outage: an alarm there reads as
+	// insufficient data. nil means never.
+	RegionDown func(region string) bool
 	// Clock paces RequestInterval and RefreshInterval (emulated time); nil
 	// means clock.Real. The emulator passes a clock.Scaled for --time-scale.
 	Clock clock.Clock
@@ -88,8 +94,13 @@ type checkState struct {
 	verdicts map[string]verdict                      // by Region
 	obs      map[string]types.HealthCheckObservation // last probe, by Region
 	healthy  bool                                    // reported status
-	gen      uint64                                  // probers of an older generation are ignored
-	stop     context.CancelFunc                      // nil when no probers run
+	// CLOUDWATCH_METRIC checks (with Config.Alarms): the history, the
+	// measured status of the last reading and its report.
+	metric        metricHistory
+	metricHealthy bool
+	metricObs     *types.HealthCheckObservation
+	gen           uint64             // probers of an older generation are ignored
+	stop          context.CancelFunc // nil when no probers run
 }
 
 // ErrRunning is returned by Run when the Runner is already running.
@@ -168,13 +179,17 @@ func (r *Runner) Healthy(id string) bool {
 // Observations returns the last report of each checker Region that has
 // probed the check, in Region order; nil for unknown, CALCULATED and
 // not-yet-probed checks. IPAddress is the checker's fake public address
-// (see CheckerIP).
+// (see CheckerIP). A CLOUDWATCH_METRIC check has one report, from its
+// alarm's Region and without IPAddress, once its alarm has been read.
 func (r *Runner) Observations(id string) []types.HealthCheckObservation {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st, ok := r.checks[id]
 	if !ok {
 		return nil
+	}
+	if st.metricObs != nil {
+		return []types.HealthCheckObservation{*st.metricObs}
 	}
 	var out []types.HealthCheckObservation
 	for _, region := range st.regions {
@@ -212,6 +227,7 @@ func (r *Runner) refresh(ctx context.Context) {
 	if r.cfg.Checks != nil {
 		checks = r.cfg.Checks()
 	}
+	reads := r.readAlarms(checks)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	seen := make(map[string]bool, len(checks))
@@ -219,11 +235,14 @@ func (r *Runner) refresh(ctx context.Context) {
 		seen[c.ID] = true
 		st, ok := r.checks[c.ID]
 		if !ok {
-			st = &checkState{healthy: true, verdicts: map[string]verdict{}, obs: map[string]types.HealthCheckObservation{}}
+			st = &checkState{healthy: true, metricHealthy: true, verdicts: map[string]verdict{}, obs: map[string]types.HealthCheckObservation{}}
 			r.checks[c.ID] = st
 			r.log.Debug("health check added", "health_check", c.ID, "type", c.Config.Type)
 		}
 		r.apply(ctx, c.ID, st, c.Config)
+		if read, ok := reads[c.ID]; ok {
+			r.recordMetricLocked(c.ID, st, read)
+		}
 	}
 	for id, st := range r.checks {
 		if !seen[id] {
@@ -238,6 +257,10 @@ func (r *Runner) refresh(ctx context.Context) {
 // apply gives st the configuration cfg, restarting its probers if what
 // they probe changed (not for Inverted, HealthThreshold or children).
 func (r *Runner) apply(ctx context.Context, id string, st *checkState, cfg types.HealthCheckConfig) {
+	if !sameAlarm(st.cfg.AlarmIdentifier, cfg.AlarmIdentifier) {
+		// Another alarm is another data stream: its history starts afresh.
+		st.metric, st.metricHealthy, st.metricObs = metricHistory{}, true, nil
+	}
 	running := st.stop != nil
 	if running == probes(cfg) && reflect.DeepEqual(probeKey(st.cfg), probeKey(cfg)) && st.regions != nil {
 		st.cfg = cfg
@@ -361,6 +384,10 @@ func (r *Runner) reportLocked() {
 	next := make(map[string]bool, len(r.checks))
 	for id, st := range r.checks {
 		if st.cfg.Type == types.HealthCheckTypeCalculated {
+			continue
+		}
+		if st.cfg.Type == types.HealthCheckTypeCloudwatchMetric && r.cfg.Alarms != nil {
+			next[id] = applyFlags(st.metricHealthy, st.cfg)
 			continue
 		}
 		n := 0

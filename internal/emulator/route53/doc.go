@@ -36,4 +36,14 @@
 //     are answered as plain records (no referral).
 //   - An unknown HealthCheckId in a change batch gives NoSuchHealthCheck
 //     rather than a message inside InvalidChangeBatch.
+//   - CLOUDWATCH_METRIC checks (alarm.go): with a CloudWatch view
+//     (Config.Alarms) CreateHealthCheck, and UpdateHealthCheck when it
+//     sends AlarmIdentifier, read the alarm and keep its
+//     CloudWatchAlarmConfiguration. An alarm that does not exist, or one
+//     Route 53 does not support (extended statistic, period under 60 s,
+//     DatapointsToAlarm < EvaluationPeriods, metric math), gives
+//     InvalidInput with our own message: AWS documents the limits but not
+//     its answer. Endpoint and CALCULATED fields on a CLOUDWATCH_METRIC
+//     check give InvalidInput; RequestInterval and FailureThreshold are
+//     kept when sent but play no part.
 package route53

@@ -24,6 +24,12 @@ func (s *Service) CreateHealthCheck(_ context.Context, _ string, in *sdk.CreateH
 	if err != nil {
 		return nil, err
 	}
+	var alarm *types.CloudWatchAlarmConfiguration
+	if cfg.Type == types.HealthCheckTypeCloudwatchMetric {
+		if alarm, err = s.alarmSnapshot(cfg.AlarmIdentifier); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	exists := errorf(errHealthCheckExists, "A health check with the CallerReference %s already exists with different settings.", ref)
@@ -42,7 +48,7 @@ func (s *Service) CreateHealthCheck(_ context.Context, _ string, in *sdk.CreateH
 	if err := s.checkChildren(cfg.ChildHealthChecks); err != nil {
 		return nil, err
 	}
-	hc := &HealthCheck{ID: s.newHealthCheckID(), CallerReference: ref, Version: 1, Config: cfg}
+	hc := &HealthCheck{ID: s.newHealthCheckID(), CallerReference: ref, Version: 1, Config: cfg, Alarm: alarm}
 	s.st.HealthChecks[hc.ID] = hc
 	if err := s.commit(); err != nil {
 		delete(s.st.HealthChecks, hc.ID)
@@ -134,12 +140,18 @@ func (s *Service) HealthChecks() []types.HealthCheck {
 
 func renderCheck(hc *HealthCheck) *types.HealthCheck {
 	cfg := cloneConfig(hc.Config)
-	return &types.HealthCheck{Id: ptr(hc.ID), CallerReference: ptr(hc.CallerReference), HealthCheckVersion: ptr(hc.Version), HealthCheckConfig: &cfg}
+	return &types.HealthCheck{Id: ptr(hc.ID), CallerReference: ptr(hc.CallerReference), HealthCheckVersion: ptr(hc.Version), HealthCheckConfig: &cfg,
+		CloudWatchAlarmConfiguration: cloneSnapshot(hc.Alarm)}
 }
 
 // UpdateHealthCheck changes the mutable settings of a check. When
-// HealthCheckVersion is given it must match; the version is bumped.
+// HealthCheckVersion is given it must match; the version is bumped. An
+// AlarmIdentifier (even the same one) re-reads the alarm and refreshes
+// CloudWatchAlarmConfiguration, as AWS asks after editing an alarm.
 func (s *Service) UpdateHealthCheck(_ context.Context, _ string, in *sdk.UpdateHealthCheckInput) (*sdk.UpdateHealthCheckOutput, error) {
+	// Read CloudWatch before taking the lock; used below if the check is a
+	// CLOUDWATCH_METRIC one (others refuse AlarmIdentifier).
+	alarm, alarmErr := s.alarmSnapshot(in.AlarmIdentifier)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	hc, err := s.check(in.HealthCheckId)
@@ -156,8 +168,14 @@ func (s *Service) UpdateHealthCheck(_ context.Context, _ string, in *sdk.UpdateH
 	if err := s.checkChildren(cfg.ChildHealthChecks); err != nil {
 		return nil, err
 	}
+	if alarmErr != nil {
+		return nil, alarmErr
+	}
 	prev := *hc
 	hc.Config, hc.Version = cfg, hc.Version+1
+	if in.AlarmIdentifier != nil && alarm != nil {
+		hc.Alarm = alarm
+	}
 	if err := s.commit(); err != nil {
 		*hc = prev
 		return nil, err

@@ -27,6 +27,10 @@ func normaliseConfig(in types.HealthCheckConfig, emulated func(netip.Addr) bool)
 		return bad("Type %q must be one of %v", c.Type, c.Type.Values())
 	}
 	fillFalse(&c.Inverted, &c.Disabled)
+	if c.Type != types.HealthCheckTypeCloudwatchMetric && c.AlarmIdentifier != nil {
+		// AWS's words (aws-cli issue 3188, terraform-provider-aws 22993).
+		return types.HealthCheckConfig{}, errorf(errInvalidInput, "Invalid parameter : Basic health checks must not have an metric region specified.")
+	}
 	switch c.Type {
 	case types.HealthCheckTypeCalculated:
 		if len(c.ChildHealthChecks) > 256 {
@@ -40,13 +44,7 @@ func normaliseConfig(in types.HealthCheckConfig, emulated func(netip.Addr) bool)
 		}
 		return c, nil
 	case types.HealthCheckTypeCloudwatchMetric:
-		if c.AlarmIdentifier == nil || deref(c.AlarmIdentifier.Name) == "" || c.AlarmIdentifier.Region == "" {
-			return bad("AlarmIdentifier is required for CLOUDWATCH_METRIC health checks")
-		}
-		if c.InsufficientDataHealthStatus == "" {
-			c.InsufficientDataHealthStatus = types.InsufficientDataHealthStatusLastKnownStatus
-		}
-		return c, nil
+		return normaliseMetric(c)
 	case types.HealthCheckTypeRecoveryControl:
 		if deref(c.RoutingControlArn) == "" {
 			return bad("RoutingControlArn is required for RECOVERY_CONTROL health checks")

@@ -50,6 +50,9 @@ type Config struct {
 	Clock  clock.Clock
 	Store  Store
 	Health Health // may be set later with SetHealth
+	// Alarms is the CloudWatch view for CLOUDWATCH_METRIC checks (see
+	// Alarms); nil: none. It may be set later with SetAlarms.
+	Alarms Alarms
 	// ChangeDelay is how long a change stays PENDING (default 2s).
 	ChangeDelay time.Duration
 	// ClientRegion maps a DNS client's address to the region it queries
@@ -80,6 +83,7 @@ type Service struct {
 	st     *State
 	index  atomic.Pointer[index]
 	health atomic.Pointer[healthBox]
+	alarms atomic.Pointer[alarmsBox]
 	randMu sync.Mutex // guards cfg.Rand
 }
 
@@ -124,6 +128,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.st.fill()
 	s.SetHealth(cfg.Health)
+	s.SetAlarms(cfg.Alarms)
 	s.index.Store(buildIndex(s.st))
 	return s, nil
 }

@@ -112,6 +112,10 @@ type HealthCheck struct {
 	Version         int64                   `json:"version"`
 	Config          types.HealthCheckConfig `json:"config"`
 	Tags            []Tag                   `json:"tags,omitempty"`
+	// Alarm is the snapshot of a CLOUDWATCH_METRIC check's alarm taken at
+	// CreateHealthCheck and refreshed by an UpdateHealthCheck that sends
+	// AlarmIdentifier; nil when no CloudWatch view was set then.
+	Alarm *types.CloudWatchAlarmConfiguration `json:"cloudWatchAlarm,omitempty"`
 }
 
 // Change is a submitted change; its status is derived from Submitted and
