@@ -126,13 +126,17 @@ func TestPlanApply_alarms(t *testing.T) {
 			edit:  func(t *topology.Topology) { t.DNS.HealthChecks.Alarms.RPOLagThresholdMs = 5000 },
 			steps: []string{idAlarm("ap-southeast-1", LagAlarm), idAlarm("ap-southeast-2", LagAlarm)}},
 		{name: "insufficient data changed",
-			edit:  func(t *topology.Topology) { t.DNS.HealthChecks.Alarms.InsufficientData = topology.InsufficientLastKnown },
+			edit: func(t *topology.Topology) {
+				t.DNS.HealthChecks.Alarms.InsufficientData = topology.InsufficientLastKnown
+			},
 			steps: []string{idCheck("ap-southeast-1", "writer"), idCheck("ap-southeast-1", "reader"), idCheck("ap-southeast-2", "writer"), idCheck("ap-southeast-2", "reader")}},
 		{name: "alarm edited by hand",
 			drift: func(w *World) { w.Alarms[alarmKey("ap-southeast-2", ReaderAlarm)].Period = aws.Int32(300) },
 			steps: []string{idAlarm("ap-southeast-2", ReaderAlarm), idCheck("ap-southeast-2", "reader")}},
 		{name: "Route 53 copy stale (alarm put, then cut before the check update)",
-			drift: func(w *World) { w.Checks["ap-southeast-1/writer"].CloudWatchAlarmConfiguration.EvaluationPeriods = aws.Int32(5) },
+			drift: func(w *World) {
+				w.Checks["ap-southeast-1/writer"].CloudWatchAlarmConfiguration.EvaluationPeriods = aws.Int32(5)
+			},
 			steps: []string{idCheck("ap-southeast-1", "writer")}},
 		{name: "canary metric",
 			edit: func(t *topology.Topology) { t.DNS.HealthChecks.Alarms.Metric = topology.Canary },

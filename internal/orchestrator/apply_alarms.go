@@ -15,8 +15,10 @@ import (
 	"github.com/globaldb/globaldb/internal/topology"
 )
 
-func idAlarm(region string, kind AlarmKind) string { return "cloudwatch/alarm/" + region + "/" + string(kind) }
-func idAlarmsDelete(region string) string         { return "cloudwatch/alarms/" + region }
+func idAlarm(region string, kind AlarmKind) string {
+	return "cloudwatch/alarm/" + region + "/" + string(kind)
+}
+func idAlarmsDelete(region string) string { return "cloudwatch/alarms/" + region }
 
 // planAlarms plans the PutMetricAlarm of every alarm that is missing or
 // differs from the topology. PutMetricAlarm is an upsert: a step cut
