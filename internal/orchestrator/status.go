@@ -36,7 +36,10 @@ type StatusReport struct {
 	WriterRegion string         `json:"writer_region"`
 	Regions      []RegionStatus `json:"regions"`
 	HealthChecks []CheckStatus  `json:"health_checks"`
-	DNS          []DNSAnswer    `json:"dns"`
+	// Alarms are the stack's CloudWatch alarms, region by region (only
+	// for topologies with alarm checks, or alarms an earlier one left).
+	Alarms []AlarmStatus `json:"alarms,omitempty"`
+	DNS    []DNSAnswer   `json:"dns"`
 	// Errors are the parts that could not be read (an unreachable region's
 	// API); the rest of the report stands.
 	Errors []string `json:"errors,omitempty"`
@@ -132,6 +135,24 @@ type CheckStatus struct {
 	Error string `json:"error,omitempty"`
 }
 
+// AlarmStatus is one of the stack's CloudWatch alarms as DescribeAlarms
+// reports it.
+type AlarmStatus struct {
+	Region string `json:"region"`
+	Kind   string `json:"kind"` // writer-health, reader-health or rpo-lag
+	Name   string `json:"name"`
+	// State is OK, ALARM or INSUFFICIENT_DATA; "absent" when the alarm
+	// does not exist, "unknown" when the region could not be read.
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
+	// Since is when the alarm entered State (RFC 3339).
+	Since  string `json:"since,omitempty"`
+	Metric string `json:"metric,omitempty"`
+	// Note explains an expected ALARM: a secondary has no writer.
+	Note  string `json:"note,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
 // DNSAnswer is what a stack name resolves to now.
 type DNSAnswer struct {
 	Record string   `json:"record"` // writer or reader
@@ -195,6 +216,7 @@ func Status(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 		rep.Regions = append(rep.Regions, rs)
 	}
 	rep.HealthChecks = checkStatuses(ctx, c, sv)
+	rep.Alarms = alarmStatuses(ctx, c, sv)
 	rep.DNS = dnsAnswers(ctx, t, res, views)
 	return rep, nil
 }
@@ -553,6 +575,9 @@ func checkStatuses(ctx context.Context, c *Clients, sv *surveyed) []CheckStatus 
 		cs := CheckStatus{Region: region, Kind: kind, Name: Names{sv.t.Name}.HealthCheckName(region, CheckKind(kind)), ID: aws.ToString(hc.Id), State: "unknown"}
 		if cfg := hc.HealthCheckConfig; cfg != nil {
 			cs.Target = fmt.Sprintf("%s:%d", strings.TrimSuffix(aws.ToString(cfg.FullyQualifiedDomainName), "."), aws.ToInt32(cfg.Port))
+			if a := cfg.AlarmIdentifier; cfg.Type == r53types.HealthCheckTypeCloudwatchMetric && a != nil {
+				cs.Target = fmt.Sprintf("alarm %s in %s", aws.ToString(a.Name), a.Region)
+			}
 		}
 		wg.Add(1)
 		go func() {
@@ -583,6 +608,9 @@ func checkStatuses(ctx context.Context, c *Clients, sv *surveyed) []CheckStatus 
 			}
 			if cs.State == "unhealthy" && CheckKind(kind) == WriterCheck && sv.roleOf(region) == "secondary" {
 				cs.Note = "expected: a secondary's cluster endpoint is inactive until it is promoted"
+				if cfg := hc.HealthCheckConfig; cfg != nil && cfg.Type == r53types.HealthCheckTypeCloudwatchMetric {
+					cs.Note = "expected: a secondary has no writer until it is promoted"
+				}
 			}
 			out[i] = cs
 		}()
@@ -738,6 +766,19 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 				detail = c.Error
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\n", c.Name, c.ID, c.State, c.Success, c.Checkers, orDash(detail))
+		}
+	}
+	if len(r.Alarms) > 0 {
+		fmt.Fprintln(tw, "\nALARM\tREGION\tSTATE\tSINCE\tDETAIL")
+		for _, a := range r.Alarms {
+			detail := a.Reason
+			if a.Note != "" {
+				detail = a.Note
+			}
+			if a.Error != "" {
+				detail = a.Error
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, a.Region, a.State, orDash(a.Since), orDash(detail))
 		}
 	}
 	if len(r.DNS) > 0 {
