@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -415,10 +416,36 @@ func (sv *surveyed) views() []regionView {
 			if hc := sv.w.Checks[r+"/"+string(ReaderCheck)]; hc != nil && hc.HealthCheckConfig != nil {
 				v.reader = strings.TrimSuffix(aws.ToString(hc.HealthCheckConfig.FullyQualifiedDomainName), ".")
 			}
+			// Alarm checks name no endpoint: the region's records do.
+			if v.cluster == "" || v.reader == "" {
+				cluster, reader := sv.recordTargets(r)
+				v.cluster, v.reader = cmp.Or(v.cluster, cluster), cmp.Or(v.reader, reader)
+			}
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+// recordTargets returns the endpoints region's records point at: its
+// writer failover record's (the cluster endpoint) and its latency reader
+// record's (the reader endpoint).
+func (sv *surveyed) recordTargets(region string) (cluster, reader string) {
+	d := sv.t.DNS
+	for _, rr := range sv.w.Records {
+		if aws.ToString(rr.SetIdentifier) != region || len(rr.ResourceRecords) == 0 {
+			continue
+		}
+		target := strings.TrimSuffix(aws.ToString(rr.ResourceRecords[0].Value), ".")
+		name := fqdn(aws.ToString(rr.Name))
+		switch {
+		case d != nil && d.Writer != nil && name == fqdn(d.Writer.Name):
+			cluster = target
+		case d != nil && d.Reader != nil && name == fqdn(d.Reader.Name):
+			reader = target
+		}
+	}
+	return cluster, reader
 }
 
 // measureLag reads each secondary's replication lag from the databases;

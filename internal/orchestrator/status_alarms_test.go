@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 )
 
 // TestStatusReport_alarms renders a report with alarms as a table and as
@@ -35,4 +38,31 @@ func TestStatusReport_alarms(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "status-alarms.json", append(js, '\n'))
+}
+
+// TestSurveyed_recordTargets: with alarm checks (which name no endpoint),
+// a region whose RDS API is down is still located through its records.
+func TestSurveyed_recordTargets(t *testing.T) {
+	top := privateSeed(t)
+	cname := func(name, set, target string) r53types.ResourceRecordSet {
+		return r53types.ResourceRecordSet{Name: aws.String(name), SetIdentifier: aws.String(set), Type: r53types.RRTypeCname,
+			ResourceRecords: []r53types.ResourceRecord{{Value: aws.String(target)}}}
+	}
+	sv := &surveyed{t: top, w: &World{Records: []r53types.ResourceRecordSet{
+		cname("writer.seed.globaldb.example.com.", "ap-southeast-1", "seed-ap-southeast-1.cluster-x.ap-southeast-1.rds.amazonaws.com"),
+		cname("writer.seed.globaldb.example.com.", "ap-southeast-2", "seed-ap-southeast-2.cluster-x.ap-southeast-2.rds.amazonaws.com."),
+		cname("reader.seed.globaldb.example.com.", "ap-southeast-2", "seed-ap-southeast-2.cluster-ro-x.ap-southeast-2.rds.amazonaws.com"),
+	}}}
+	tests := []struct{ region, cluster, reader string }{
+		{"ap-southeast-2", "seed-ap-southeast-2.cluster-x.ap-southeast-2.rds.amazonaws.com", "seed-ap-southeast-2.cluster-ro-x.ap-southeast-2.rds.amazonaws.com"},
+		{"ap-southeast-1", "seed-ap-southeast-1.cluster-x.ap-southeast-1.rds.amazonaws.com", ""},
+		{"eu-west-1", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.region, func(t *testing.T) {
+			if c, r := sv.recordTargets(tt.region); c != tt.cluster || r != tt.reader {
+				t.Errorf("recordTargets = %q, %q; want %q, %q", c, r, tt.cluster, tt.reader)
+			}
+		})
+	}
 }
