@@ -1,5 +1,7 @@
 package topology
 
+import "time"
+
 // StackTag is the tag key globaldb puts on every resource it creates, with the
 // stack name as its value. It is reserved: a topology may not set it.
 const StackTag = "globaldb:stack"
@@ -290,4 +292,15 @@ func (t *Topology) Secondaries() []*Region {
 		}
 	}
 	return out
+}
+
+// Window is how long an endpoint must fail before its health check calls
+// it unhealthy: Interval × Threshold for endpoint checks, Period ×
+// EvaluationPeriods for alarm checks (to which add the minute CloudWatch
+// takes to receive a period's data). It excludes the TTL.
+func (h *HealthChecks) Window() time.Duration {
+	if h.Type == Alarm && h.Alarms != nil {
+		return time.Duration(h.Alarms.Period*h.Alarms.EvaluationPeriods) * time.Second
+	}
+	return time.Duration(h.Interval*h.Threshold) * time.Second
 }

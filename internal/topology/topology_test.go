@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -255,6 +256,24 @@ func TestParse_HealthCheckType(t *testing.T) {
 			h := topo.DNS.HealthChecks
 			if h.Type != tt.want || (h.Alarms != nil) != tt.alarms {
 				t.Errorf("type %q read as %q with alarms %+v; want %q, alarms %v", tt.written, h.Type, h.Alarms, tt.want, tt.alarms)
+			}
+		})
+	}
+}
+
+func TestHealthChecks_Window(t *testing.T) {
+	tests := []struct {
+		name string
+		h    HealthChecks
+		want time.Duration
+	}{
+		{"TCP", HealthChecks{Type: TCP, Interval: 10, Threshold: 3}, 30 * time.Second},
+		{"alarm", HealthChecks{Type: Alarm, Interval: 30, Threshold: 3, Alarms: &Alarms{Period: 60, EvaluationPeriods: 2}}, 120 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.h.Window(); got != tt.want {
+				t.Errorf("Window() = %v, want %v", got, tt.want)
 			}
 		})
 	}
