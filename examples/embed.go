@@ -4,7 +4,14 @@ package examples
 
 import _ "embed"
 
-// Global is examples/global.yaml, the seed scenario.
+// Global is examples/global.yaml, the seed scenario: private databases,
+// CloudWatch alarm health checks.
 //
 //go:embed global.yaml
 var Global []byte
+
+// GlobalPublic is examples/global-public.yaml: the seed scenario with
+// public endpoints and Route 53 TCP health checks.
+//
+//go:embed global-public.yaml
+var GlobalPublic []byte

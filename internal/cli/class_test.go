@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -24,6 +25,7 @@ func TestStackCommands_instanceClass(t *testing.T) {
 		}
 		return topologytest.WriteFile(t, "global.yaml", doc)
 	}
+	classLine := 1 + strings.Count(string(examples.Global)[:strings.Index(string(examples.Global), "instanceClass:")], "\n")
 	burstable := with("db.t4g.medium")
 	for _, cmd := range []string{"plan", "apply"} {
 		t.Run(cmd+" warns about a burstable class", func(t *testing.T) {
@@ -39,9 +41,9 @@ func TestStackCommands_instanceClass(t *testing.T) {
 	for _, cmd := range []string{"plan", "apply"} {
 		t.Run(cmd+" refuses db.t3.micro", func(t *testing.T) {
 			r := runCLI(t, e.Endpoint(), cmd, "-f", micro)
-			if r.code != ExitFailure || !strings.Contains(r.stderr, micro+":12:") ||
+			if r.code != ExitFailure || !strings.Contains(r.stderr, fmt.Sprintf("%s:%d:", micro, classLine)) ||
 				!strings.Contains(r.stderr, "instanceClass: db.t3.micro is not a DB instance class aurora-postgresql offers") {
-				t.Errorf("%s: exit %d, want %d naming %s:12 instanceClass:\n%s%s", cmd, r.code, ExitFailure, micro, r.stdout, r.stderr)
+				t.Errorf("%s: exit %d, want %d naming %s:%d instanceClass:\n%s%s", cmd, r.code, ExitFailure, micro, classLine, r.stdout, r.stderr)
 			}
 		})
 	}

@@ -105,7 +105,7 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	opts := orchestrator.Options{PollMin: 200 * time.Millisecond, Reporter: demoReporter(cmd)}
 
 	fmt.Fprintf(out, "== globaldb apply -f %s\n", top.File)
-	fmt.Fprintln(out, "   (builds the stack: IAM roles, the global database in two regions, Route 53 names and health checks)")
+	fmt.Fprintln(out, "   (builds the stack: IAM roles, the global database in two regions, CloudWatch alarms, Route 53 names and the health checks that follow the alarms)")
 	t0 := time.Now()
 	p, w, err := orchestrator.PlanApply(ctx, c, top)
 	if err != nil {

@@ -32,7 +32,7 @@ func Root() *cobra.Command {
 	root.PersistentFlags().Var(&lf, "log-format", "progress and log lines: auto (human on a terminal, logfmt otherwise), human, logfmt or json")
 	root.AddCommand(emulatorCmd(), demoCmd(), versionCmd())
 	root.AddCommand(faultCmd())
-	root.AddCommand(planCmd(), applyCmd(), destroyCmd(), iamPolicyCmd(), failoverCmd(), statusCmd(), verifyCmd(), drillCmd())
+	root.AddCommand(planCmd(), applyCmd(), destroyCmd(), iamPolicyCmd(), failoverCmd(), statusCmd(), verifyCmd(), drillCmd(), canaryCmd())
 	return root
 }
 

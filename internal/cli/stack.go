@@ -311,13 +311,16 @@ status is 3. With --output json, stdout holds one document: the steps done and w
 func iamPolicyCmd() *cobra.Command {
 	f := &stackFlags{}
 	var account string
+	var canary bool
 	cmd := &cobra.Command{
-		Use:   "iam-policy -f FILE [--account ID]",
+		Use:   "iam-policy -f FILE [--account ID] [--canary]",
 		Short: "Print the least-privilege IAM policy for the operator who runs globaldb on this topology",
 		Long: `Prints the identity policy that lets a user or role run plan, apply, status, verify,
 failover and destroy on this topology and nothing more: reads on every resource (RDS and
 Route 53 describe and list calls are not resource-scoped), changes only on the stack's
-own resources by name. The account ID comes from --account, or from STS.
+own resources by name (with alarm health checks, CloudWatch alarm changes on the
+stack's alarm names). The account ID comes from --account, or from STS. --canary prints
+the policy of 'globaldb canary' instead.
 
 The document is larger than the 2,048 characters IAM allows for a user's inline
 policies: create it as a customer managed policy (aws iam create-policy) and attach
@@ -327,6 +330,10 @@ it to the operator's user, group or role, or put it inline on a role (10,240).`,
 			t, err := f.load()
 			if err != nil {
 				return err
+			}
+			if canary {
+				fmt.Fprintln(cmd.OutOrStdout(), orchestrator.CanaryPolicy().Indented())
+				return nil
 			}
 			if account == "" {
 				c, err := f.connect(cmd.Context(), t)
@@ -343,6 +350,7 @@ it to the operator's user, group or role, or put it inline on a role (10,240).`,
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&account, "account", "", "AWS account ID (default: the caller's, from STS)")
+	cmd.Flags().BoolVar(&canary, "canary", false, "print the policy of 'globaldb canary' instead (PutMetricData to Globaldb/Canary, DescribeDBClusters)")
 	return cmd
 }
 

@@ -107,7 +107,7 @@ func TestStackCommands_tty(t *testing.T) {
 	ep := e.Endpoint()
 	// The seed with one instance per region: the output's shape is the
 	// same, and half the PostgreSQL servers start.
-	seed := string(examples.Global)
+	seed := string(examples.GlobalPublic)
 	for _, az := range []string{"ap-southeast-1b", "ap-southeast-2b"} {
 		seed = strings.Replace(seed, "      - az: "+az+"\n", "", 1)
 	}

@@ -277,6 +277,7 @@ func (pl *planner) planRoute53() {
 				return x.tagR53(ctx, r53types.TagResourceTypeHostedzone, id, x.r53Tags(t.Name))
 			}})
 	}
+	pl.planAlarms()
 	if hc := d.HealthChecks; hc != nil {
 		for _, r := range t.Regions {
 			for _, kind := range []CheckKind{WriterCheck, ReaderCheck} {
@@ -346,16 +347,13 @@ func (pl *planner) deleteCheck(key string, hc *r53types.HealthCheck) {
 		}})
 }
 
-func (pl *planner) step(id string) *Step {
-	for _, s := range pl.p.Steps {
-		if s.ID == id {
-			return s
-		}
-	}
-	return nil
-}
+func (pl *planner) step(id string) *Step { return pl.p.step(id) }
 
 func (pl *planner) planCheck(region string, kind CheckKind, spec *topology.HealthChecks) {
+	if spec.Type == topology.Alarm {
+		pl.planAlarmCheck(region, kind, spec)
+		return
+	}
 	n := pl.n
 	key := region + "/" + string(kind)
 	have := pl.w.Checks[key]
@@ -424,16 +422,7 @@ func (x *exec) createCheck(ctx context.Context, region string, kind CheckKind, s
 	if spec.Type != topology.TCP {
 		cfg.ResourcePath = aws.String("/")
 	}
-	out, err := x.c.Route53.CreateHealthCheck(ctx, &route53.CreateHealthCheckInput{
-		CallerReference: aws.String(x.n.healthCheckRef(region, kind) + fmt.Sprint(time.Now().UnixNano())), HealthCheckConfig: cfg})
-	if err != nil {
-		return err
-	}
-	id := aws.ToString(out.HealthCheck.Id)
-	x.mu.Lock()
-	x.checks[region+"/"+string(kind)] = id
-	x.mu.Unlock()
-	return x.tagR53(ctx, r53types.TagResourceTypeHealthcheck, id, x.r53Tags(x.n.HealthCheckName(region, kind)))
+	return x.createCheckWith(ctx, region, kind, cfg)
 }
 
 func (x *exec) applyRecords(ctx context.Context, s *Step) error {

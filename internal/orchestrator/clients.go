@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -38,10 +39,11 @@ type Target struct {
 }
 
 // Clients are the aws-sdk-go-v2 clients the orchestrator uses: one RDS
-// client per region, and the global services. Every call goes through
-// Calls, which counts it.
+// and one CloudWatch client per region, and the global services. Every
+// call goes through Calls, which counts it.
 type Clients struct {
 	rds     map[string]*rds.Client
+	cw      map[string]*cloudwatch.Client
 	Route53 *route53.Client
 	IAM     *iam.Client
 	STS     *sts.Client
@@ -80,7 +82,7 @@ func Connect(ctx context.Context, t Target, regions []string) (*Clients, error) 
 	}
 	counter := &CallCounter{}
 	cfg.APIOptions = append(cfg.APIOptions, counter.middleware)
-	c := &Clients{rds: map[string]*rds.Client{}, Calls: counter, cfg: cfg, caBundle: t.CABundle}
+	c := &Clients{rds: map[string]*rds.Client{}, cw: map[string]*cloudwatch.Client{}, Calls: counter, cfg: cfg, caBundle: t.CABundle}
 	if c.caBundle == "" {
 		c.caBundle = os.Getenv("PGSSLROOTCERT")
 	}
@@ -101,6 +103,19 @@ func (c *Clients) RDS(region string) *rds.Client {
 	if !ok {
 		cl = rds.NewFromConfig(c.cfg, func(o *rds.Options) { o.Region = region })
 		c.rds[region] = cl
+	}
+	return cl
+}
+
+// CloudWatch returns the CloudWatch client for region, creating it if
+// needed.
+func (c *Clients) CloudWatch(region string) *cloudwatch.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl, ok := c.cw[region]
+	if !ok {
+		cl = cloudwatch.NewFromConfig(c.cfg, func(o *cloudwatch.Options) { o.Region = region })
+		c.cw[region] = cl
 	}
 	return cl
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // destroyer plans the removal of the stack in AWS's order: records,
-// health checks and the zone; secondaries detached, their instances and
+// health checks, the CloudWatch alarms they follow, and the zone; secondaries detached, their instances and
 // clusters deleted; then the writer's; the global cluster; subnet
 // groups; IAM roles.
 type destroyer struct {
@@ -135,6 +135,15 @@ func (d *destroyer) planDNSDelete() {
 	}
 	for _, key := range sortedKeys(w.Checks) {
 		d.deleteCheck(key, w.Checks[key])
+	}
+	// Alarms after the checks that follow them.
+	byRegion := map[string][]string{}
+	for _, key := range sortedKeys(w.Alarms) {
+		region, _, _ := strings.Cut(key, "/")
+		byRegion[region] = append(byRegion[region], aws.ToString(w.Alarms[key].AlarmName))
+	}
+	for _, region := range sortedKeys(byRegion) {
+		d.deleteAlarms(region, byRegion[region])
 	}
 	if z := w.Zone; z != nil && z.Owned {
 		d.p.add(&Step{ID: idZone(), Action: Delete, Resource: "route53 hosted zone " + z.Name, After: d.p.deps(idRecords()),

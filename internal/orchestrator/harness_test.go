@@ -81,3 +81,7 @@ func destroyT(t testing.TB, c *Clients, top *topology.Topology) *Plan {
 func rdsModifyProtection(id string, on bool) *rds.ModifyDBClusterInput {
 	return &rds.ModifyDBClusterInput{DBClusterIdentifier: aws.String(id), DeletionProtection: aws.Bool(on), ApplyImmediately: aws.Bool(true)}
 }
+
+// privateSeed loads examples/global.yaml (private, alarm checks) with its
+// password in a file.
+func privateSeed(t testing.TB) *topology.Topology { return topologytest.PrivateSeed(t) }

@@ -103,6 +103,17 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 			}, Resource: []string{"arn:aws:route53:::healthcheck/*"}})
 		}
 	}
+	if usesAlarms(t) {
+		// Observe and status find the stack's alarms with DescribeAlarms
+		// (a name-prefix listing, not scoped to one alarm); every change,
+		// and the tag read that proves an alarm is the stack's, is on the
+		// stack's alarm names. PutMetricAlarm with Tags is authorized as
+		// cloudwatch:TagResource too.
+		add(Statement{Sid: "CloudWatchReadAlarms", Action: []string{"cloudwatch:DescribeAlarms"}, Resource: []string{"*"}})
+		add(Statement{Sid: "CloudWatchStackAlarms", Action: []string{
+			"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:ListTagsForResource",
+		}, Resource: []string{alarmArns(t, account)}})
+	}
 	// Observe and Orphans list the roles under the stack's path even when
 	// the topology declares none (a role left by an earlier version).
 	add(Statement{Sid: "IAMListStackRoles", Action: []string{"iam:ListRoles"}, Resource: []string{"*"}})
@@ -129,4 +140,23 @@ func declaredRoles(t *topology.Topology) []string {
 		out = append(out, r.Name)
 	}
 	return out
+}
+
+// alarmArns matches the ARNs of the stack's CloudWatch alarms in every
+// region (Names.Alarm).
+func alarmArns(t *topology.Topology, account string) string {
+	return fmt.Sprintf("arn:aws:cloudwatch:*:%s:alarm:%s-*", account, t.Name)
+}
+
+// CanaryPolicy returns the identity policy of `globaldb canary`: read the
+// clusters' endpoints, and publish the canary's metrics, which CloudWatch
+// cannot scope to a resource (PutMetricData takes "*"); the condition
+// keeps the canary to its own namespace. The database login is not an IAM
+// matter (the canary logs in as the master user).
+func CanaryPolicy() PolicyDocument {
+	return PolicyDocument{Version: "2012-10-17", Statement: []Statement{
+		{Sid: "CanaryFindsClusters", Effect: "Allow", Action: []string{"rds:DescribeDBClusters"}, Resource: []string{"*"}},
+		{Sid: "CanaryPublishes", Effect: "Allow", Action: []string{"cloudwatch:PutMetricData"}, Resource: []string{"*"},
+			Condition: map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": CanaryNamespace}}},
+	}}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -45,6 +46,12 @@ type World struct {
 	Records []r53types.ResourceRecordSet
 	// Checks are keyed "region/kind".
 	Checks map[string]*r53types.HealthCheck
+	// Alarms are the stack's CloudWatch metric alarms, keyed
+	// "region/kind" (alarmKey).
+	Alarms map[string]*cwtypes.MetricAlarm
+	// AlarmsUnread says, per region, why CloudWatch could not be read when
+	// the topology has no alarm checks (then it is not an error).
+	AlarmsUnread map[string]error
 	// Roles are keyed by role name: declared roles that exist, and every
 	// role under the stack's path.
 	Roles map[string]*Role
@@ -117,6 +124,8 @@ func regionOf(a string) string {
 // exists without the stack's tag: globaldb never adopts or deletes it.
 var ErrNotOurs = errors.New("exists but is not tagged " + topology.StackTag)
 
+func isNotOurs(err error) bool { return errors.Is(err, ErrNotOurs) }
+
 func errCode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -152,7 +161,8 @@ func Observe(ctx context.Context, c *Clients, t *topology.Topology) (*World, err
 		return nil, err
 	}
 	w := &World{Account: acct, Clusters: map[string]*rdstypes.DBCluster{}, Instances: map[string][]rdstypes.DBInstance{},
-		SubnetGroups: map[string]*rdstypes.DBSubnetGroup{}, Checks: map[string]*r53types.HealthCheck{}, Roles: map[string]*Role{}}
+		SubnetGroups: map[string]*rdstypes.DBSubnetGroup{}, Checks: map[string]*r53types.HealthCheck{}, Roles: map[string]*Role{},
+		Alarms: map[string]*cwtypes.MetricAlarm{}}
 	primary := t.Primary().Name
 	g, err := describeGlobal(ctx, c.RDS(primary), n.GlobalCluster())
 	if err != nil {
@@ -229,6 +239,7 @@ func Observe(ctx context.Context, c *Clients, t *topology.Topology) (*World, err
 		})
 	}
 	eg.Go(func() error { return observeRoute53(ectx, c, t, w) })
+	eg.Go(func() error { return observeAlarms(ectx, c, t, w, sortedKeys(regions)) })
 	eg.Go(func() error { return observeIAM(ectx, c, t, w) })
 	if err := eg.Wait(); err != nil {
 		return nil, err

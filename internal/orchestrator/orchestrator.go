@@ -24,12 +24,18 @@ func PlanApply(ctx context.Context, c *Clients, t *topology.Topology) (*Plan, *W
 	if err != nil {
 		return nil, nil, err
 	}
+	return planApply(t, w), w, nil
+}
+
+// planApply is the decision of PlanApply: the steps from w to t.
+func planApply(t *topology.Topology, w *World) *Plan {
 	pl := &planner{t: t, w: w, n: Names{t.Name}, p: &Plan{Stack: t.Name, File: t.File, Kind: "apply"}}
 	pl.planIAMFirst()
 	pl.planRDS()
 	pl.planRoute53()
+	pl.planAlarmDeletes()
 	pl.planIAMAfterClusters()
-	return pl.p, w, nil
+	return pl.p
 }
 
 // planIAMFirst and planIAMAfterClusters split the IAM steps: roles that
@@ -79,9 +85,15 @@ func PlanDestroy(ctx context.Context, c *Clients, t *topology.Topology, liftDele
 	if err != nil {
 		return nil, nil, err
 	}
+	return planDestroy(t, w, liftDeletionProtection), w, nil
+}
+
+// planDestroy is the decision of PlanDestroy: the steps that remove what
+// w holds.
+func planDestroy(t *topology.Topology, w *World, liftDeletionProtection bool) *Plan {
 	pl := &planner{t: t, w: w, n: Names{t.Name}, p: &Plan{Stack: t.Name, File: t.File, Kind: "destroy"}}
 	(&destroyer{planner: pl, lift: liftDeletionProtection}).plan()
-	return pl.p, w, nil
+	return pl.p
 }
 
 // Destroy executes a destroy plan.

@@ -18,7 +18,8 @@ import (
 // Orphans scans by tag for anything of the stack that still exists: DB
 // clusters, instances, subnet groups and global clusters in every region
 // the topology names (plus extra), hosted zones and health checks the
-// stack created, and roles under the stack's IAM path. An empty result
+// stack created, its CloudWatch alarms in those regions, and roles under
+// the stack's IAM path. An empty result
 // after destroy means nothing is left.
 func Orphans(ctx context.Context, c *Clients, t *topology.Topology, extraRegions ...string) ([]string, error) {
 	n := Names{t.Name}
@@ -112,6 +113,18 @@ func Orphans(ctx context.Context, c *Clients, t *topology.Topology, extraRegions
 			if strings.HasPrefix(aws.ToString(h.CallerReference), n.CallerRefPrefix()) {
 				out = append(out, "route53 health check "+aws.ToString(h.Id))
 			}
+		}
+	}
+	for _, region := range sortedKeys(regions) {
+		alarms, err := describeStackAlarms(ctx, c, t, region)
+		if err != nil && !usesAlarms(t) && !isNotOurs(err) {
+			continue // no CloudWatch to read, and none was used
+		}
+		if err != nil {
+			return nil, fmt.Errorf("scan alarms: %w", err)
+		}
+		for _, a := range alarms {
+			out = append(out, fmt.Sprintf("cloudwatch alarm %s (%s)", aws.ToString(a.AlarmName), region))
 		}
 	}
 	rp := iam.NewListRolesPaginator(c.IAM, &iam.ListRolesInput{PathPrefix: aws.String(n.RolePath())})

@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,10 @@ type StatusReport struct {
 	WriterRegion string         `json:"writer_region"`
 	Regions      []RegionStatus `json:"regions"`
 	HealthChecks []CheckStatus  `json:"health_checks"`
-	DNS          []DNSAnswer    `json:"dns"`
+	// Alarms are the stack's CloudWatch alarms, region by region (only
+	// for topologies with alarm checks, or alarms an earlier one left).
+	Alarms []AlarmStatus `json:"alarms,omitempty"`
+	DNS    []DNSAnswer   `json:"dns"`
 	// Errors are the parts that could not be read (an unreachable region's
 	// API); the rest of the report stands.
 	Errors []string `json:"errors,omitempty"`
@@ -132,6 +136,24 @@ type CheckStatus struct {
 	Error string `json:"error,omitempty"`
 }
 
+// AlarmStatus is one of the stack's CloudWatch alarms as DescribeAlarms
+// reports it.
+type AlarmStatus struct {
+	Region string `json:"region"`
+	Kind   string `json:"kind"` // writer-health, reader-health or rpo-lag
+	Name   string `json:"name"`
+	// State is OK, ALARM or INSUFFICIENT_DATA; "absent" when the alarm
+	// does not exist, "unknown" when the region could not be read.
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
+	// Since is when the alarm entered State (RFC 3339).
+	Since  string `json:"since,omitempty"`
+	Metric string `json:"metric,omitempty"`
+	// Note explains an expected ALARM: a secondary has no writer.
+	Note  string `json:"note,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
 // DNSAnswer is what a stack name resolves to now.
 type DNSAnswer struct {
 	Record string   `json:"record"` // writer or reader
@@ -195,6 +217,7 @@ func Status(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 		rep.Regions = append(rep.Regions, rs)
 	}
 	rep.HealthChecks = checkStatuses(ctx, c, sv)
+	rep.Alarms = alarmStatuses(ctx, c, sv)
 	rep.DNS = dnsAnswers(ctx, t, res, views)
 	return rep, nil
 }
@@ -393,10 +416,36 @@ func (sv *surveyed) views() []regionView {
 			if hc := sv.w.Checks[r+"/"+string(ReaderCheck)]; hc != nil && hc.HealthCheckConfig != nil {
 				v.reader = strings.TrimSuffix(aws.ToString(hc.HealthCheckConfig.FullyQualifiedDomainName), ".")
 			}
+			// Alarm checks name no endpoint: the region's records do.
+			if v.cluster == "" || v.reader == "" {
+				cluster, reader := sv.recordTargets(r)
+				v.cluster, v.reader = cmp.Or(v.cluster, cluster), cmp.Or(v.reader, reader)
+			}
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+// recordTargets returns the endpoints region's records point at: its
+// writer failover record's (the cluster endpoint) and its latency reader
+// record's (the reader endpoint).
+func (sv *surveyed) recordTargets(region string) (cluster, reader string) {
+	d := sv.t.DNS
+	for _, rr := range sv.w.Records {
+		if aws.ToString(rr.SetIdentifier) != region || len(rr.ResourceRecords) == 0 {
+			continue
+		}
+		target := strings.TrimSuffix(aws.ToString(rr.ResourceRecords[0].Value), ".")
+		name := fqdn(aws.ToString(rr.Name))
+		switch {
+		case d != nil && d.Writer != nil && name == fqdn(d.Writer.Name):
+			cluster = target
+		case d != nil && d.Reader != nil && name == fqdn(d.Reader.Name):
+			reader = target
+		}
+	}
+	return cluster, reader
 }
 
 // measureLag reads each secondary's replication lag from the databases;
@@ -553,6 +602,9 @@ func checkStatuses(ctx context.Context, c *Clients, sv *surveyed) []CheckStatus 
 		cs := CheckStatus{Region: region, Kind: kind, Name: Names{sv.t.Name}.HealthCheckName(region, CheckKind(kind)), ID: aws.ToString(hc.Id), State: "unknown"}
 		if cfg := hc.HealthCheckConfig; cfg != nil {
 			cs.Target = fmt.Sprintf("%s:%d", strings.TrimSuffix(aws.ToString(cfg.FullyQualifiedDomainName), "."), aws.ToInt32(cfg.Port))
+			if a := cfg.AlarmIdentifier; cfg.Type == r53types.HealthCheckTypeCloudwatchMetric && a != nil {
+				cs.Target = fmt.Sprintf("alarm %s in %s", aws.ToString(a.Name), a.Region)
+			}
 		}
 		wg.Add(1)
 		go func() {
@@ -583,6 +635,9 @@ func checkStatuses(ctx context.Context, c *Clients, sv *surveyed) []CheckStatus 
 			}
 			if cs.State == "unhealthy" && CheckKind(kind) == WriterCheck && sv.roleOf(region) == "secondary" {
 				cs.Note = "expected: a secondary's cluster endpoint is inactive until it is promoted"
+				if cfg := hc.HealthCheckConfig; cfg != nil && cfg.Type == r53types.HealthCheckTypeCloudwatchMetric {
+					cs.Note = "expected: a secondary has no writer until it is promoted"
+				}
 			}
 			out[i] = cs
 		}()
@@ -738,6 +793,19 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 				detail = c.Error
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\n", c.Name, c.ID, c.State, c.Success, c.Checkers, orDash(detail))
+		}
+	}
+	if len(r.Alarms) > 0 {
+		fmt.Fprintln(tw, "\nALARM\tREGION\tSTATE\tSINCE\tDETAIL")
+		for _, a := range r.Alarms {
+			detail := a.Reason
+			if a.Note != "" {
+				detail = a.Note
+			}
+			if a.Error != "" {
+				detail = a.Error
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, a.Region, a.State, orDash(a.Since), orDash(detail))
 		}
 	}
 	if len(r.DNS) > 0 {

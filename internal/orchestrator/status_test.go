@@ -136,6 +136,8 @@ func TestStatusVerify_Seed(t *testing.T) {
 		golden(t, "verify-seed.json", normaliseJSON(t, v))
 	})
 
+	t.Run("canary", func(t *testing.T) { testCanaryProbes(ctx, t, c, top, res) })
+
 	t.Run("region outage", func(t *testing.T) {
 		ac := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
 		f, err := ac.Add(ctx, admin.Fault{Kind: admin.RegionOutage, Region: secondary})

@@ -11,6 +11,13 @@ const (
 	DefaultCheckInterval = 30
 	DefaultThreshold     = 3
 	DefaultPostgresPort  = 5432
+	// Health alarms: one-minute periods (Aurora publishes every minute),
+	// two in a row before a region counts as down, and a region whose
+	// alarm cannot be read is unhealthy.
+	DefaultAlarmPeriod       = 60
+	DefaultAlarmEvaluations  = 2
+	DefaultInsufficientData  = InsufficientUnhealthy
+	DefaultRPOLagThresholdMs = 30000
 )
 
 // setDefaults fills in what the document leaves out. It runs after a
@@ -82,7 +89,13 @@ func dnsDefaults(p *problems, d *DNS) {
 	if h := d.HealthChecks; h != nil {
 		const path = "dns.healthChecks."
 		if h.Type == "" {
-			h.Type = TCP
+			h.Type = Alarm
+		}
+		if h.Type == Alarm {
+			if h.Alarms == nil {
+				h.Alarms = &Alarms{}
+			}
+			alarmDefaults(p, h.Alarms)
 		}
 		if !p.has(path + "interval") {
 			h.Interval = DefaultCheckInterval
@@ -98,3 +111,22 @@ func dnsDefaults(p *problems, d *DNS) {
 
 // dnsName lowercases a DNS name and drops its trailing dot.
 func dnsName(s string) string { return strings.TrimSuffix(strings.ToLower(s), ".") }
+
+func alarmDefaults(p *problems, a *Alarms) {
+	const path = "dns.healthChecks.alarms."
+	if a.Metric == "" {
+		a.Metric = EngineUptime
+	}
+	if !p.has(path + "period") {
+		a.Period = DefaultAlarmPeriod
+	}
+	if !p.has(path + "evaluationPeriods") {
+		a.EvaluationPeriods = DefaultAlarmEvaluations
+	}
+	if a.InsufficientData == "" {
+		a.InsufficientData = DefaultInsufficientData
+	}
+	if !p.has(path + "rpoLagThresholdMs") {
+		a.RPOLagThresholdMs = DefaultRPOLagThresholdMs
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -217,8 +218,21 @@ func (d *decoder) dns(n *yaml.Node, path string, dns *DNS) {
 				{"interval", d.integer(&h.Interval)},
 				{"threshold", d.integer(&h.Threshold)},
 				{"port", d.integer(&h.Port)},
+				{"alarms", func(v *yaml.Node, p string) {
+					a := &Alarms{}
+					var metric string
+					d.object(v, p, []field{
+						{"metric", d.str(&metric)},
+						{"period", d.integer(&a.Period)},
+						{"evaluationPeriods", d.integer(&a.EvaluationPeriods)},
+						{"insufficientData", d.str(&a.InsufficientData)},
+						{"rpoLagThresholdMs", d.integer(&a.RPOLagThresholdMs)},
+					})
+					a.Metric = AlarmMetric(metric)
+					h.Alarms = a
+				}},
 			})
-			h.Type = HealthCheckType(typ)
+			h.Type = healthCheckType(typ)
 			dns.HealthChecks = h
 		}},
 	})
@@ -239,4 +253,15 @@ func (d *decoder) iam(n *yaml.Node, path string, iam *IAM) {
 		}},
 		{"operatorRole", role(&iam.OperatorRole)},
 	})
+}
+
+// healthCheckType reads a health-check type: "alarm" and "tcp" in any
+// case (the docs write alarm and TCP); the others as written.
+func healthCheckType(s string) HealthCheckType {
+	for _, t := range []HealthCheckType{Alarm, TCP} {
+		if strings.EqualFold(s, string(t)) {
+			return t
+		}
+	}
+	return HealthCheckType(s)
 }

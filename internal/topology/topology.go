@@ -1,5 +1,7 @@
 package topology
 
+import "time"
+
 // StackTag is the tag key globaldb puts on every resource it creates, with the
 // stack name as its value. It is reserved: a topology may not set it.
 const StackTag = "globaldb:stack"
@@ -175,6 +177,12 @@ type HealthCheckType string
 
 // The health-check types a topology may use.
 const (
+	// Alarm (the default): per-region CloudWatch alarms and Route 53
+	// CLOUDWATCH_METRIC health checks that follow them, which work for
+	// private endpoints.
+	Alarm HealthCheckType = "alarm"
+	// TCP: Route 53's checkers connect to the endpoints from the
+	// internet; only public endpoints can pass.
 	TCP   HealthCheckType = "TCP"
 	HTTP  HealthCheckType = "HTTP"
 	HTTPS HealthCheckType = "HTTPS"
@@ -185,12 +193,60 @@ func (t HealthCheckType) String() string { return string(t) }
 // HealthChecks configures one Route 53 health check per region's endpoint.
 type HealthChecks struct {
 	Type HealthCheckType `json:"type"`
-	// Interval is the RequestInterval in seconds: 10 or 30.
+	// Interval is the RequestInterval in seconds: 10 or 30 (endpoint
+	// checks only).
 	Interval int `json:"interval"`
-	// Threshold is the FailureThreshold: 1 to 10.
+	// Threshold is the FailureThreshold: 1 to 10 (endpoint checks only).
 	Threshold int `json:"threshold"`
-	// Port is the port checked; the engine's port by default.
+	// Port is the port checked; the engine's port by default (endpoint
+	// checks only).
 	Port int `json:"port"`
+	// Alarms configures the CloudWatch alarms behind type alarm checks;
+	// nil for the other types.
+	Alarms *Alarms `json:"alarms,omitempty"`
+}
+
+// AlarmMetric is the metric a region's health alarms watch.
+type AlarmMetric string
+
+// The metrics health alarms can watch.
+const (
+	// EngineUptime: AWS/RDS EngineUptime of the cluster's WRITER role
+	// series (writer alarm) and of the cluster (reader alarm), published by
+	// Aurora itself; missing data is breaching, so a silent region is
+	// unhealthy.
+	EngineUptime AlarmMetric = "engine-uptime"
+	// Canary: Globaldb/Canary Healthy, published by `globaldb canary`
+	// running in the region; it also catches a database that is up but
+	// refuses connections or writes.
+	Canary AlarmMetric = "canary"
+)
+
+func (m AlarmMetric) String() string { return string(m) }
+
+// InsufficientData values: what Route 53 makes of a CLOUDWATCH_METRIC
+// check whose alarm has too little data to decide.
+const (
+	InsufficientHealthy   = "Healthy"
+	InsufficientUnhealthy = "Unhealthy"
+	InsufficientLastKnown = "LastKnownStatus"
+)
+
+// Alarms are the per-region CloudWatch alarms of type alarm checks. Their
+// names derive from the stack (docs/topology.md).
+type Alarms struct {
+	Metric AlarmMetric `json:"metric"`
+	// Period is the alarms' period in seconds: 60 or a multiple of 60
+	// (Route 53 takes standard-resolution alarms only).
+	Period int `json:"period"`
+	// EvaluationPeriods is how many periods in a row must breach (Route 53
+	// does not take M-of-N alarms: every period counts).
+	EvaluationPeriods int `json:"evaluationPeriods"`
+	// InsufficientData is the health checks' InsufficientDataHealthStatus.
+	InsufficientData string `json:"insufficientData"`
+	// RPOLagThresholdMs is the AuroraGlobalDBRPOLag, in milliseconds, above
+	// which a region's replication-lag alarm fires.
+	RPOLagThresholdMs int `json:"rpoLagThresholdMs"`
 }
 
 // IAM declares the roles globaldb creates. A nil role is not created.
@@ -236,4 +292,15 @@ func (t *Topology) Secondaries() []*Region {
 		}
 	}
 	return out
+}
+
+// Window is how long an endpoint must fail before its health check calls
+// it unhealthy: Interval × Threshold for endpoint checks, Period ×
+// EvaluationPeriods for alarm checks (to which add the minute CloudWatch
+// takes to receive a period's data). It excludes the TTL.
+func (h *HealthChecks) Window() time.Duration {
+	if h.Type == Alarm && h.Alarms != nil {
+		return time.Duration(h.Alarms.Period*h.Alarms.EvaluationPeriods) * time.Second
+	}
+	return time.Duration(h.Interval*h.Threshold) * time.Second
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -51,6 +52,34 @@ func TestLoad_Example(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "global.json.golden", string(b)+"\n")
+	for _, r := range topo.Regions {
+		if r.Network.PubliclyAccessible {
+			t.Errorf("%s is publicly accessible; the seed is private", r.Name)
+		}
+	}
+	if h := topo.DNS.HealthChecks; h.Type != Alarm {
+		t.Errorf("health checks are %s, want alarm", h.Type)
+	}
+}
+
+// TestLoad_PublicExample: examples/global-public.yaml is the seed with
+// public endpoints and TCP checks, and loads without warnings.
+func TestLoad_PublicExample(t *testing.T) {
+	topo, err := Load("../../examples/global-public.yaml")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(topo.Warnings) != 0 {
+		t.Errorf("warnings: %v", topo.Warnings)
+	}
+	for _, r := range topo.Regions {
+		if !r.Network.PubliclyAccessible {
+			t.Errorf("%s is private; the public example's TCP checks need public endpoints", r.Name)
+		}
+	}
+	if h := topo.DNS.HealthChecks; h.Type != TCP || h.Alarms != nil {
+		t.Errorf("health checks %+v, want TCP without alarms", h)
+	}
 }
 
 // TestParse_Invalid loads each document under testdata/invalid and compares
@@ -84,7 +113,11 @@ func TestParse_Invalid(t *testing.T) {
 		{"kms-wrong-region", "regions[1].kmsKeyId"},
 		{"kms-without-encryption", "regions[1].kmsKeyId"},
 		{"parameter-group-differs", "regions[1].clusterParameterGroup"},
-		{"health-checks-private", "dns.healthChecks"},
+		{"health-checks-private", "dns.healthChecks.type"},
+		{"tcp-checks-private-default", "dns.healthChecks.type"},
+		{"alarm-values", "dns.healthChecks.alarms.period"},
+		{"alarm-window", "dns.healthChecks.alarms.evaluationPeriods"},
+		{"alarms-with-tcp", "dns.healthChecks.alarms"},
 		{"health-check-values", "dns.healthChecks.interval"},
 		{"writer-failover-global-endpoint", "dns.writerRecord.routing"},
 		{"record-outside-zone", "dns.readerRecord.name"},
@@ -141,6 +174,7 @@ func TestParse_Warnings(t *testing.T) {
 		{"unconfirmed-region-small-class", "regions[1].name"},
 		{"failover-without-checks", "dns.writerRecord"},
 		{"burstable-class", "instanceClass"},
+		{"alarm-endpoint-fields", "dns.healthChecks.interval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +190,91 @@ func TestParse_Warnings(t *testing.T) {
 				t.Errorf("no warning names %s:\n%s", tt.field, b.String())
 			}
 			golden(t, filepath.Join("warn", tt.name+".golden"), b.String())
+		})
+	}
+}
+
+// TestParse_PrivateDefaults: a dns section that says nothing about its
+// health checks gets CloudWatch alarm checks, and regions that say nothing
+// about their network are private.
+func TestParse_PrivateDefaults(t *testing.T) {
+	topo, err := Load("testdata/valid-private.yaml")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	h := topo.DNS.HealthChecks
+	if h == nil || h.Alarms == nil {
+		t.Fatalf("health checks %+v: want alarm checks with alarm settings", h)
+	}
+	checks := []struct {
+		field     string
+		got, want any
+	}{
+		{"regions[0].network.publiclyAccessible", topo.Regions[0].Network.PubliclyAccessible, false},
+		{"regions[1].network.publiclyAccessible", topo.Regions[1].Network.PubliclyAccessible, false},
+		{"dns.healthChecks.type", h.Type, Alarm},
+		{"dns.healthChecks.alarms.metric", h.Alarms.Metric, EngineUptime},
+		{"dns.healthChecks.alarms.period", h.Alarms.Period, DefaultAlarmPeriod},
+		{"dns.healthChecks.alarms.evaluationPeriods", h.Alarms.EvaluationPeriods, DefaultAlarmEvaluations},
+		{"dns.healthChecks.alarms.insufficientData", h.Alarms.InsufficientData, InsufficientUnhealthy},
+		{"dns.healthChecks.alarms.rpoLagThresholdMs", h.Alarms.RPOLagThresholdMs, DefaultRPOLagThresholdMs},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.field, c.got, c.want)
+		}
+	}
+	if len(topo.Warnings) != 0 {
+		t.Errorf("warnings: %v", topo.Warnings)
+	}
+}
+
+// TestParse_HealthCheckType: the type is read in any case for alarm and
+// tcp; an alarms section is kept only for alarm checks.
+func TestParse_HealthCheckType(t *testing.T) {
+	base, err := os.ReadFile("testdata/valid-minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		written string
+		want    HealthCheckType
+		alarms  bool
+	}{
+		{"TCP", TCP, false},
+		{"tcp", TCP, false},
+		{"alarm", Alarm, true},
+		{"ALARM", Alarm, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.written, func(t *testing.T) {
+			doc := strings.Replace(string(base), "    type: TCP\n", "    type: "+tt.written+"\n", 1)
+			topo, err := Parse("topo.yaml", []byte(doc))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			h := topo.DNS.HealthChecks
+			if h.Type != tt.want || (h.Alarms != nil) != tt.alarms {
+				t.Errorf("type %q read as %q with alarms %+v; want %q, alarms %v", tt.written, h.Type, h.Alarms, tt.want, tt.alarms)
+			}
+		})
+	}
+}
+
+func TestHealthChecks_Window(t *testing.T) {
+	tests := []struct {
+		name string
+		h    HealthChecks
+		want time.Duration
+	}{
+		{"TCP", HealthChecks{Type: TCP, Interval: 10, Threshold: 3}, 30 * time.Second},
+		{"alarm", HealthChecks{Type: Alarm, Interval: 30, Threshold: 3, Alarms: &Alarms{Period: 60, EvaluationPeriods: 2}}, 120 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.h.Window(); got != tt.want {
+				t.Errorf("Window() = %v, want %v", got, tt.want)
+			}
 		})
 	}
 }

@@ -16,8 +16,8 @@ var (
 
 const (
 	maxRecommendedTTL = 60
-	hintPrivateChecks = "Route 53 health checkers run outside your VPC; set publiclyAccessible: true (and let the health-checker ranges reach the port), " +
-		"or drop healthChecks and use CloudWatch-metric health checks fed by an in-VPC canary, or Route 53 ARC routing controls"
+	hintPrivateChecks = "use type: alarm (the default: CloudWatch alarms and CLOUDWATCH_METRIC checks work for private endpoints), " +
+		"or set publiclyAccessible: true in every region and let the health-checker ranges reach the port"
 )
 
 func validateDNS(p *problems, t *Topology) {
@@ -115,9 +115,18 @@ func orExample(zone string) string {
 
 func validateHealthChecks(p *problems, t *Topology, h *HealthChecks) {
 	const path = "dns.healthChecks"
-	if ok, hint := oneOf(h.Type, TCP, HTTP, HTTPS); !ok {
+	valid, hint := oneOf(h.Type, Alarm, TCP, HTTP, HTTPS)
+	if !valid {
 		p.errorf(path+".type", hint, "%q is not a supported health-check type", h.Type)
-	} else if h.Type != TCP {
+	}
+	if h.Type == Alarm {
+		validateAlarms(p, h)
+		return
+	}
+	if p.has(path + ".alarms") {
+		p.errorf(path+".alarms", "remove alarms, or use type: alarm", "alarms configure type: alarm checks, not %s checks", h.Type)
+	}
+	if valid && h.Type != TCP {
 		p.warnf(path+".type", "use type: TCP for a database endpoint",
 			"PostgreSQL does not answer %s; the check fails unless something on port %d does", h.Type, h.Port)
 	}
@@ -136,8 +145,47 @@ func validateHealthChecks(p *problems, t *Topology, h *HealthChecks) {
 			private = append(private, fmt.Sprintf("regions[%d] (%s)", i, r.Name))
 		}
 	}
-	if len(private) > 0 {
-		p.errorf(path, hintPrivateChecks, "Route 53 health checkers cannot reach private endpoints, and %s %s not publiclyAccessible",
-			strings.Join(private, ", "), map[bool]string{true: "is", false: "are"}[len(private) == 1])
+	if valid && len(private) > 0 {
+		p.errorf(path+".type", hintPrivateChecks, "a %s check needs public endpoints: Route 53 health checkers cannot reach private endpoints, and %s %s not publiclyAccessible",
+			h.Type, strings.Join(private, ", "), map[bool]string{true: "is", false: "are"}[len(private) == 1])
+	}
+}
+
+// maxAlarmWindow is CloudWatch's limit on Period × EvaluationPeriods for
+// periods under an hour (one day).
+const maxAlarmWindow = 86400
+
+func validateAlarms(p *problems, h *HealthChecks) {
+	const path = "dns.healthChecks"
+	for _, f := range []string{"interval", "threshold", "port"} {
+		if p.has(path + "." + f) {
+			p.warnf(path+"."+f, "alarm checks follow CloudWatch alarms: set dns.healthChecks.alarms.period and evaluationPeriods instead",
+				"%s is ignored by type: alarm checks", f)
+		}
+	}
+	a := h.Alarms
+	const ap = path + ".alarms"
+	if ok, hint := oneOf(a.Metric, EngineUptime, Canary); !ok {
+		p.errorf(ap+".metric", hint, "%q is not a metric health alarms can watch", a.Metric)
+	}
+	switch {
+	case a.Period < 60 || a.Period%60 != 0:
+		p.errorf(ap+".period", "Route 53 follows standard-resolution alarms only: 60, 120, 180, …",
+			"must be a multiple of 60 seconds, not %d", a.Period)
+	case a.EvaluationPeriods < 1:
+		p.errorf(ap+".evaluationPeriods", "how many periods in a row must breach", "must be 1 or more, not %d", a.EvaluationPeriods)
+	case a.Period < 3600 && a.Period*a.EvaluationPeriods > maxAlarmWindow:
+		p.errorf(ap+".evaluationPeriods", "CloudWatch caps period × evaluationPeriods at one day for periods under an hour",
+			"%d × %d s is more than %d s", a.EvaluationPeriods, a.Period, maxAlarmWindow)
+	}
+	if ok, hint := oneOf(a.InsufficientData, InsufficientUnhealthy, InsufficientHealthy, InsufficientLastKnown); !ok {
+		p.errorf(ap+".insufficientData", hint, "%q is not a Route 53 InsufficientDataHealthStatus", a.InsufficientData)
+	} else if a.InsufficientData != InsufficientUnhealthy {
+		p.warnf(ap+".insufficientData", "use Unhealthy so that a region whose CloudWatch goes silent fails over",
+			"with %s, a region whose alarm data stops (the whole region out) can stay healthy in Route 53", a.InsufficientData)
+	}
+	if a.RPOLagThresholdMs < 1 {
+		p.errorf(ap+".rpoLagThresholdMs", "the AuroraGlobalDBRPOLag, in milliseconds, that raises the lag alarm, e.g. 30000",
+			"must be 1 or more, not %d", a.RPOLagThresholdMs)
 	}
 }

@@ -1,6 +1,7 @@
-// Package topologytest gives tests the seed topology (examples/global.yaml)
-// with its master password read from a file beside it, so that no test
-// needs GLOBALDB_MASTER_PASSWORD.
+// Package topologytest gives tests the seed topologies (examples/global.yaml,
+// private with CloudWatch alarm checks, and examples/global-public.yaml,
+// public with TCP checks) with their master password read from a file beside
+// them, so that no test needs GLOBALDB_MASTER_PASSWORD.
 package topologytest
 
 import (
@@ -16,11 +17,31 @@ import (
 // Password is the master password of the topologies this package writes.
 const Password = "test-master-pw-1"
 
-// SeedFile writes examples/global.yaml, reading its password from a file
-// named "pw" beside it, into a temporary directory and returns its path.
+// SeedFile writes the seed topology the emulator tests apply, reading its
+// password from a file named "pw" beside it, into a temporary directory and
+// returns its path. It is examples/global-public.yaml (TCP checks), which
+// any emulator serves; PrivateSeedFile is examples/global.yaml, whose alarm
+// checks need an emulator that serves CloudWatch.
 func SeedFile(t testing.TB) string {
 	t.Helper()
+	return WriteFile(t, "global.yaml", string(examples.GlobalPublic))
+}
+
+// PrivateSeedFile writes examples/global.yaml (private databases,
+// CloudWatch alarm checks) like SeedFile.
+func PrivateSeedFile(t testing.TB) string {
+	t.Helper()
 	return WriteFile(t, "global.yaml", string(examples.Global))
+}
+
+// PrivateSeed loads the topology written by PrivateSeedFile.
+func PrivateSeed(t testing.TB) *topology.Topology {
+	t.Helper()
+	top, err := topology.Load(PrivateSeedFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
 }
 
 // WriteFile writes doc as name in a temporary directory with the password
