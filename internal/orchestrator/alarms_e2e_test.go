@@ -22,10 +22,6 @@ import (
 // shows every alarm (and, once the emulated RDS has published a period or
 // two, the primary healthy and the secondary without a writer); destroy
 // removes the alarms after the checks, and nothing is left.
-//
-// It needs an emulator that serves CloudWatch and publishes AWS/RDS
-// EngineUptime per cluster and per cluster and Role (the cw-model and
-// cw-wire branches, and the metrics publisher); until then it skips.
 func TestAlarms_e2e(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
@@ -36,7 +32,7 @@ func TestAlarms_e2e(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	if ok, why := cloudWatchServed(ctx, c, top.Primary().Name); !ok {
-		t.Skipf("the emulator does not serve CloudWatch yet (the cw-model and cw-wire branches add it): %v", why)
+		t.Fatalf("the emulator does not serve CloudWatch: %v", why)
 	}
 	applyT(t, c, top)
 	n := Names{top.Name}

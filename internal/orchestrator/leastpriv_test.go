@@ -33,8 +33,7 @@ func TestLeastPrivilege(t *testing.T) {
 }
 
 // TestLeastPrivilege_alarms is TestLeastPrivilege on the private seed:
-// the CloudWatch statements are needed and suffice. It needs an emulator
-// that serves CloudWatch and authorizes its actions.
+// the CloudWatch statements are needed and suffice.
 func TestLeastPrivilege_alarms(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
@@ -42,7 +41,7 @@ func TestLeastPrivilege_alarms(t *testing.T) {
 	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
 	top := privateSeed(t)
 	if ok, why := cloudWatchServed(context.Background(), connect(t, e, top), top.Primary().Name); !ok {
-		t.Skipf("the emulator does not serve CloudWatch yet (the cw-model and cw-wire branches add it): %v", why)
+		t.Fatalf("the emulator does not serve CloudWatch: %v", why)
 	}
 	leastPrivilege(t, e, top)
 }
