@@ -3,6 +3,7 @@ package conformance
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -81,7 +82,10 @@ func (v *Validator) Check(rec Record) (problems string, err error) {
 	status := strconv.Itoa(rec.Status)
 	var out []string
 	var code, text string
-	if protocol := rpcProtocol(rec.Header.Get("Content-Type")); protocol != "" {
+	if protocol := rpcProtocol(rec.Header); protocol != "" {
+		if len(rec.Body) == 0 && rec.Status/100 == 2 {
+			return "", nil // an operation without output: no body, as Smithy RPC v2 sends it
+		}
 		// AWS JSON or Smithy RPC v2 CBOR (CloudWatch): validate_rpc.py
 		// checks the body against the shapes and runs botocore's parser.
 		code, text, err = v.rpc.Check(protocol, rec.Service, rec.Operation, path)
@@ -115,12 +119,12 @@ func (v *Validator) Check(rec Record) (problems string, err error) {
 }
 
 // rpcProtocol names the botocore protocol of a JSON or CBOR response by
-// its Content-Type, "" for XML.
-func rpcProtocol(contentType string) string {
-	switch {
-	case strings.Contains(contentType, "cbor"):
+// its headers (Smithy-Protocol, else the Content-Type), "" for XML.
+func rpcProtocol(h http.Header) string {
+	switch ct := h.Get("Content-Type"); {
+	case h.Get("Smithy-Protocol") != "" || strings.Contains(ct, "cbor"):
 		return "smithy-rpc-v2-cbor"
-	case strings.Contains(contentType, "json"):
+	case strings.Contains(ct, "json"):
 		return "json"
 	}
 	return ""
