@@ -346,7 +346,7 @@ func (r *run) sampleLag(ctx context.Context, wl *workload.Workload) {
 func (r *run) event(ctx context.Context) (promoted bool, err error) {
 	o, t := r.o, r.t
 	hc := t.DNS.HealthChecks
-	budget := time.Duration(float64(time.Duration(hc.Interval)*time.Second) * float64(hc.Threshold) * o.TimeScale)
+	budget := detectionFloor(hc, o.TimeScale)
 	fo := func(mode orchestrator.FailoverMode, to string, force bool) (*orchestrator.FailoverReport, error) {
 		// With the resolver, the failover also waits until the writer
 		// name answers the new writer, as the next client will ask.
@@ -570,12 +570,17 @@ func (r *run) waitDetected(ctx context.Context, region string) error {
 		return fmt.Errorf("%s has no writer health check: the topology needs dns.healthChecks for the operator to see the outage", region)
 	}
 	hc := r.t.DNS.HealthChecks
-	budget := time.Duration(float64(time.Duration(hc.Interval*hc.Threshold)*time.Second)*r.o.TimeScale) + 30*time.Second
+	budget := scaled(hc.Window(), r.o.TimeScale) + 30*time.Second
 	// GetHealthCheckStatus shows each checker's last probe; Route 53 calls
 	// the endpoint unhealthy once the probes have failed Threshold times in
 	// a row. The operator waits for the same: failures seen continuously
-	// for interval × threshold.
-	hold := time.Duration(float64(time.Duration(hc.Interval*hc.Threshold)*time.Second) * r.o.TimeScale)
+	// for interval × threshold. A check that follows an alarm reports the
+	// alarm's verdict, already smoothed over its evaluation periods: the
+	// operator acts on its first unhealthy reading.
+	hold := scaled(hc.Window(), r.o.TimeScale)
+	if hc.Type == topology.Alarm {
+		hold = 0
+	}
 	var since time.Time
 	if err := r.poll(ctx, budget, func(ctx context.Context) bool {
 		if !r.checkUnhealthy(ctx, region) {
@@ -818,4 +823,32 @@ func buckets(hist []workload.Op, t0 time.Time, width float64) []Bucket {
 		}
 	}
 	return out
+}
+
+func scaled(d time.Duration, scale float64) time.Duration {
+	if scale <= 0 {
+		return d
+	}
+	return time.Duration(float64(d) * scale)
+}
+
+// detectionFloor is the part of region-outage's RTO floor that is
+// detection. An endpoint check fails only after interval × threshold of
+// failed probes. An alarm check follows its alarm, which lives in the
+// region it watches: when the whole region goes out, its CloudWatch goes
+// dark with it and Route 53 reads insufficient data at once, so with
+// InsufficientDataHealthStatus Unhealthy detection has no floor; with
+// another setting it waits for the alarm, which fires once it has seen
+// EvaluationPeriods periods without the writer's data (TreatMissingData
+// breaching), less the one period the fault falls into, which may already
+// be missing its data (the emulated RDS publishes once a period).
+func detectionFloor(hc *topology.HealthChecks, scale float64) time.Duration {
+	w := hc.Window()
+	if hc.Type == topology.Alarm && hc.Alarms != nil {
+		if hc.Alarms.InsufficientData == topology.InsufficientUnhealthy {
+			return 0
+		}
+		w -= time.Duration(hc.Alarms.Period) * time.Second
+	}
+	return scaled(max(w, 0), scale)
 }
