@@ -131,12 +131,12 @@ func runDemo(ctx context.Context, cmd *cobra.Command, file string, scale float64
 	if !vr.OK() {
 		return fmt.Errorf("verify failed: %s", strings.Join(vr.Failures(), "; "))
 	}
-	fmt.Fprintf(out, "\n== globaldb status -f %s\n", top.File)
-	fmt.Fprintln(out, "   (what runs where: roles, endpoints, instances, health checks, DNS answers)")
-	st, err := orchestrator.Status(ctx, c, top, res)
+	st, err := demoSettled(ctx, out, c, top, res)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "\n== globaldb status -f %s\n", top.File)
+	fmt.Fprintln(out, "   (what runs where: roles, endpoints, instances, health checks, DNS answers)")
 	if err := st.WriteTable(out); err != nil {
 		return err
 	}
@@ -311,4 +311,46 @@ func keepLog(path string) (string, error) {
 	defer f.Close()
 	_, err = f.Write(b)
 	return f.Name(), err
+}
+
+// demoSettled waits, for a bounded time, until every health check and
+// alarm that should pass does, and returns the status then. Alarm checks start
+// unhealthy: a new alarm whose missing data is breaching goes to ALARM at
+// its first evaluation, and the databases' first metrics reach CloudWatch
+// a period or two later, as on AWS.
+func demoSettled(ctx context.Context, out io.Writer, c *orchestrator.Clients, top *topology.Topology, res resolve.Resolver) (*orchestrator.StatusReport, error) {
+	deadline := time.Now().Add(45 * time.Second)
+	said := false
+	for {
+		st, err := orchestrator.Status(ctx, c, top, res)
+		if err != nil {
+			return nil, err
+		}
+		settled := true
+		for _, hc := range st.HealthChecks {
+			if hc.Note == "" && hc.State != "healthy" {
+				settled = false
+			}
+		}
+		for _, a := range st.Alarms { // evaluated once a period: they follow the checks
+			if a.Note == "" && a.State != "OK" {
+				settled = false
+			}
+		}
+		if settled || time.Now().After(deadline) {
+			if said {
+				fmt.Fprintf(out, "   alarms and health checks settled: %v\n", settled)
+			}
+			return st, nil
+		}
+		if !said {
+			fmt.Fprintln(out, "\n   (waiting for the alarms and health checks: new alarms start in ALARM, their missing data breaching, until the databases' first metrics reach CloudWatch)")
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
