@@ -6,8 +6,9 @@
 // Operations (per account and region):
 //
 //	PutMetricData, ListMetrics, GetMetricStatistics, GetMetricData   metrics.go, stats.go
-//	PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric,
-//	SetAlarmState, DeleteAlarms, Enable/DisableAlarmActions          alarms.go
+//	PutMetricAlarm, SetAlarmState, DeleteAlarms,
+//	EnableAlarmActions, DisableAlarmActions                          alarms.go
+//	DescribeAlarms, DescribeAlarmsForMetric                          describe.go
 //	PutCompositeAlarm (AlarmRule: rule.go)                           composite.go
 //	DescribeAlarmHistory                                             history.go
 //	TagResource, UntagResource, ListTagsForResource                  tags.go
@@ -22,9 +23,10 @@
 // and GetMetricData aggregate over the Period asked for, unscaled.
 //
 // Deviations from AWS (docs/emulator.md): metric datapoints live in memory
-// for 3 hours (alarms and metrics persist through Store only as
-// configuration, state, tags and history); metric math expressions are
+// for 3 hours (Store persists alarms: configuration, state, tags and
+// history); metric math expressions and anomaly-detection operators are
 // refused; extended statistics are percentiles (pNN) only; alarm actions
 // are recorded in the history, never executed (no SNS, Auto Scaling, EC2
-// or Systems Manager).
+// or Systems Manager); a composite's ActionsSuppressor is stored, not
+// applied.
 package cloudwatch

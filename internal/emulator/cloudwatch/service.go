@@ -172,8 +172,10 @@ func New(cfg Config) (*Service, error) {
 		}
 	}
 	s.st = st
+	// Composites never evaluated yet are; the others keep their state
+	// (possibly forced by SetAlarmState) until a child changes.
 	for k, a := range st.Alarms {
-		if a.Composite != nil {
+		if a.Composite != nil && a.Composite.StateValue == types.StateValueInsufficientData {
 			s.dirty[k] = true
 		}
 	}
