@@ -89,6 +89,10 @@ type Controller struct {
 	links   map[string]*linkState // by secondary cluster key
 	records map[string]bool
 	volumes map[string]bool // volume inits in flight
+	// volumesMade are the volumes initialised whose readiness the model
+	// may not show yet in the list syncVolumes was given: never made
+	// again (that would remove the volume the writer is adopting).
+	volumesMade map[string]bool
 	// volumeRetry paces the volume inits that failed, by cluster key.
 	volumeRetry map[string]*retry
 	deletes     map[string]bool // cluster deletions in flight
@@ -114,7 +118,7 @@ func New(cfg Config) *Controller {
 		finals: map[string]map[string]engine.LSN{}, specs: map[string]rds.Node{},
 		faults: newFaultState(),
 		links:  map[string]*linkState{}, records: map[string]bool{},
-		volumes: map[string]bool{}, deletes: map[string]bool{}, volumeRetry: map[string]*retry{},
+		volumes: map[string]bool{}, volumesMade: map[string]bool{}, deletes: map[string]bool{}, volumeRetry: map[string]*retry{},
 	}
 }
 
@@ -257,6 +261,7 @@ func (c *Controller) syncDeletedClusters(ctx context.Context, deleted []string) 
 			c.cfg.Model.ObserveClusterDeleted(k)
 			c.mu.Lock()
 			delete(c.deletes, k)
+			delete(c.volumesMade, k)
 			c.mu.Unlock()
 		}()
 	}

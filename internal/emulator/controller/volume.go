@@ -22,10 +22,16 @@ const volumeInitTimeout = 10 * time.Minute
 func (c *Controller) syncVolumes(ctx context.Context, vols []rds.Volume) {
 	now := time.Now()
 	for _, v := range vols {
+		c.mu.Lock()
 		if v.Ready {
+			delete(c.volumesMade, v.Cluster)
+		}
+		if v.Ready || c.volumesMade[v.Cluster] {
+			// A list taken before the model recorded a volume made
+			// must not make it again: the writer may be adopting it.
+			c.mu.Unlock()
 			continue
 		}
-		c.mu.Lock()
 		busy := c.volumes[v.Cluster]
 		r := c.volumeRetry[v.Cluster]
 		if r == nil {
@@ -46,6 +52,9 @@ func (c *Controller) syncVolumes(ctx context.Context, vols []rds.Volume) {
 			err := c.initVolume(ctx, v)
 			c.mu.Lock()
 			delete(c.volumes, v.Cluster)
+			if err == nil {
+				c.volumesMade[v.Cluster] = true
+			}
 			var log bool
 			var failures int
 			if err != nil {
