@@ -26,6 +26,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/certs"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
+	"github.com/globaldb/globaldb/internal/emulator/cloudwatch"
 	"github.com/globaldb/globaldb/internal/emulator/controller"
 	"github.com/globaldb/globaldb/internal/emulator/dbauth"
 	"github.com/globaldb/globaldb/internal/emulator/dnsserver"
@@ -93,6 +94,7 @@ type Emulator struct {
 	admin   engine.Credentials // the servers' superuser (the fronts forward writes with it)
 	rds     *rds.Service
 	r53     *route53.Service
+	cw      *cloudwatch.Service
 	iam     *iam.Service
 	dbauth  *dbauth.Server
 	sts     *sts.Service
@@ -192,6 +194,9 @@ func (e *Emulator) Start(ctx context.Context) (err error) {
 	e.faults = faults.NewRegistry(e.ctrl, func(r string) bool { _, ok := regions.Lookup(r); return ok }, time.Now)
 	e.router.admin = adminapi.HandlerWith(e.faults, e.ctrl)
 	e.router.regionDown = e.faults.RegionDown
+	if err := e.startCloudWatch(runCtx, clk); err != nil {
+		return err
+	}
 	e.done.Add(1)
 	go func() {
 		defer e.done.Done()
@@ -329,7 +334,7 @@ func (e *Emulator) startHTTP() error {
 // scripts need no --resolver or --time-scale against it.
 func (e *Emulator) health() map[string]any {
 	return map[string]any{"status": "ready", "emulator": "globaldb", "endpoint": e.Endpoint(), "dns": e.DNSAddr(),
-		"time_scale": e.cfg.TimeScale, "services": []string{"rds", "route53", "iam", "sts"}}
+		"time_scale": e.cfg.TimeScale, "services": []string{"rds", "route53", "iam", "sts", "monitoring"}}
 }
 
 // Endpoint is the emulator's base URL, for AWS_ENDPOINT_URL.

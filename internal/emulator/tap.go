@@ -17,8 +17,9 @@ type Exchange struct {
 	// verified.
 	Service string
 	Region  string
-	// Operation is the Query Action or the REST-XML operation the request
-	// routes to; "" when the request names none.
+	// Operation is the operation the request names: the Query Action, the
+	// REST-XML route, the JSON X-Amz-Target or the RPC v2 CBOR path; ""
+	// when it names none.
 	Operation   string
 	AccessKeyID string
 	// UserAgent is the request's User-Agent header: it tells which client
