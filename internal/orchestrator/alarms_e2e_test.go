@@ -19,9 +19,9 @@ import (
 // emulator: every region gets its three alarms, tagged with the stack;
 // the health checks are CLOUDWATCH_METRIC checks following the health
 // alarms and guard the records; a second apply changes nothing; status
-// shows every alarm (and, once the emulated RDS has published a period or
-// two, the primary healthy and the secondary without a writer); destroy
-// removes the alarms after the checks, and nothing is left.
+// shows every alarm (and, once the emulated RDS publishes its metrics, the
+// primary healthy and the secondary without a writer); destroy removes the
+// alarms after the checks, and nothing is left.
 func TestAlarms_e2e(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
@@ -89,8 +89,50 @@ func TestAlarms_e2e(t *testing.T) {
 		}
 	})
 
+	res := resolve.Server(e.DNSAddr())
 	t.Run("status", func(t *testing.T) {
-		res := resolve.Server(e.DNSAddr())
+		st, err := Status(ctx, c, top, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Alarms) != 6 {
+			t.Errorf("status lists %d alarms, want 6: %+v", len(st.Alarms), st.Alarms)
+		}
+		for _, a := range st.Alarms {
+			switch a.State {
+			case "OK", "ALARM", "INSUFFICIENT_DATA":
+			default:
+				t.Errorf("alarm %s: state %q (%s)", a.Name, a.State, a.Error)
+			}
+		}
+		var table, js bytes.Buffer
+		if err := st.WriteTable(&table); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(table.String(), n.Alarm("ap-southeast-1", LagAlarm)) {
+			t.Errorf("status table lacks the alarms:\n%s", table.String())
+		}
+		if err := json.NewEncoder(&js).Encode(st); err != nil || !strings.Contains(js.String(), `"alarms":[`) {
+			t.Errorf("status JSON lacks alarms (%v): %s", err, js.String())
+		}
+	})
+
+	t.Run("alarm states follow the RDS metrics", func(t *testing.T) {
+		// The emulated RDS publishes once a period (60 s × time scale).
+		for {
+			m, err := c.CloudWatch("ap-southeast-1").ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("AWS/RDS"), MetricName: aws.String("EngineUptime")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Metrics) > 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatal("the emulated RDS never published EngineUptime")
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
 		want := map[string]string{
 			n.Alarm("ap-southeast-1", WriterAlarm): "OK", n.Alarm("ap-southeast-1", ReaderAlarm): "OK",
 			n.Alarm("ap-southeast-2", WriterAlarm): "ALARM", n.Alarm("ap-southeast-2", ReaderAlarm): "OK",
@@ -116,23 +158,10 @@ func TestAlarms_e2e(t *testing.T) {
 			}
 			return true, ""
 		})
-		if len(st.Alarms) != 6 {
-			t.Errorf("status lists %d alarms, want 6", len(st.Alarms))
-		}
 		for _, a := range st.Alarms {
 			if a.Name == n.Alarm("ap-southeast-2", WriterAlarm) && a.Note == "" {
 				t.Errorf("the secondary's writer alarm in ALARM carries no note: %+v", a)
 			}
-		}
-		var table, js bytes.Buffer
-		if err := st.WriteTable(&table); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(table.String(), "ALARM") || !strings.Contains(table.String(), n.Alarm("ap-southeast-1", LagAlarm)) {
-			t.Errorf("status table lacks the alarms:\n%s", table.String())
-		}
-		if err := json.NewEncoder(&js).Encode(st); err != nil || !strings.Contains(js.String(), `"alarms":[`) {
-			t.Errorf("status JSON lacks alarms (%v): %s", err, js.String())
 		}
 	})
 
