@@ -43,10 +43,6 @@ const TargetHeader = "X-Amz-Target"
 // awsQueryCompatible service.
 const QueryErrorHeader = "x-amzn-query-error"
 
-// internalMessage is sent for errors that are not *awserr.Error; their own
-// text stays in the log.
-const internalMessage = "An internal error occurred"
-
 // Codec decodes requests and encodes responses for one service model. It
 // is immutable and safe for concurrent use.
 type Codec struct {
@@ -204,17 +200,7 @@ func (c *Codec) WriteError(w http.ResponseWriter, err error, requestID string) {
 // type, code and status from the service model (rpcdoc.FaultOf); any
 // other error is logged and sent as InternalFailure 500 without its text.
 func (c *Codec) EncodeError(err error, requestID string) ([]byte, rpcdoc.Fault) {
-	code, message := awserr.InternalFailure, internalMessage
-	if e, ok := awserr.As(err); ok {
-		code, message = e.Code, e.Message
-	} else {
-		c.log.Error("json call failed", "request_id", requestID, "err", err)
-	}
-	f := rpcdoc.FaultOf(c.svc, code)
-	doc := map[string]string{"__type": f.Type, "message": message}
-	if sh := c.svc.Shape(f.Type); sh != nil && sh.MemberNamed("Message") != nil {
-		doc["Message"] = message
-	}
+	doc, f := rpcdoc.ErrorDoc(c.svc, c.log, err, requestID)
 	b, mErr := marshal(doc)
 	if mErr != nil { // strings always marshal
 		panic(mErr)

@@ -16,6 +16,7 @@ package rpcdoc
 
 import (
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sort"
 	"time"
@@ -336,4 +337,28 @@ func FaultOf(svc *awsmodel.Service, code string) Fault {
 		f.Type = names[0]
 	}
 	return f
+}
+
+// InternalMessage is sent for errors that are not *awserr.Error; their
+// own text stays in the log.
+const InternalMessage = "An internal error occurred"
+
+// ErrorDoc is the error body of err in both RPC protocols, {"__type":
+// <error shape or code>, "message": …} (and "Message" when the error
+// shape names that member), with its Fault. An *awserr.Error gets its
+// type, code and status from the model (FaultOf); any other error is
+// logged and sent as InternalFailure 500 without its text.
+func ErrorDoc(svc *awsmodel.Service, log *slog.Logger, err error, requestID string) (map[string]string, Fault) {
+	code, message := awserr.InternalFailure, InternalMessage
+	if e, ok := awserr.As(err); ok {
+		code, message = e.Code, e.Message
+	} else {
+		log.Error("call failed", "request_id", requestID, "err", err)
+	}
+	f := FaultOf(svc, code)
+	doc := map[string]string{"__type": f.Type, "message": message}
+	if sh := svc.Shape(f.Type); sh != nil && sh.MemberNamed("Message") != nil {
+		doc["Message"] = message
+	}
+	return doc, f
 }

@@ -41,10 +41,6 @@ const (
 	QueryErrorHeader = "x-amzn-query-error"
 )
 
-// internalMessage is sent for errors that are not *awserr.Error; their own
-// text stays in the log.
-const internalMessage = "An internal error occurred"
-
 var (
 	decMode cbor.DecMode
 	encMode cbor.EncMode
@@ -216,17 +212,7 @@ func (c *Codec) WriteError(w http.ResponseWriter, err error, requestID string) {
 // (rpcdoc.FaultOf); any other error is logged and sent as InternalFailure
 // 500 without its text.
 func (c *Codec) EncodeError(err error, requestID string) ([]byte, rpcdoc.Fault) {
-	code, message := awserr.InternalFailure, internalMessage
-	if e, ok := awserr.As(err); ok {
-		code, message = e.Code, e.Message
-	} else {
-		c.log.Error("cbor call failed", "request_id", requestID, "err", err)
-	}
-	f := rpcdoc.FaultOf(c.svc, code)
-	doc := map[string]string{"__type": f.Type, "message": message}
-	if sh := c.svc.Shape(f.Type); sh != nil && sh.MemberNamed("Message") != nil {
-		doc["Message"] = message
-	}
+	doc, f := rpcdoc.ErrorDoc(c.svc, c.log, err, requestID)
 	b, mErr := encMode.Marshal(doc)
 	if mErr != nil { // strings always marshal
 		panic(mErr)
