@@ -6,11 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
-	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 )
@@ -34,20 +30,7 @@ func TestActiveActiveOutage(t *testing.T) {
 	top.Regions[1].WriteForwarding = topology.ForwardGlobal
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
-	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: top.Regions[0].Name, Credentials: creds},
-		[]string{top.Regions[0].Name, top.Regions[1].Name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, w, err := orchestrator.PlanApply(ctx, c, top)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := orchestrator.Apply(ctx, c, top, p, w, orchestrator.Options{PollMin: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: creds}
+	c, faults := applied(ctx, t, e, top)
 	r, err := Run(ctx, c, top, Options{Scenario: activeActive, Duration: 6 * time.Second, Resolver: resolve.Server(e.DNSAddr()), Faults: faults, TimeScale: scale})
 	if err != nil {
 		t.Fatalf("%v (phases %v)", err, phasesOf(r))

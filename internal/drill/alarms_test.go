@@ -5,11 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
-	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 	"github.com/globaldb/globaldb/internal/topology/topologytest"
@@ -35,19 +31,7 @@ func TestRegionOutage_AlarmChecks(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: "ap-southeast-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, []string{"ap-southeast-1", "ap-southeast-2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, w, err := orchestrator.PlanApply(ctx, c, top)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := orchestrator.Apply(ctx, c, top, p, w, orchestrator.Options{PollMin: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	c, faults := applied(ctx, t, e, top)
 	r, err := Run(ctx, c, top, Options{Scenario: "region-outage", Duration: 6 * time.Second,
 		Resolver: resolve.Server(e.DNSAddr()), Faults: faults, TimeScale: scale})
 	if err != nil {

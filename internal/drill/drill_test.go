@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/globaldb/globaldb/internal/emulator"
 	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 	"github.com/globaldb/globaldb/internal/orchestrator"
@@ -31,21 +32,8 @@ func TestScenarios(t *testing.T) {
 	top := seed(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: "ap-southeast-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, []string{"ap-southeast-1", "ap-southeast-2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, w, err := orchestrator.PlanApply(ctx, c, top)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := orchestrator.Apply(ctx, c, top, p, w, orchestrator.Options{PollMin: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
+	c, faults := applied(ctx, t, e, top)
 	res := resolve.Server(e.DNSAddr())
-	// Drills inject faults as a user does: through the signed admin API.
-	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	only := os.Getenv("GLOBALDB_DRILL")
 	for _, sc := range Scenarios {
 		if only != "" && only != sc {
@@ -103,4 +91,29 @@ func phasesOf(r *Result) []Phase {
 		return nil
 	}
 	return r.Phases
+}
+
+// applied applies top to e through the orchestrator, as a user does, and
+// returns the clients and the signed admin client drills inject faults
+// with.
+func applied(ctx context.Context, t *testing.T, e *emulator.Emulator, top *topology.Topology) (*orchestrator.Clients, *admin.Client) {
+	t.Helper()
+	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
+	var regions []string
+	for _, r := range top.Regions {
+		regions = append(regions, r.Name)
+	}
+	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: top.Primary().Name, Credentials: creds}, regions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, w, err := orchestrator.PlanApply(ctx, c, top)
+	if err == nil {
+		err = orchestrator.Apply(ctx, c, top, p, w, orchestrator.Options{PollMin: 100 * time.Millisecond})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Drills inject faults as a user does: through the signed admin API.
+	return c, &admin.Client{Endpoint: e.Endpoint(), Creds: creds}
 }

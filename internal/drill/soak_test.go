@@ -8,11 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
-	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
 )
 
@@ -24,20 +20,8 @@ func TestSoak(t *testing.T) {
 	top := seed(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
 	defer cancel()
-	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: "ap-southeast-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, []string{"ap-southeast-1", "ap-southeast-2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, w, err := orchestrator.PlanApply(ctx, c, top)
-	if err == nil {
-		err = orchestrator.Apply(ctx, c, top, p, w, orchestrator.Options{PollMin: 100 * time.Millisecond})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, faults := applied(ctx, t, e, top)
 	res := resolve.Server(e.DNSAddr())
-	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	for _, sc := range []struct {
 		name  string
 		times int
