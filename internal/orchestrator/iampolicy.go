@@ -114,6 +114,19 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 			"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:ListTagsForResource",
 		}, Resource: []string{alarmArns(t, account)}})
 	}
+	// Observe and status find the stack's Region switch plan by listing
+	// (with or without automation); every change is on the stack's plan.
+	add(Statement{Sid: "RegionSwitchRead", Action: []string{"arc-region-switch:ListPlans"}, Resource: []string{"*"}})
+	if t.Automation != nil {
+		plans := fmt.Sprintf("arn:aws:arc-region-switch::%s:plan/%s:*", account, Names{t.Name}.RegionSwitchPlan())
+		add(Statement{Sid: "RegionSwitchPlan", Action: []string{
+			"arc-region-switch:CreatePlan", "arc-region-switch:GetPlan", "arc-region-switch:UpdatePlan", "arc-region-switch:DeletePlan",
+			"arc-region-switch:TagResource", "arc-region-switch:ListTagsForResource", "arc-region-switch:ListPlanExecutions",
+			"arc-region-switch:StartPlanExecution", "arc-region-switch:GetPlanExecution",
+		}, Resource: []string{plans}})
+		add(Statement{Sid: "PassRegionSwitchRole", Action: []string{"iam:PassRole"},
+			Resource: []string{fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, n.RolePath(), Names{t.Name}.RegionSwitchRole())}})
+	}
 	// Observe and Orphans list the roles under the stack's path even when
 	// the topology declares none (a role left by an earlier version).
 	add(Statement{Sid: "IAMListStackRoles", Action: []string{"iam:ListRoles"}, Resource: []string{"*"}})
@@ -138,6 +151,9 @@ func declaredRoles(t *topology.Topology) []string {
 	}
 	if r := t.IAM.OperatorRole; r != nil {
 		out = append(out, r.Name)
+	}
+	if t.Automation != nil {
+		out = append(out, Names{t.Name}.RegionSwitchRole())
 	}
 	return out
 }

@@ -1,0 +1,183 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	arc "github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
+	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
+
+	"github.com/globaldb/globaldb/examples"
+	"github.com/globaldb/globaldb/internal/resolve"
+	"github.com/globaldb/globaldb/internal/topology"
+	"github.com/globaldb/globaldb/internal/topology/topologytest"
+)
+
+// automationSeed is the private seed (alarm checks) with an automation
+// section.
+func automationSeed(t testing.TB, section string) *topology.Topology {
+	t.Helper()
+	top, err := topology.Load(topologytest.WriteFile(t, "global.yaml", string(examples.Global)+"\n"+section))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
+}
+
+// TestRegionSwitch_e2e applies the private seed with automation on the
+// emulator: the Region switch plan exists on the us-east-1 control plane
+// with the execution role, an activate workflow per region (manual
+// approval, then the Aurora block with the topology's behavior and an
+// ungraceful failover), and a trigger on the primary's writer-health
+// alarm; a second apply changes nothing; status shows the plan; a changed
+// behavior updates it in place; destroy removes it before the role and
+// the global cluster.
+func TestRegionSwitch_e2e(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := startEmulator(t)
+	top := automationSeed(t, "automation:\n  behavior: switchoverOnly\n  approval: true\n  minDelayMinutes: 30\n")
+	c := connect(t, e, top)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	applyT(t, c, top)
+	n := Names{top.Name}
+
+	var planArn string
+	t.Run("plan", func(t *testing.T) {
+		p, err := findRegionSwitch(ctx, c, top)
+		if err != nil || p == nil {
+			t.Fatalf("the stack's plan: %v, %v", p, err)
+		}
+		planArn = aws.ToString(p.Arn)
+		if aws.ToString(p.Name) != n.RegionSwitchPlan() || aws.ToString(p.PrimaryRegion) != "ap-southeast-1" ||
+			strings.Join(p.Regions, ",") != "ap-southeast-1,ap-southeast-2" || p.RecoveryApproach != arctypes.RecoveryApproachActivePassive {
+			t.Errorf("plan %s: regions %v, primary %s, approach %s", aws.ToString(p.Name), p.Regions, aws.ToString(p.PrimaryRegion), p.RecoveryApproach)
+		}
+		w, err := Observe(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := w.Roles[n.RegionSwitchRole()]
+		if role == nil || aws.ToString(p.ExecutionRole) != role.Arn || !strings.Contains(role.Trust, RegionSwitchService) {
+			t.Errorf("execution role %s; the stack's role %+v", aws.ToString(p.ExecutionRole), role)
+		}
+		if len(p.Workflows) != 2 {
+			t.Fatalf("%d workflows, want one activate per region", len(p.Workflows))
+		}
+		for _, wf := range p.Workflows {
+			region := aws.ToString(wf.WorkflowTargetRegion)
+			if wf.WorkflowTargetAction != arctypes.WorkflowTargetActionActivate || len(wf.Steps) != 2 {
+				t.Errorf("workflow %s %s: %d steps", wf.WorkflowTargetAction, region, len(wf.Steps))
+				continue
+			}
+			if wf.Steps[0].ExecutionBlockType != arctypes.ExecutionBlockTypeExecutionApproval {
+				t.Errorf("workflow %s starts with %s, want a manual approval", region, wf.Steps[0].ExecutionBlockType)
+			}
+			cfg, ok := wf.Steps[1].ExecutionBlockConfiguration.(*arctypes.ExecutionBlockConfigurationMemberGlobalAuroraConfig)
+			if !ok {
+				t.Errorf("workflow %s: second step %T, want the Aurora block", region, wf.Steps[1].ExecutionBlockConfiguration)
+				continue
+			}
+			if cfg.Value.Behavior != arctypes.GlobalAuroraDefaultBehaviorSwitchoverOnly || aws.ToString(cfg.Value.GlobalClusterIdentifier) != n.GlobalCluster() ||
+				cfg.Value.Ungraceful == nil || cfg.Value.Ungraceful.Ungraceful != arctypes.GlobalAuroraUngracefulBehaviorFailover || len(cfg.Value.DatabaseClusterArns) != 2 {
+				t.Errorf("workflow %s: Aurora block %+v", region, cfg.Value)
+			}
+			for _, a := range cfg.Value.DatabaseClusterArns {
+				if regionOf(a) == "" || w.Clusters[regionOf(a)] == nil || aws.ToString(w.Clusters[regionOf(a)].DBClusterArn) != a {
+					t.Errorf("workflow %s names cluster %s, which is not the stack's", region, a)
+				}
+			}
+		}
+		alarm := n.Alarm("ap-southeast-1", WriterAlarm)
+		if len(p.Triggers) != 1 || aws.ToString(p.Triggers[0].TargetRegion) != "ap-southeast-2" || aws.ToInt32(p.Triggers[0].MinDelayMinutesBetweenExecutions) != 30 ||
+			len(p.Triggers[0].Conditions) != 1 || aws.ToString(p.Triggers[0].Conditions[0].AssociatedAlarmName) != alarm ||
+			p.Triggers[0].Conditions[0].Condition != arctypes.AlarmConditionRed {
+			t.Errorf("triggers %+v: want activate ap-southeast-2 when %s is red, every 30 min at most", p.Triggers, alarm)
+		}
+		if a, ok := p.AssociatedAlarms[alarm]; !ok || a.AlarmType != arctypes.AlarmTypeTrigger || aws.ToString(a.ResourceIdentifier) != aws.ToString(w.Alarms[alarmKey("ap-southeast-1", WriterAlarm)].AlarmArn) {
+			t.Errorf("associated alarms %+v", p.AssociatedAlarms)
+		}
+		tags, err := c.ARC().ListTagsForResource(ctx, &arc.ListTagsForResourceInput{Arn: p.Arn})
+		if err != nil || tags.ResourceTags[topology.StackTag] != top.Name {
+			t.Errorf("tags %v, %v", tags, err)
+		}
+	})
+
+	t.Run("second apply changes nothing", func(t *testing.T) {
+		before := c.Calls.Snapshot()
+		p := applyT(t, c, top)
+		if calls := c.Calls.Snapshot().Since(before); !p.Empty() || calls.Mutating != 0 {
+			var b bytes.Buffer
+			p.WriteText(&b)
+			t.Errorf("second apply: mutating calls %v\n%s", calls.MutatingOps(), b.String())
+		}
+	})
+
+	t.Run("status", func(t *testing.T) {
+		st, err := Status(ctx, c, top, resolve.Server(e.DNSAddr()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := st.RegionSwitch
+		if rs == nil || rs.Name != n.RegionSwitchPlan() || rs.ARN != planArn || rs.State != "present" || rs.LastExecution != nil || rs.Error != "" {
+			t.Fatalf("status region switch: %+v", rs)
+		}
+		var table, js bytes.Buffer
+		if err := st.WriteTable(&table); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(table.String(), "REGION SWITCH PLAN") || !strings.Contains(table.String(), n.RegionSwitchPlan()) {
+			t.Errorf("status table lacks the plan:\n%s", table.String())
+		}
+		if err := json.NewEncoder(&js).Encode(st); err != nil || !strings.Contains(js.String(), `"region_switch":{"name":"`+n.RegionSwitchPlan()+`"`) {
+			t.Errorf("status JSON lacks the plan (%v): %s", err, js.String())
+		}
+	})
+
+	t.Run("changed behavior updates the plan", func(t *testing.T) {
+		changed := automationSeed(t, "automation:\n  approval: true\n  minDelayMinutes: 30\n")
+		p := applyT(t, c, changed)
+		if s := p.step(idRegionSwitch()); s == nil || s.Action != Update || len(p.Visible()) != 1 {
+			t.Errorf("apply with behavior failover: %+v", p.Visible())
+		}
+		got, err := findRegionSwitch(ctx, c, changed)
+		if err != nil || aws.ToString(got.Arn) != planArn {
+			t.Fatalf("plan after the update: %v (want the same ARN %s)", err, planArn)
+		}
+		for _, wf := range got.Workflows {
+			cfg, ok := wf.Steps[len(wf.Steps)-1].ExecutionBlockConfiguration.(*arctypes.ExecutionBlockConfigurationMemberGlobalAuroraConfig)
+			if !ok || cfg.Value.Behavior != arctypes.GlobalAuroraDefaultBehaviorFailover {
+				t.Errorf("workflow %s after the update: %+v", aws.ToString(wf.WorkflowTargetRegion), wf.Steps)
+			}
+		}
+		if p := applyT(t, c, changed); !p.Empty() {
+			t.Errorf("apply after the update: %+v", p.Visible())
+		}
+	})
+
+	t.Run("destroy removes the plan", func(t *testing.T) {
+		p := destroyT(t, c, top)
+		s := p.step(idRegionSwitch())
+		if s == nil || s.Action != Delete {
+			t.Fatalf("destroy planned no plan deletion: %+v", p.Visible())
+		}
+		for _, id := range []string{idGlobal(), idRole(n.RegionSwitchRole())} {
+			if st := p.step(id); st == nil || !contains(st.After, idRegionSwitch()) {
+				t.Errorf("%s does not wait for the plan's deletion: %+v", id, st)
+			}
+		}
+		if got, err := findRegionSwitch(ctx, c, top); err != nil || got != nil {
+			t.Errorf("after destroy: plan %v, err %v", got, err)
+		}
+		if left, err := Orphans(ctx, c, top); err != nil || len(left) > 0 {
+			t.Errorf("after destroy: left %v, err %v", left, err)
+		}
+	})
+}
