@@ -87,12 +87,26 @@ func roleArnOf(w *World, n Names, known map[string]string, name string) string {
 	return fmt.Sprintf("arn:aws:iam::%s:role%s%s", w.Account, n.RolePath(), name)
 }
 
+// approverArn is the role the plan's approval steps name: the operator
+// role if declared, else the execution role.
+func approverArn(t *topology.Topology, w *World, known map[string]string) string {
+	n := Names{t.Name}
+	if r := t.IAM.OperatorRole; r != nil {
+		return roleArnOf(w, n, known, r.Name)
+	}
+	return roleArnOf(w, n, known, n.RegionSwitchRole())
+}
+
 // desiredRegionSwitch returns the plan t wants, nil without automation.
 // Every region has an activate workflow: an optional manual approval,
 // then the Aurora global database block (graceful: the topology's
 // behavior; ungraceful: failover). Triggers activate each secondary when
 // the primary's writer-health alarm turns red.
-func desiredRegionSwitch(t *topology.Topology, account, role string) *regionSwitchSpec {
+//
+// The approval step names the operator role when the topology declares
+// one (the people who run failovers approve them), else the execution
+// role: approver.
+func desiredRegionSwitch(t *topology.Topology, account, role, approver string) *regionSwitchSpec {
 	a := t.Automation
 	if a == nil {
 		return nil
@@ -109,7 +123,7 @@ func desiredRegionSwitch(t *topology.Topology, account, role string) *regionSwit
 		if a.Approval {
 			steps = append(steps, arctypes.Step{Name: aws.String("approve-" + r.Name), ExecutionBlockType: arctypes.ExecutionBlockTypeExecutionApproval,
 				ExecutionBlockConfiguration: &arctypes.ExecutionBlockConfigurationMemberExecutionApprovalConfig{Value: arctypes.ExecutionApprovalConfiguration{
-					ApprovalRole: aws.String(role), TimeoutMinutes: aws.Int32(approvalTimeoutMinutes)}}})
+					ApprovalRole: aws.String(approver), TimeoutMinutes: aws.Int32(approvalTimeoutMinutes)}}})
 		}
 		steps = append(steps, arctypes.Step{Name: aws.String("aurora-" + r.Name), ExecutionBlockType: arctypes.ExecutionBlockTypeAurora,
 			ExecutionBlockConfiguration: &arctypes.ExecutionBlockConfigurationMemberGlobalAuroraConfig{Value: arctypes.GlobalAuroraConfiguration{
@@ -264,7 +278,7 @@ func observeRegionSwitch(ctx context.Context, c *Clients, t *topology.Topology, 
 func (pl *planner) planRegionSwitch() {
 	n := pl.n
 	have := pl.w.RegionSwitch
-	spec := desiredRegionSwitch(pl.t, pl.w.Account, roleArnOf(pl.w, n, nil, n.RegionSwitchRole()))
+	spec := desiredRegionSwitch(pl.t, pl.w.Account, roleArnOf(pl.w, n, nil, n.RegionSwitchRole()), approverArn(pl.t, pl.w, nil))
 	res := "arc region-switch plan " + n.RegionSwitchPlan()
 	if spec == nil {
 		if have != nil {
@@ -313,8 +327,9 @@ func (pl *planner) deleteRegionSwitch(have *arctypes.Plan, details []string) {
 func (x *exec) putRegionSwitch(ctx context.Context) error {
 	x.mu.Lock()
 	role := roleArnOf(x.w, x.n, x.roleArns, x.n.RegionSwitchRole())
+	approver := approverArn(x.t, x.w, x.roleArns)
 	x.mu.Unlock()
-	spec := desiredRegionSwitch(x.t, x.w.Account, role)
+	spec := desiredRegionSwitch(x.t, x.w.Account, role, approver)
 	have, err := findRegionSwitch(ctx, x.c, x.t)
 	if err != nil {
 		return err
