@@ -293,12 +293,11 @@ func (pl *planner) planRegionSwitch() {
 			run:     func(ctx context.Context, x *exec, _ *Step) error { return x.putRegionSwitch(ctx) }})
 		return
 	}
+	d := spec.diff(have)
 	if imm := spec.immutable(have); len(imm) > 0 {
-		pl.p.Problems = append(pl.p.Problems, fmt.Sprintf("Region switch plan %s: %s cannot change (UpdatePlan does not take them); "+
-			"remove automation, apply, and add it back", n.RegionSwitchPlan(), strings.Join(imm, ", ")))
-		return
+		d = append([]string{"replace (DeletePlan, CreatePlan: UpdatePlan cannot change " + strings.Join(imm, ", ") + ")"}, d...)
 	}
-	if d := spec.diff(have); len(d) > 0 {
+	if len(d) > 0 {
 		pl.p.add(&Step{ID: idRegionSwitch(), Action: Update, Region: "us-east-1", Resource: res, After: after, Details: d,
 			run: func(ctx context.Context, x *exec, _ *Step) error { return x.putRegionSwitch(ctx) }})
 	}
@@ -335,6 +334,12 @@ func (x *exec) putRegionSwitch(ctx context.Context) error {
 		return err
 	}
 	cl := x.c.ARC()
+	if have != nil && len(spec.immutable(have)) > 0 {
+		if _, err := cl.DeletePlan(ctx, &arc.DeletePlanInput{Arn: have.Arn}); err != nil {
+			return fmt.Errorf("replace Region switch plan %s: delete: %w", spec.Name, err)
+		}
+		have = nil
+	}
 	if have == nil {
 		tags := map[string]string{}
 		for _, kv := range sortedTags(x.t) {

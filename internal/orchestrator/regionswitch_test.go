@@ -83,7 +83,7 @@ func TestPlanApply_regionSwitch(t *testing.T) {
 		{name: "workflow drifted", section: base, drift: func(w *World) { w.RegionSwitch.Workflows = w.RegionSwitch.Workflows[:1] },
 			steps: []string{idRegionSwitch()}, details: []string{"+ workflow activate ap-southeast-2"}},
 		{name: "primary region differs", section: base, drift: func(w *World) { w.RegionSwitch.PrimaryRegion = aws.String("ap-southeast-2") },
-			problem: "primary region ap-southeast-2 → ap-southeast-1 cannot change"},
+			steps: []string{idRegionSwitch()}, details: []string{"replace (DeletePlan, CreatePlan: UpdatePlan cannot change primary region ap-southeast-2 → ap-southeast-1)"}},
 		{name: "automation removed", section: "", steps: []string{idRegionSwitch(), idRole("seed-region-switch")}},
 	}
 	for _, tt := range tests {
