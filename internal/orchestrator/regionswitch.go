@@ -428,3 +428,91 @@ func regionSwitchStatus(ctx context.Context, c *Clients, t *topology.Topology) *
 	st.Error = "executions: " + strings.Join(errs, "; ")
 	return st
 }
+
+// planArnFor finds the stack's plan for an execution: from the control
+// plane, else (us-east-1 out) from the data plane of region, by name.
+func planArnFor(ctx context.Context, c *Clients, t *topology.Topology, region string) (string, error) {
+	p, err := findRegionSwitch(ctx, c, t)
+	if err == nil && p != nil {
+		return aws.ToString(p.Arn), nil
+	}
+	if isNotOurs(err) {
+		return "", err
+	}
+	name := Names{t.Name}.RegionSwitchPlan()
+	pg := arc.NewListPlansInRegionPaginator(c.ARCRegion(region), &arc.ListPlansInRegionInput{})
+	for pg.HasMorePages() {
+		page, perr := pg.NextPage(ctx)
+		if perr != nil {
+			return "", fmt.Errorf("find Region switch plan %s (control plane: %v): list plans in %s: %w", name, err, region, perr)
+		}
+		for _, ab := range page.Plans {
+			if aws.ToString(ab.Name) == name {
+				return aws.ToString(ab.Arn), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("stack %s has no Region switch plan %s (add automation: to the topology and apply)", t.Name, name)
+}
+
+// executionEnded maps a finished execution state to nil (completed) or
+// an error; ok is false while it runs.
+func executionEnded(s arctypes.ExecutionState) (ok bool, err error) {
+	switch s {
+	case arctypes.ExecutionStateCompleted, arctypes.ExecutionStateCompletedWithExceptions, arctypes.ExecutionStateCompletedMonitoringApplicationHealth:
+		return true, nil
+	case arctypes.ExecutionStateFailed, arctypes.ExecutionStateCancelled, arctypes.ExecutionStatePlanExecutionTimedOut, arctypes.ExecutionStatePausedByFailedStep:
+		return true, fmt.Errorf("the plan execution ended %s", s)
+	}
+	return false, nil
+}
+
+// runPlan starts the stack's Region switch plan activating rep.To
+// (graceful for a switchover, ungraceful for a failover) from rep.To's
+// data plane, and waits until the execution completes.
+func (ex *exec) runPlan(ctx context.Context, o FailoverOptions, rep *FailoverReport, step *Step) error {
+	arn, err := planArnFor(ctx, ex.c, ex.t, rep.To)
+	if err != nil {
+		return err
+	}
+	mode := arctypes.ExecutionModeGraceful
+	if o.Mode == ModeFailover {
+		mode = arctypes.ExecutionModeUngraceful
+	}
+	cl := ex.c.ARCRegion(rep.To)
+	out, err := cl.StartPlanExecution(ctx, &arc.StartPlanExecutionInput{PlanArn: aws.String(arn), TargetRegion: aws.String(rep.To),
+		Action: arctypes.ExecutionActionActivate, Mode: mode, Comment: aws.String(fmt.Sprintf("globaldb failover --via-plan --mode %s", o.Mode))})
+	if err != nil {
+		return fmt.Errorf("start Region switch plan %s: %w", arn, err)
+	}
+	id := aws.ToString(out.ExecutionId)
+	rep.PlanExecution = id
+	rep.phase("requested", fmt.Sprintf("plan execution %s (%s, activate %s) started", id, mode, rep.To))
+	wctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	var ended error
+	err = ex.waitFor(wctx, step, "plan execution "+id+" completes", func(ctx context.Context) (bool, string, error) {
+		got, err := cl.GetPlanExecution(ctx, &arc.GetPlanExecutionInput{PlanArn: aws.String(arn), ExecutionId: aws.String(id)})
+		if err != nil {
+			return false, "", err
+		}
+		done, e := executionEnded(got.ExecutionState)
+		ended = e
+		state := string(got.ExecutionState)
+		if got.ExecutionState == arctypes.ExecutionStatePendingManualApproval {
+			state += " (approve it: ApprovePlanExecutionStep, or the ARC console)"
+		}
+		return done, state, nil
+	})
+	if err != nil {
+		if ctx.Err() == nil && wctx.Err() != nil {
+			return fmt.Errorf("plan execution %s did not complete within %v; it goes on in ARC: %w", id, o.Timeout, err)
+		}
+		return err
+	}
+	if ended != nil {
+		return fmt.Errorf("plan execution %s: %w", id, ended)
+	}
+	rep.phase("plan-completed", "plan execution "+id+" completed")
+	return nil
+}

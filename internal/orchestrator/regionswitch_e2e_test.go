@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +179,83 @@ func TestRegionSwitch_e2e(t *testing.T) {
 		}
 		if left, err := Orphans(ctx, c, top); err != nil || len(left) > 0 {
 			t.Errorf("after destroy: left %v, err %v", left, err)
+		}
+	})
+}
+
+// TestFailoverViaPlan_e2e moves the writer through the stack's Region
+// switch plan on the emulator: a switchover starts a graceful execution,
+// a failover an ungraceful one; each completes, the writer is where it
+// was sent, the writer record follows, and status shows the execution.
+// --via-plan refuses detach and a stack without a plan.
+func TestFailoverViaPlan_e2e(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := startEmulator(t)
+	// No triggers: the test alone starts executions.
+	top := automationSeed(t, "automation:\n  triggers: false\n")
+	c := connect(t, e, top)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	applyT(t, c, top)
+	res := resolve.Server(e.DNSAddr())
+	opts := func(mode FailoverMode, to string) FailoverOptions {
+		return FailoverOptions{Mode: mode, To: to, ViaPlan: true, Force: true, MaxLag: time.Minute, Resolver: res, Timeout: 2 * time.Minute, Options: fast}
+	}
+	tests := []struct {
+		mode     FailoverMode
+		to       string
+		execMode arctypes.ExecutionMode
+	}{
+		{ModeSwitchover, "ap-southeast-2", arctypes.ExecutionModeGraceful},
+		{ModeFailover, "ap-southeast-1", arctypes.ExecutionModeUngraceful},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.mode)+" to "+tt.to, func(t *testing.T) {
+			rep, err := Failover(ctx, c, top, opts(tt.mode, tt.to))
+			if err != nil {
+				t.Fatalf("failover --via-plan: %v (report %+v)", err, rep)
+			}
+			if rep.PlanExecution == "" {
+				t.Errorf("the report names no plan execution: %+v", rep)
+			}
+			var phases []string
+			for _, p := range rep.Phases {
+				phases = append(phases, p.Name)
+			}
+			if !slices.Contains(phases, "plan-completed") || !slices.Contains(phases, "promoted") {
+				t.Errorf("phases %v: want plan-completed and promoted", phases)
+			}
+			w, err := Observe(ctx, c, top)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := w.Writer(); got != tt.to {
+				t.Errorf("global writer in %s, want %s", got, tt.to)
+			}
+			ex, err := c.ARCRegion(tt.to).GetPlanExecution(ctx, &arc.GetPlanExecutionInput{PlanArn: w.RegionSwitch.Arn, ExecutionId: aws.String(rep.PlanExecution)})
+			if err != nil || ex.ExecutionState != arctypes.ExecutionStateCompleted || ex.Mode != tt.execMode || aws.ToString(ex.ExecutionRegion) != tt.to {
+				t.Errorf("execution %s: %+v, %v; want completed, %s, activating %s", rep.PlanExecution, ex, err, tt.execMode, tt.to)
+			}
+			st, err := Status(ctx, c, top, res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if le := st.RegionSwitch.LastExecution; le == nil || le.ID != rep.PlanExecution || le.State != "completed" || le.Mode != string(tt.execMode) {
+				t.Errorf("status last execution %+v, want %s completed %s", le, rep.PlanExecution, tt.execMode)
+			}
+		})
+	}
+
+	t.Run("refusals", func(t *testing.T) {
+		if _, err := Failover(ctx, c, top, opts(ModeDetach, "ap-southeast-2")); err == nil || !strings.Contains(err.Error(), "does not detach") {
+			t.Errorf("detach --via-plan: %v", err)
+		}
+		destroyT(t, c, top)
+		applyT(t, c, privateSeed(t))
+		if _, err := Failover(ctx, c, privateSeed(t), opts(ModeSwitchover, "ap-southeast-2")); err == nil || !strings.Contains(err.Error(), "has no Region switch plan") {
+			t.Errorf("--via-plan without a plan: %v", err)
 		}
 	})
 }
