@@ -114,18 +114,19 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 			"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:ListTagsForResource",
 		}, Resource: []string{alarmArns(t, account)}})
 	}
-	// Observe and status find the stack's Region switch plan by listing
-	// (with or without automation); every change is on the stack's plan.
-	add(Statement{Sid: "RegionSwitchRead", Action: []string{"arc-region-switch:ListPlans"}, Resource: []string{"*"}})
 	if t.Automation != nil {
-		plans := fmt.Sprintf("arn:aws:arc-region-switch::%s:plan/%s:*", account, Names{t.Name}.RegionSwitchPlan())
+		// Observe and status find the stack's Region switch plan by
+		// listing (failover --via-plan also in the target's data plane);
+		// every other call is on the stack's plan.
+		add(Statement{Sid: "RegionSwitchRead", Action: []string{"arc-region-switch:ListPlans", "arc-region-switch:ListPlansInRegion"}, Resource: []string{"*"}})
+		// The plan's ARN ends in a random suffix AWS picks at CreatePlan,
+		// and the emulator authorizes Region switch calls on "*": the
+		// actions are the stack's, the resource is not narrowed.
 		add(Statement{Sid: "RegionSwitchPlan", Action: []string{
 			"arc-region-switch:CreatePlan", "arc-region-switch:GetPlan", "arc-region-switch:UpdatePlan", "arc-region-switch:DeletePlan",
 			"arc-region-switch:TagResource", "arc-region-switch:ListTagsForResource", "arc-region-switch:ListPlanExecutions",
 			"arc-region-switch:StartPlanExecution", "arc-region-switch:GetPlanExecution",
-		}, Resource: []string{plans}})
-		add(Statement{Sid: "PassRegionSwitchRole", Action: []string{"iam:PassRole"},
-			Resource: []string{fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, n.RolePath(), Names{t.Name}.RegionSwitchRole())}})
+		}, Resource: []string{"*"}})
 	}
 	// Observe and Orphans list the roles under the stack's path even when
 	// the topology declares none (a role left by an earlier version).

@@ -14,6 +14,8 @@ import (
 	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
 
 	"github.com/globaldb/globaldb/examples"
+	"github.com/globaldb/globaldb/internal/emulator"
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 	"github.com/globaldb/globaldb/internal/topology/topologytest"
@@ -258,4 +260,14 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 			t.Errorf("--via-plan without a plan: %v", err)
 		}
 	})
+}
+
+// TestLeastPrivilege_automation is TestLeastPrivilege on the private seed
+// with automation: the Region switch statements are needed and suffice.
+func TestLeastPrivilege_automation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
+	leastPrivilege(t, e, automationSeed(t, "automation: {}\n"))
 }
