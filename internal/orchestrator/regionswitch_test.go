@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -175,5 +176,36 @@ func TestPolicyFor_RegionSwitch(t *testing.T) {
 		if len(exec[a]) == 0 {
 			t.Errorf("the execution role lacks %s", a)
 		}
+	}
+}
+
+// TestStatusReport_regionSwitch: the table shows the plan, its state and
+// its last execution; an unreadable plan shows why.
+func TestStatusReport_regionSwitch(t *testing.T) {
+	tests := []struct {
+		name string
+		rs   RegionSwitchStatus
+		want string
+	}{
+		{"executed", RegionSwitchStatus{Name: "seed-region-switch", ARN: "arn:aws:arc-region-switch::000000000000:plan/seed-region-switch:abc123", State: "present",
+			LastExecution: &ExecutionStatus{ID: "ex-1", State: "completed", Action: "activate", Region: "ap-southeast-2", Mode: "ungraceful", Start: "2026-12-05T23:00:00Z"}},
+			"seed-region-switch  present  completed activate ap-southeast-2 (ungraceful, 2026-12-05T23:00:00Z)  arn:aws:arc-region-switch::000000000000:plan/seed-region-switch:abc123"},
+		{"never run", RegionSwitchStatus{Name: "seed-region-switch", ARN: "arn:x", State: "present"}, "seed-region-switch  present  -  arn:x"},
+		{"absent", RegionSwitchStatus{Name: "seed-region-switch", State: "absent"}, "seed-region-switch  absent  -  -"},
+		{"unreadable", RegionSwitchStatus{Name: "seed-region-switch", State: "unknown", Error: "AccessDenied"}, "seed-region-switch  unknown  -  AccessDenied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := tt.rs
+			var b strings.Builder
+			if err := (&StatusReport{Stack: "seed", RegionSwitch: &rs}).WriteTable(&b); err != nil {
+				t.Fatal(err)
+			}
+			// Columns apart by two spaces, whatever the padding.
+			table := regexp.MustCompile(`  +`).ReplaceAllString(b.String(), "  ")
+			if !strings.Contains(table, "REGION SWITCH PLAN") || !strings.Contains(table, tt.want+"\n") {
+				t.Errorf("table lacks %q:\n%s", tt.want, b.String())
+			}
+		})
 	}
 }
