@@ -14,10 +14,10 @@ import (
 func failoverCmd() *cobra.Command {
 	f := &stackFlags{}
 	var mode, to, resolver string
-	var force bool
+	var force, viaPlan bool
 	var maxLag, timeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "failover -f FILE --mode switchover|failover|detach [--to REGION] [--force]",
+		Use:   "failover -f FILE --mode switchover|failover|detach [--to REGION] [--force] [--via-plan]",
 		Short: "Move the global writer to another region (or detach a secondary), and make Route 53 follow",
 		Long: `Moves the writer of the stack's Aurora global database:
 
@@ -34,7 +34,13 @@ instance, engine versions match, the app role covers the target, and its replica
 lag is under --max-lag (--force overrides the lag check only). Then it calls the API in
 the right region, waits until the target writes, and points the writer record's
 PRIMARY at the new writer (Route 53 alone never restores writes: Aurora does not
-promote a secondary by itself). Prints what happened with timings.`,
+promote a secondary by itself). Prints what happened with timings.
+
+With --via-plan the stack's ARC Region switch plan (topology automation:) moves the
+writer instead: StartPlanExecution activating the target, graceful for switchover,
+ungraceful for failover, from the target region's data plane; then it waits for the
+execution to complete (approving a manual-approval step is up to you) and for the
+target to write.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -63,7 +69,7 @@ promote a secondary by itself). Prints what happened with timings.`,
 				res = orchestrator.ResolverFor(w, t, "")
 			}
 			fo := orchestrator.FailoverOptions{
-				Mode: orchestrator.FailoverMode(mode), To: to, Force: force, MaxLag: maxLag, Timeout: timeout, Resolver: res,
+				Mode: orchestrator.FailoverMode(mode), To: to, Force: force, ViaPlan: viaPlan, MaxLag: maxLag, Timeout: timeout, Resolver: res,
 				Options: orchestrator.Options{PollMin: f.pollMin, Reporter: failoverReporter(cmd)},
 			}
 			shown := false
@@ -102,6 +108,7 @@ promote a secondary by itself). Prints what happened with timings.`,
 	fl := cmd.Flags()
 	fl.StringVar(&mode, "mode", "switchover", "switchover, failover or detach")
 	fl.StringVar(&to, "to", "", "target region (default: the first other member in the topology's order)")
+	fl.BoolVar(&viaPlan, "via-plan", false, "start the stack's ARC Region switch plan instead of calling RDS (switchover: graceful, failover: ungraceful)")
 	fl.BoolVar(&force, "force", false, "fail over even when the target's replication lag is over --max-lag")
 	fl.DurationVar(&maxLag, "max-lag", 5*time.Second, "largest replication lag of the target accepted without --force")
 	fl.DurationVar(&timeout, "timeout", 15*time.Minute, "how long to wait for the target to write before giving up (the role change goes on in RDS)")

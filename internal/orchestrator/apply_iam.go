@@ -49,6 +49,9 @@ func (pl *planner) roleSpecs() []roleSpec {
 		out = append(out, roleSpec{Name: r.Name, Purpose: "operator: RDS and Route 53 actions on this stack's resources",
 			Trust: trustAccount(acct), Inline: map[string]func(x *exec) (string, error){"globaldb-operator": func(*exec) (string, error) { return doc, nil }}})
 	}
+	if t.Automation != nil {
+		out = append(out, pl.regionSwitchRoleSpec())
+	}
 	return out
 }
 
@@ -119,8 +122,8 @@ func (pl *planner) planIAMDeletes() {
 			continue
 		}
 		pl.p.add(&Step{ID: idRole(name), Action: Delete, Resource: "iam role " + name,
-			Details: []string{"no longer in the topology"},
-			run:     func(ctx context.Context, x *exec, s *Step) error { return x.deleteRole(ctx, have) }})
+			Details: []string{"no longer in the topology"}, After: pl.p.deps(idRegionSwitch()),
+			run: func(ctx context.Context, x *exec, s *Step) error { return x.deleteRole(ctx, have) }})
 	}
 }
 

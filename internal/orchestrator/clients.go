@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
+	arc "github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -44,6 +45,7 @@ type Target struct {
 type Clients struct {
 	rds     map[string]*rds.Client
 	cw      map[string]*cloudwatch.Client
+	arc     map[string]*arc.Client
 	Route53 *route53.Client
 	IAM     *iam.Client
 	STS     *sts.Client
@@ -82,7 +84,7 @@ func Connect(ctx context.Context, t Target, regions []string) (*Clients, error) 
 	}
 	counter := &CallCounter{}
 	cfg.APIOptions = append(cfg.APIOptions, counter.middleware)
-	c := &Clients{rds: map[string]*rds.Client{}, cw: map[string]*cloudwatch.Client{}, Calls: counter, cfg: cfg, caBundle: t.CABundle}
+	c := &Clients{rds: map[string]*rds.Client{}, cw: map[string]*cloudwatch.Client{}, arc: map[string]*arc.Client{}, Calls: counter, cfg: cfg, caBundle: t.CABundle}
 	if c.caBundle == "" {
 		c.caBundle = os.Getenv("PGSSLROOTCERT")
 	}
@@ -116,6 +118,23 @@ func (c *Clients) CloudWatch(region string) *cloudwatch.Client {
 	if !ok {
 		cl = cloudwatch.NewFromConfig(c.cfg, func(o *cloudwatch.Options) { o.Region = region })
 		c.cw[region] = cl
+	}
+	return cl
+}
+
+// ARC returns the ARC Region switch control-plane client (plan
+// management), pinned to us-east-1 as on AWS.
+func (c *Clients) ARC() *arc.Client { return c.ARCRegion("us-east-1") }
+
+// ARCRegion returns the ARC Region switch client of region: its data
+// plane (executions, the …InRegion reads).
+func (c *Clients) ARCRegion(region string) *arc.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl, ok := c.arc[region]
+	if !ok {
+		cl = arc.NewFromConfig(c.cfg, func(o *arc.Options) { o.Region = region })
+		c.arc[region] = cl
 	}
 	return cl
 }

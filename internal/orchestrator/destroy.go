@@ -60,6 +60,11 @@ func (d *destroyer) plan() {
 		d.p.Problems = append(d.p.Problems, "deletion protection is on for "+strings.Join(protected, ", ")+
 			": destroy turns it off only when asked to, with --lift-deletion-protection")
 	}
+	// The Region switch plan first: it names the role, the clusters and
+	// the alarms.
+	if p := w.RegionSwitch; p != nil {
+		d.deleteRegionSwitch(p, nil)
+	}
 	d.planDNSDelete()
 	// Secondaries (every member but the writer, and clusters already
 	// detached) first, then the writer's region.
@@ -80,7 +85,7 @@ func (d *destroyer) plan() {
 	}
 	if g := w.Global; g != nil {
 		d.p.add(&Step{ID: idGlobal(), Action: Delete, Region: d.t.Primary().Name, Resource: "rds global cluster " + n.GlobalCluster(),
-			After: append(d.p.depsPrefix("rds/detach/"), d.p.deps(idProtection("global"))...),
+			After: append(d.p.depsPrefix("rds/detach/"), d.p.deps(idProtection("global"), idRegionSwitch())...),
 			run: func(ctx context.Context, x *exec, s *Step) error {
 				_, err := x.c.RDS(x.t.Primary().Name).DeleteGlobalCluster(ctx, &rds.DeleteGlobalClusterInput{GlobalClusterIdentifier: aws.String(n.GlobalCluster())})
 				if isNotFound(err) {
@@ -102,7 +107,7 @@ func (d *destroyer) plan() {
 			}})
 	}
 	// Roles last: instances use the monitoring role until they are gone.
-	rdsSteps := append(d.p.depsPrefix("rds/cluster/"), d.p.depsPrefix("rds/instance/")...)
+	rdsSteps := append(append(d.p.depsPrefix("rds/cluster/"), d.p.depsPrefix("rds/instance/")...), d.p.deps(idRegionSwitch())...)
 	for _, name := range sortedKeys(w.Roles) {
 		r := w.Roles[name]
 		d.p.add(&Step{ID: idRole(name), Action: Delete, Resource: "iam role " + name, After: rdsSteps,

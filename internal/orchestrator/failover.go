@@ -57,6 +57,10 @@ type FailoverOptions struct {
 	// was seen last.
 	Timeout time.Duration
 	Options Options
+	// ViaPlan starts the stack's ARC Region switch plan (graceful for a
+	// switchover, ungraceful for a failover) instead of calling RDS, and
+	// waits for the execution to complete.
+	ViaPlan bool
 	// OnPreflight, if set, is called with the report once the pre-flight
 	// checks ran and before anything changes (also when they refuse), so
 	// that people see them before the failover acts.
@@ -79,6 +83,8 @@ type FailoverReport struct {
 	// target as a member). The target took no write before it: a lower
 	// bound of the promotion. 0 when no poll saw that.
 	PromotedAfter float64 `json:"promoted_after,omitempty"`
+	// PlanExecution is the Region switch execution ID (--via-plan).
+	PlanExecution string  `json:"plan_execution,omitempty"`
 	Seconds       float64 `json:"seconds"`
 	Error         string  `json:"error,omitempty"`
 
@@ -117,6 +123,9 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 	case ModeSwitchover, ModeFailover, ModeDetach:
 	default:
 		return rep, fmt.Errorf("--mode %q: use switchover, failover or detach", o.Mode)
+	}
+	if o.ViaPlan && o.Mode == ModeDetach {
+		return rep, errors.New("--via-plan: a Region switch plan switches over or fails over; it does not detach")
 	}
 	// Read the global cluster from a region other than the writer's when
 	// possible: the writer's region may be down.
@@ -162,6 +171,9 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 	targetArn := clusterArnIn(g, rep.To)
 	ex := newExec(c, t, &World{Global: g, Clusters: map[string]*rdstypes.DBCluster{}, Checks: map[string]*r53types.HealthCheck{}, Roles: map[string]*Role{}}, o.Options)
 	step := roleChangeStep(o.Mode, rep.From, rep.To)
+	if o.ViaPlan {
+		step.Resource = fmt.Sprintf("%s %s → %s through the Region switch plan %s", o.Mode, rep.From, rep.To, n.RegionSwitchPlan())
+	}
 	rp := o.Options.Reporter
 	rp.Start(step)
 	t1 := time.Now()
@@ -217,21 +229,29 @@ func roleChangeStep(mode FailoverMode, from, to string) *Step {
 func (ex *exec) changeRole(ctx context.Context, o FailoverOptions, rep *FailoverReport, n Names, targetArn string, step *Step) error {
 	c := ex.c
 	var err error
-	switch o.Mode {
-	case ModeSwitchover:
-		_, err = c.RDS(rep.From).SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{
-			GlobalClusterIdentifier: aws.String(n.GlobalCluster()), TargetDbClusterIdentifier: aws.String(targetArn)})
-	case ModeFailover:
-		_, err = c.RDS(rep.To).FailoverGlobalCluster(ctx, &rds.FailoverGlobalClusterInput{
-			GlobalClusterIdentifier: aws.String(n.GlobalCluster()), TargetDbClusterIdentifier: aws.String(targetArn), AllowDataLoss: aws.Bool(true)})
-	case ModeDetach:
-		_, err = c.RDS(rep.To).RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{
-			GlobalClusterIdentifier: aws.String(n.GlobalCluster()), DbClusterIdentifier: aws.String(targetArn)})
+	if o.ViaPlan {
+		// The plan's Aurora block makes the call; what is left is to see
+		// the target write.
+		if err := ex.runPlan(ctx, o, rep, step); err != nil {
+			return err
+		}
+	} else {
+		switch o.Mode {
+		case ModeSwitchover:
+			_, err = c.RDS(rep.From).SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{
+				GlobalClusterIdentifier: aws.String(n.GlobalCluster()), TargetDbClusterIdentifier: aws.String(targetArn)})
+		case ModeFailover:
+			_, err = c.RDS(rep.To).FailoverGlobalCluster(ctx, &rds.FailoverGlobalClusterInput{
+				GlobalClusterIdentifier: aws.String(n.GlobalCluster()), TargetDbClusterIdentifier: aws.String(targetArn), AllowDataLoss: aws.Bool(true)})
+		case ModeDetach:
+			_, err = c.RDS(rep.To).RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{
+				GlobalClusterIdentifier: aws.String(n.GlobalCluster()), DbClusterIdentifier: aws.String(targetArn)})
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.Mode, err)
+		}
+		rep.phase("requested", fmt.Sprintf("%s accepted", o.Mode))
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.Mode, err)
-	}
-	rep.phase("requested", fmt.Sprintf("%s accepted", o.Mode))
 	wctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	err = ex.waitFor(wctx, step, rep.To+" writes", func(ctx context.Context) (bool, string, error) {

@@ -114,6 +114,20 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 			"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:ListTagsForResource",
 		}, Resource: []string{alarmArns(t, account)}})
 	}
+	if t.Automation != nil {
+		// Observe and status find the stack's Region switch plan by
+		// listing (failover --via-plan also in the target's data plane);
+		// every other call is on the stack's plan.
+		add(Statement{Sid: "RegionSwitchRead", Action: []string{"arc-region-switch:ListPlans", "arc-region-switch:ListPlansInRegion"}, Resource: []string{"*"}})
+		// The plan's ARN ends in a random suffix AWS picks at CreatePlan,
+		// and the emulator authorizes Region switch calls on "*": the
+		// actions are the stack's, the resource is not narrowed.
+		add(Statement{Sid: "RegionSwitchPlan", Action: []string{
+			"arc-region-switch:CreatePlan", "arc-region-switch:GetPlan", "arc-region-switch:UpdatePlan", "arc-region-switch:DeletePlan",
+			"arc-region-switch:TagResource", "arc-region-switch:ListTagsForResource", "arc-region-switch:ListPlanExecutions",
+			"arc-region-switch:StartPlanExecution", "arc-region-switch:GetPlanExecution",
+		}, Resource: []string{"*"}})
+	}
 	// Observe and Orphans list the roles under the stack's path even when
 	// the topology declares none (a role left by an earlier version).
 	add(Statement{Sid: "IAMListStackRoles", Action: []string{"iam:ListRoles"}, Resource: []string{"*"}})
@@ -138,6 +152,9 @@ func declaredRoles(t *topology.Topology) []string {
 	}
 	if r := t.IAM.OperatorRole; r != nil {
 		out = append(out, r.Name)
+	}
+	if t.Automation != nil {
+		out = append(out, Names{t.Name}.RegionSwitchRole())
 	}
 	return out
 }

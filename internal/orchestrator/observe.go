@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -52,6 +53,11 @@ type World struct {
 	// AlarmsUnread says, per region, why CloudWatch could not be read when
 	// the topology has no alarm checks (then it is not an error).
 	AlarmsUnread map[string]error
+	// RegionSwitch is the stack's ARC Region switch plan, nil when absent.
+	RegionSwitch *arctypes.Plan
+	// RegionSwitchUnread says why the plans could not be read when the
+	// topology has no automation (then it is not an error).
+	RegionSwitchUnread error
 	// Roles are keyed by role name: declared roles that exist, and every
 	// role under the stack's path.
 	Roles map[string]*Role
@@ -241,6 +247,7 @@ func Observe(ctx context.Context, c *Clients, t *topology.Topology) (*World, err
 	eg.Go(func() error { return observeRoute53(ectx, c, t, w) })
 	eg.Go(func() error { return observeAlarms(ectx, c, t, w, sortedKeys(regions)) })
 	eg.Go(func() error { return observeIAM(ectx, c, t, w) })
+	eg.Go(func() error { return observeRegionSwitch(ectx, c, t, w) })
 	if err := eg.Wait(); err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ func planApply(t *topology.Topology, w *World) *Plan {
 	pl.planRDS()
 	pl.planRoute53()
 	pl.planAlarmDeletes()
+	pl.planRegionSwitch()
 	pl.planIAMAfterClusters()
 	return pl.p
 }

@@ -18,7 +18,8 @@ import (
 // Orphans scans by tag for anything of the stack that still exists: DB
 // clusters, instances, subnet groups and global clusters in every region
 // the topology names (plus extra), hosted zones and health checks the
-// stack created, its CloudWatch alarms in those regions, and roles under
+// stack created, its CloudWatch alarms in those regions, its ARC Region
+// switch plan, and roles under
 // the stack's IAM path. An empty result
 // after destroy means nothing is left.
 func Orphans(ctx context.Context, c *Clients, t *topology.Topology, extraRegions ...string) ([]string, error) {
@@ -126,6 +127,14 @@ func Orphans(ctx context.Context, c *Clients, t *topology.Topology, extraRegions
 		for _, a := range alarms {
 			out = append(out, fmt.Sprintf("cloudwatch alarm %s (%s)", aws.ToString(a.AlarmName), region))
 		}
+	}
+	switch p, err := findRegionSwitch(ctx, c, t); {
+	case err != nil && t.Automation == nil && !isNotOurs(err):
+		// no Region switch to read, and none was used
+	case err != nil:
+		return nil, fmt.Errorf("scan Region switch plans: %w", err)
+	case p != nil:
+		out = append(out, "arc region-switch plan "+aws.ToString(p.Name))
 	}
 	rp := iam.NewListRolesPaginator(c.IAM, &iam.ListRolesInput{PathPrefix: aws.String(n.RolePath())})
 	for rp.HasMorePages() {

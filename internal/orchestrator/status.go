@@ -40,7 +40,10 @@ type StatusReport struct {
 	// Alarms are the stack's CloudWatch alarms, region by region (only
 	// for topologies with alarm checks, or alarms an earlier one left).
 	Alarms []AlarmStatus `json:"alarms,omitempty"`
-	DNS    []DNSAnswer   `json:"dns"`
+	// RegionSwitch is the stack's ARC Region switch plan (with
+	// automation, or a plan an earlier topology left).
+	RegionSwitch *RegionSwitchStatus `json:"region_switch,omitempty"`
+	DNS          []DNSAnswer         `json:"dns"`
 	// Errors are the parts that could not be read (an unreachable region's
 	// API); the rest of the report stands.
 	Errors []string `json:"errors,omitempty"`
@@ -218,6 +221,7 @@ func Status(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 	}
 	rep.HealthChecks = checkStatuses(ctx, c, sv)
 	rep.Alarms = alarmStatuses(ctx, c, sv)
+	rep.RegionSwitch = regionSwitchStatus(ctx, c, t)
 	rep.DNS = dnsAnswers(ctx, t, res, views)
 	return rep, nil
 }
@@ -807,6 +811,17 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, a.Region, a.State, orDash(a.Since), orDash(detail))
 		}
+	}
+	if rs := r.RegionSwitch; rs != nil {
+		fmt.Fprintln(tw, "\nREGION SWITCH PLAN\tSTATE\tLAST EXECUTION\tDETAIL")
+		last, detail := "-", rs.ARN
+		if e := rs.LastExecution; e != nil {
+			last = fmt.Sprintf("%s %s %s (%s, %s)", e.State, e.Action, e.Region, e.Mode, orDash(e.Start))
+		}
+		if rs.Error != "" {
+			detail = rs.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rs.Name, rs.State, last, orDash(detail))
 	}
 	if len(r.DNS) > 0 {
 		fmt.Fprintln(tw, "\nDNS NAME\tANSWER")

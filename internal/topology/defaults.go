@@ -47,6 +47,9 @@ func setDefaults(p *problems, t *Topology) {
 	if t.DNS != nil {
 		dnsDefaults(p, t.DNS)
 	}
+	if t.Automation != nil {
+		automationDefaults(p, t)
+	}
 	roleName := func(name *string, suffix string) {
 		if *name == "" {
 			*name = t.Name + "-" + suffix

@@ -105,6 +105,10 @@ func (d *decoder) topology(n *yaml.Node, dir string, t *Topology) {
 			d.dns(v, path, t.DNS)
 		}},
 		{"iam", func(v *yaml.Node, path string) { d.iam(v, path, &t.IAM) }},
+		{"automation", func(v *yaml.Node, path string) {
+			t.Automation = &Automation{}
+			d.automation(v, path, t.Automation)
+		}},
 	})
 }
 

@@ -24,6 +24,8 @@ type Topology struct {
 	// DNS is nil when the topology creates no Route 53 records.
 	DNS *DNS `json:"dns,omitempty"`
 	IAM IAM  `json:"iam"`
+	// Automation is nil when apply creates no ARC Region switch plan.
+	Automation *Automation `json:"automation,omitempty"`
 	// Tags go on every resource; they include StackTag.
 	Tags map[string]string `json:"tags"`
 	// Warnings are legal but doubtful settings, in file order.

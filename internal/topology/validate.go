@@ -27,6 +27,9 @@ func validate(p *problems, t *Topology) {
 		validateDNS(p, t)
 	}
 	validateIAM(p, t)
+	if t.Automation != nil {
+		validateAutomation(p, t)
+	}
 }
 
 func validateStack(p *problems, t *Topology) {

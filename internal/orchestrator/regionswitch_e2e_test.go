@@ -1,0 +1,273 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	arc "github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
+	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
+
+	"github.com/globaldb/globaldb/examples"
+	"github.com/globaldb/globaldb/internal/emulator"
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/resolve"
+	"github.com/globaldb/globaldb/internal/topology"
+	"github.com/globaldb/globaldb/internal/topology/topologytest"
+)
+
+// automationSeed is the private seed (alarm checks) with an automation
+// section.
+func automationSeed(t testing.TB, section string) *topology.Topology {
+	t.Helper()
+	top, err := topology.Load(topologytest.WriteFile(t, "global.yaml", string(examples.Global)+"\n"+section))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
+}
+
+// TestRegionSwitch_e2e applies the private seed with automation on the
+// emulator: the Region switch plan exists on the us-east-1 control plane
+// with the execution role, an activate workflow per region (manual
+// approval, then the Aurora block with the topology's behavior and an
+// ungraceful failover), and a trigger on the primary's writer-health
+// alarm; a second apply changes nothing; status shows the plan; a changed
+// behavior updates it in place; destroy removes it before the role and
+// the global cluster.
+func TestRegionSwitch_e2e(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := startEmulator(t)
+	top := automationSeed(t, "automation:\n  behavior: switchoverOnly\n  approval: true\n  minDelayMinutes: 30\n")
+	c := connect(t, e, top)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	applyT(t, c, top)
+	n := Names{top.Name}
+
+	var planArn string
+	t.Run("plan", func(t *testing.T) {
+		p, err := findRegionSwitch(ctx, c, top)
+		if err != nil || p == nil {
+			t.Fatalf("the stack's plan: %v, %v", p, err)
+		}
+		planArn = aws.ToString(p.Arn)
+		if aws.ToString(p.Name) != n.RegionSwitchPlan() || aws.ToString(p.PrimaryRegion) != "ap-southeast-1" ||
+			strings.Join(p.Regions, ",") != "ap-southeast-1,ap-southeast-2" || p.RecoveryApproach != arctypes.RecoveryApproachActivePassive {
+			t.Errorf("plan %s: regions %v, primary %s, approach %s", aws.ToString(p.Name), p.Regions, aws.ToString(p.PrimaryRegion), p.RecoveryApproach)
+		}
+		w, err := Observe(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := w.Roles[n.RegionSwitchRole()]
+		if role == nil || aws.ToString(p.ExecutionRole) != role.Arn || !strings.Contains(role.Trust, RegionSwitchService) {
+			t.Errorf("execution role %s; the stack's role %+v", aws.ToString(p.ExecutionRole), role)
+		}
+		if len(p.Workflows) != 2 {
+			t.Fatalf("%d workflows, want one activate per region", len(p.Workflows))
+		}
+		for _, wf := range p.Workflows {
+			region := aws.ToString(wf.WorkflowTargetRegion)
+			if wf.WorkflowTargetAction != arctypes.WorkflowTargetActionActivate || len(wf.Steps) != 2 {
+				t.Errorf("workflow %s %s: %d steps", wf.WorkflowTargetAction, region, len(wf.Steps))
+				continue
+			}
+			if wf.Steps[0].ExecutionBlockType != arctypes.ExecutionBlockTypeExecutionApproval {
+				t.Errorf("workflow %s starts with %s, want a manual approval", region, wf.Steps[0].ExecutionBlockType)
+			}
+			cfg, ok := wf.Steps[1].ExecutionBlockConfiguration.(*arctypes.ExecutionBlockConfigurationMemberGlobalAuroraConfig)
+			if !ok {
+				t.Errorf("workflow %s: second step %T, want the Aurora block", region, wf.Steps[1].ExecutionBlockConfiguration)
+				continue
+			}
+			if cfg.Value.Behavior != arctypes.GlobalAuroraDefaultBehaviorSwitchoverOnly || aws.ToString(cfg.Value.GlobalClusterIdentifier) != n.GlobalCluster() ||
+				cfg.Value.Ungraceful == nil || cfg.Value.Ungraceful.Ungraceful != arctypes.GlobalAuroraUngracefulBehaviorFailover || len(cfg.Value.DatabaseClusterArns) != 2 {
+				t.Errorf("workflow %s: Aurora block %+v", region, cfg.Value)
+			}
+			for _, a := range cfg.Value.DatabaseClusterArns {
+				if regionOf(a) == "" || w.Clusters[regionOf(a)] == nil || aws.ToString(w.Clusters[regionOf(a)].DBClusterArn) != a {
+					t.Errorf("workflow %s names cluster %s, which is not the stack's", region, a)
+				}
+			}
+		}
+		alarm := n.Alarm("ap-southeast-1", WriterAlarm)
+		if len(p.Triggers) != 1 || aws.ToString(p.Triggers[0].TargetRegion) != "ap-southeast-2" || aws.ToInt32(p.Triggers[0].MinDelayMinutesBetweenExecutions) != 30 ||
+			len(p.Triggers[0].Conditions) != 1 || aws.ToString(p.Triggers[0].Conditions[0].AssociatedAlarmName) != alarm ||
+			p.Triggers[0].Conditions[0].Condition != arctypes.AlarmConditionRed {
+			t.Errorf("triggers %+v: want activate ap-southeast-2 when %s is red, every 30 min at most", p.Triggers, alarm)
+		}
+		if a, ok := p.AssociatedAlarms[alarm]; !ok || a.AlarmType != arctypes.AlarmTypeTrigger || aws.ToString(a.ResourceIdentifier) != aws.ToString(w.Alarms[alarmKey("ap-southeast-1", WriterAlarm)].AlarmArn) {
+			t.Errorf("associated alarms %+v", p.AssociatedAlarms)
+		}
+		tags, err := c.ARC().ListTagsForResource(ctx, &arc.ListTagsForResourceInput{Arn: p.Arn})
+		if err != nil || tags.ResourceTags[topology.StackTag] != top.Name {
+			t.Errorf("tags %v, %v", tags, err)
+		}
+	})
+
+	t.Run("second apply changes nothing", func(t *testing.T) {
+		before := c.Calls.Snapshot()
+		p := applyT(t, c, top)
+		if calls := c.Calls.Snapshot().Since(before); !p.Empty() || calls.Mutating != 0 {
+			var b bytes.Buffer
+			p.WriteText(&b)
+			t.Errorf("second apply: mutating calls %v\n%s", calls.MutatingOps(), b.String())
+		}
+	})
+
+	t.Run("status", func(t *testing.T) {
+		st, err := Status(ctx, c, top, resolve.Server(e.DNSAddr()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := st.RegionSwitch
+		if rs == nil || rs.Name != n.RegionSwitchPlan() || rs.ARN != planArn || rs.State != "present" || rs.LastExecution != nil || rs.Error != "" {
+			t.Fatalf("status region switch: %+v", rs)
+		}
+		var table, js bytes.Buffer
+		if err := st.WriteTable(&table); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(table.String(), "REGION SWITCH PLAN") || !strings.Contains(table.String(), n.RegionSwitchPlan()) {
+			t.Errorf("status table lacks the plan:\n%s", table.String())
+		}
+		if err := json.NewEncoder(&js).Encode(st); err != nil || !strings.Contains(js.String(), `"region_switch":{"name":"`+n.RegionSwitchPlan()+`"`) {
+			t.Errorf("status JSON lacks the plan (%v): %s", err, js.String())
+		}
+	})
+
+	t.Run("changed behavior updates the plan", func(t *testing.T) {
+		changed := automationSeed(t, "automation:\n  approval: true\n  minDelayMinutes: 30\n")
+		p := applyT(t, c, changed)
+		if s := p.step(idRegionSwitch()); s == nil || s.Action != Update || len(p.Visible()) != 1 {
+			t.Errorf("apply with behavior failover: %+v", p.Visible())
+		}
+		got, err := findRegionSwitch(ctx, c, changed)
+		if err != nil || aws.ToString(got.Arn) != planArn {
+			t.Fatalf("plan after the update: %v (want the same ARN %s)", err, planArn)
+		}
+		for _, wf := range got.Workflows {
+			cfg, ok := wf.Steps[len(wf.Steps)-1].ExecutionBlockConfiguration.(*arctypes.ExecutionBlockConfigurationMemberGlobalAuroraConfig)
+			if !ok || cfg.Value.Behavior != arctypes.GlobalAuroraDefaultBehaviorFailover {
+				t.Errorf("workflow %s after the update: %+v", aws.ToString(wf.WorkflowTargetRegion), wf.Steps)
+			}
+		}
+		if p := applyT(t, c, changed); !p.Empty() {
+			t.Errorf("apply after the update: %+v", p.Visible())
+		}
+	})
+
+	t.Run("destroy removes the plan", func(t *testing.T) {
+		p := destroyT(t, c, top)
+		s := p.step(idRegionSwitch())
+		if s == nil || s.Action != Delete {
+			t.Fatalf("destroy planned no plan deletion: %+v", p.Visible())
+		}
+		for _, id := range []string{idGlobal(), idRole(n.RegionSwitchRole())} {
+			if st := p.step(id); st == nil || !contains(st.After, idRegionSwitch()) {
+				t.Errorf("%s does not wait for the plan's deletion: %+v", id, st)
+			}
+		}
+		if got, err := findRegionSwitch(ctx, c, top); err != nil || got != nil {
+			t.Errorf("after destroy: plan %v, err %v", got, err)
+		}
+		if left, err := Orphans(ctx, c, top); err != nil || len(left) > 0 {
+			t.Errorf("after destroy: left %v, err %v", left, err)
+		}
+	})
+}
+
+// TestFailoverViaPlan_e2e moves the writer through the stack's Region
+// switch plan on the emulator: a switchover starts a graceful execution,
+// a failover an ungraceful one; each completes, the writer is where it
+// was sent, the writer record follows, and status shows the execution.
+// --via-plan refuses detach and a stack without a plan.
+func TestFailoverViaPlan_e2e(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := startEmulator(t)
+	// No triggers: the test alone starts executions.
+	top := automationSeed(t, "automation:\n  triggers: false\n")
+	c := connect(t, e, top)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	applyT(t, c, top)
+	res := resolve.Server(e.DNSAddr())
+	opts := func(mode FailoverMode, to string) FailoverOptions {
+		return FailoverOptions{Mode: mode, To: to, ViaPlan: true, Force: true, MaxLag: time.Minute, Resolver: res, Timeout: 2 * time.Minute, Options: fast}
+	}
+	tests := []struct {
+		mode     FailoverMode
+		to       string
+		execMode arctypes.ExecutionMode
+	}{
+		{ModeSwitchover, "ap-southeast-2", arctypes.ExecutionModeGraceful},
+		{ModeFailover, "ap-southeast-1", arctypes.ExecutionModeUngraceful},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.mode)+" to "+tt.to, func(t *testing.T) {
+			rep, err := Failover(ctx, c, top, opts(tt.mode, tt.to))
+			if err != nil {
+				t.Fatalf("failover --via-plan: %v (report %+v)", err, rep)
+			}
+			if rep.PlanExecution == "" {
+				t.Errorf("the report names no plan execution: %+v", rep)
+			}
+			var phases []string
+			for _, p := range rep.Phases {
+				phases = append(phases, p.Name)
+			}
+			if !slices.Contains(phases, "plan-completed") || !slices.Contains(phases, "promoted") {
+				t.Errorf("phases %v: want plan-completed and promoted", phases)
+			}
+			w, err := Observe(ctx, c, top)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := w.Writer(); got != tt.to {
+				t.Errorf("global writer in %s, want %s", got, tt.to)
+			}
+			ex, err := c.ARCRegion(tt.to).GetPlanExecution(ctx, &arc.GetPlanExecutionInput{PlanArn: w.RegionSwitch.Arn, ExecutionId: aws.String(rep.PlanExecution)})
+			if err != nil || ex.ExecutionState != arctypes.ExecutionStateCompleted || ex.Mode != tt.execMode || aws.ToString(ex.ExecutionRegion) != tt.to {
+				t.Errorf("execution %s: %+v, %v; want completed, %s, activating %s", rep.PlanExecution, ex, err, tt.execMode, tt.to)
+			}
+			st, err := Status(ctx, c, top, res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if le := st.RegionSwitch.LastExecution; le == nil || le.ID != rep.PlanExecution || le.State != "completed" || le.Mode != string(tt.execMode) {
+				t.Errorf("status last execution %+v, want %s completed %s", le, rep.PlanExecution, tt.execMode)
+			}
+		})
+	}
+
+	t.Run("refusals", func(t *testing.T) {
+		if _, err := Failover(ctx, c, top, opts(ModeDetach, "ap-southeast-2")); err == nil || !strings.Contains(err.Error(), "does not detach") {
+			t.Errorf("detach --via-plan: %v", err)
+		}
+		destroyT(t, c, top)
+		applyT(t, c, privateSeed(t))
+		if _, err := Failover(ctx, c, privateSeed(t), opts(ModeSwitchover, "ap-southeast-2")); err == nil || !strings.Contains(err.Error(), "has no Region switch plan") {
+			t.Errorf("--via-plan without a plan: %v", err)
+		}
+	})
+}
+
+// TestLeastPrivilege_automation is TestLeastPrivilege on the private seed
+// with automation: the Region switch statements are needed and suffice.
+func TestLeastPrivilege_automation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers")
+	}
+	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
+	leastPrivilege(t, e, automationSeed(t, "automation: {}\n"))
+}

@@ -1,0 +1,100 @@
+package topology
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// withAutomation returns the example file with doc appended.
+func withAutomation(t *testing.T, example, doc string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/" + example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, []byte("\n"+doc)...)
+}
+
+func TestParse_AutomationDefaults(t *testing.T) {
+	tests := []struct {
+		name, example, doc string
+		want               Automation
+	}{
+		{"alarm checks: triggers on", "global.yaml", "automation: {}\n",
+			Automation{Behavior: FailoverBehavior, MinDelayMinutes: DefaultMinDelayMinutes, Triggers: true}},
+		{"TCP checks: triggers off", "global-public.yaml", "automation:\n",
+			Automation{Behavior: FailoverBehavior, MinDelayMinutes: DefaultMinDelayMinutes}},
+		{"everything set", "global.yaml", "automation:\n  behavior: switchoverOnly\n  approval: true\n  minDelayMinutes: 15\n  triggers: false\n",
+			Automation{Behavior: SwitchoverOnly, Approval: true, MinDelayMinutes: 15}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			top, err := Parse(tt.example, withAutomation(t, tt.example, tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if top.Automation == nil || *top.Automation != tt.want {
+				t.Errorf("automation = %+v, want %+v", top.Automation, tt.want)
+			}
+		})
+	}
+	top, err := Parse("global.yaml", withAutomation(t, "global.yaml", ""))
+	if err != nil || top.Automation != nil {
+		t.Errorf("without the section: automation %+v, err %v; want nil", top.Automation, err)
+	}
+}
+
+func TestParse_AutomationInvalid(t *testing.T) {
+	tests := []struct {
+		name, example, doc string
+		// want is "line:column: field" of the first error.
+		want string
+	}{
+		{"behavior typo", "global.yaml", "automation:\n  behavior: switchover\n", "behavior: 2:3: automation.behavior"},
+		{"min delay zero", "global.yaml", "automation:\n  minDelayMinutes: 0\n", "minDelayMinutes: 2:3: automation.minDelayMinutes"},
+		{"triggers need alarm checks", "global-public.yaml", "automation:\n  triggers: true\n", "triggers: 2:3: automation.triggers"},
+		{"approval not a bool", "global.yaml", "automation:\n  approval: maybe\n", "approval: 2:3: automation.approval"},
+		{"unknown field", "global.yaml", "automation:\n  planName: x\n", "planName: 2:3: automation.planName"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := withAutomation(t, tt.example, tt.doc)
+			_, err := Parse(tt.example, data)
+			if err == nil {
+				t.Fatal("Parse succeeded")
+			}
+			// The section starts at the line after the example's last.
+			base := strings.Count(string(data[:len(data)-len(tt.doc)]), "\n")
+			field, rest, _ := strings.Cut(tt.want, ": ")
+			_ = field
+			var line, col int
+			var path string
+			if _, err := fmt.Sscanf(rest, "%d:%d: %s", &line, &col, &path); err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("%s:%d:%d: %s: ", tt.example, base+line, col, path)
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not name %q:\n%v", want, err)
+			}
+		})
+	}
+}
+
+func TestParse_AutomationTwoRegions(t *testing.T) {
+	doc := strings.Replace(string(withAutomation(t, "global.yaml", "automation: {}\n")), "regions:\n",
+		"regions:\n  - name: us-east-1\n    role: secondary\n    instances: [{}]\n    clusterParameterGroup: default.aurora-postgresql15\n", 1)
+	_, err := Parse("three.yaml", []byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "regions: automation needs exactly 2 regions, not 3") {
+		t.Errorf("three regions with automation: %v", err)
+	}
+}
+
+func TestParse_AutomationLongName(t *testing.T) {
+	doc := strings.Replace(string(withAutomation(t, "global.yaml", "automation: {}\n")), "name: seed\n", "name: a-rather-long-stack-name\n", 1)
+	_, err := Parse("long.yaml", []byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "long.yaml:15:1: name: \"a-rather-long-stack-name\" is too long for automation") {
+		t.Errorf("a 24-character name with automation: %v", err)
+	}
+}
