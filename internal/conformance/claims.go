@@ -18,7 +18,7 @@ type Claims struct {
 }
 
 // Services lists the services claims are read for, in report order.
-var Services = []string{"rds", "route53", "iam", "sts", "cloudwatch"}
+var Services = []string{"rds", "route53", "iam", "sts", "cloudwatch", "arc-region-switch"}
 
 // sectionServices maps a level-2 heading's start to the services whose
 // operations its tables list.
@@ -30,6 +30,7 @@ var sectionServices = []struct {
 	{"Route 53", []string{"route53"}},
 	{"IAM and STS", []string{"iam", "sts"}},
 	{"CloudWatch", []string{"cloudwatch"}},
+	{"ARC Region switch", []string{"arc-region-switch"}},
 }
 
 // ParseClaims reads the operation tables of doc (docs/emulator.md): in

@@ -272,3 +272,74 @@ func cliCloudWatch(t *testing.T, c *cli, name string, full bool) {
 	}
 	c.must(t, r, "cloudwatch", "delete-alarms", "--alarm-names", alarm)
 }
+
+// cliRegionSwitch is an ARC Region switch plan's lifecycle as an operator
+// drives it with the CLI (JSON): a plan whose activate workflow asks for
+// an approval, then switches the writer of a global cluster that does not
+// exist; an execution waits for the approval, is approved, fails at the
+// Aurora step and is skipped past; with full, every other claimed
+// operation. The plan's control plane is us-east-1; executions run in the
+// region they activate.
+func cliRegionSwitch(t *testing.T, c *cli, name string, full bool) {
+	if !full {
+		return
+	}
+	cp, r := global, secondary
+	workflows := `[{"workflowTargetAction":"activate","steps":[` +
+		`{"name":"approve","executionBlockType":"ManualApproval","executionBlockConfiguration":{"executionApprovalConfig":{"approvalRole":"arn:aws:iam::` + account + `:role/` + name + `-approver"}}},` +
+		`{"name":"move-writer","executionBlockType":"AuroraGlobalDatabase","executionBlockConfiguration":{"globalAuroraConfig":{"behavior":"switchoverOnly","globalClusterIdentifier":"` + name + `-none",` +
+		`"databaseClusterArns":["arn:aws:rds:` + primary + `:` + account + `:cluster:` + name + `-p","arn:aws:rds:` + secondary + `:` + account + `:cluster:` + name + `-s"]}}}]}]`
+	created := c.must(t, cp, "arc-region-switch", "create-plan", "--name", name+"-rs", "--regions", primary, secondary,
+		"--primary-region", primary, "--recovery-approach", "activePassive",
+		"--execution-role", "arn:aws:iam::"+account+":role/"+name+"-region-switch", "--workflows", workflows)
+	plan := created["plan"].(map[string]any)["arn"].(string)
+	c.must(t, cp, "arc-region-switch", "get-plan", "--arn", plan)
+	c.must(t, cp, "arc-region-switch", "list-plans")
+	c.must(t, r, "arc-region-switch", "get-plan-in-region", "--arn", plan)
+	c.must(t, r, "arc-region-switch", "list-plans-in-region")
+	c.must(t, cp, "arc-region-switch", "update-plan", "--arn", plan, "--description", "conformance",
+		"--execution-role", "arn:aws:iam::"+account+":role/"+name+"-region-switch", "--workflows", workflows)
+	c.must(t, cp, "arc-region-switch", "tag-resource", "--arn", plan, "--tags", "globaldb:stack="+name)
+	c.must(t, cp, "arc-region-switch", "list-tags-for-resource", "--arn", plan)
+	c.must(t, cp, "arc-region-switch", "untag-resource", "--arn", plan, "--resource-tag-keys", "globaldb:stack")
+	c.must(t, r, "arc-region-switch", "get-plan-evaluation-status", "--plan-arn", plan)
+	c.must(t, cp, "arc-region-switch", "list-route53-health-checks", "--arn", plan)
+	c.must(t, r, "arc-region-switch", "list-route53-health-checks-in-region", "--arn", plan)
+
+	ex := c.must(t, r, "arc-region-switch", "start-plan-execution", "--plan-arn", plan, "--target-region", r,
+		"--action", "activate", "--mode", "graceful")
+	id := ex["executionId"].(string)
+	state := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			got := c.must(t, r, "arc-region-switch", "get-plan-execution", "--plan-arn", plan, "--execution-id", id)
+			if got["executionState"] == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("execution %s: state %v, want %s", id, got["executionState"], want)
+			}
+			time.Sleep(200 * time.Millisecond) // the CLI is the client here; each call takes longer than this
+		}
+	}
+	state("pendingManualApproval")
+	c.must(t, r, "arc-region-switch", "approve-plan-execution-step", "--plan-arn", plan, "--execution-id", id,
+		"--step-name", "approve", "--approval", "approve")
+	state("pausedByFailedStep") // the global cluster does not exist
+	c.must(t, r, "arc-region-switch", "list-plan-execution-events", "--plan-arn", plan, "--execution-id", id)
+	c.must(t, r, "arc-region-switch", "list-plan-executions", "--plan-arn", plan)
+	c.must(t, r, "arc-region-switch", "update-plan-execution", "--plan-arn", plan, "--execution-id", id, "--action", "resume")
+	state("pausedByFailedStep") // retried, failed again
+	c.must(t, r, "arc-region-switch", "update-plan-execution-step", "--plan-arn", plan, "--execution-id", id,
+		"--step-name", "move-writer", "--action-to-take", "skip", "--comment", "conformance")
+	state("completedWithExceptions")
+
+	ex = c.must(t, r, "arc-region-switch", "start-plan-execution", "--plan-arn", plan, "--target-region", r,
+		"--action", "activate", "--mode", "graceful")
+	id = ex["executionId"].(string)
+	state("pendingManualApproval")
+	c.must(t, r, "arc-region-switch", "cancel-plan-execution", "--plan-arn", plan, "--execution-id", id)
+	state("canceled")
+	c.must(t, cp, "arc-region-switch", "delete-plan", "--arn", plan)
+}

@@ -69,7 +69,7 @@ func TestConformance(t *testing.T) {
 			ranFull = ranFull || full
 			t.Run(string(client), func(t *testing.T) {
 				t.Parallel()
-				for part, run := range map[string]func(*testing.T, *cli, string, bool){"rds": cliRDS, "route53": cliRoute53, "iam": cliIAM, "cloudwatch": cliCloudWatch} {
+				for part, run := range map[string]func(*testing.T, *cli, string, bool){"rds": cliRDS, "route53": cliRoute53, "iam": cliIAM, "cloudwatch": cliCloudWatch, "arc-region-switch": cliRegionSwitch} {
 					t.Run(part, func(t *testing.T) {
 						t.Parallel()
 						run(t, c, name, full)
