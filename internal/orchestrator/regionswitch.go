@@ -244,7 +244,7 @@ func findRegionSwitch(ctx context.Context, c *Clients, t *topology.Topology) (*a
 				return nil, fmt.Errorf("tags of Region switch plan %s: %w", name, err)
 			}
 			if tags.ResourceTags[topology.StackTag] != t.Name {
-				return nil, fmt.Errorf("Region switch plan %s %w=%s", name, ErrNotOurs, t.Name)
+				return nil, fmt.Errorf("ARC Region switch plan %s %w=%s", name, ErrNotOurs, t.Name)
 			}
 			got, err := cl.GetPlan(ctx, &arc.GetPlanInput{Arn: ab.Arn})
 			if err != nil {
