@@ -296,47 +296,15 @@ func epochTime(s string) (time.Time, error) {
 }
 
 func (wire) EncodeScalar(shape *awsmodel.Shape, v reflect.Value) (any, error) {
-	switch shape.Type {
-	case "string":
-		if v.Kind() == reflect.String {
-			return v.String(), nil
-		}
-		if v.CanInt() { // SDK integers customised from string shapes
-			return strconv.FormatInt(v.Int(), 10), nil
-		}
-	case "boolean":
-		if v.Kind() == reflect.Bool {
-			return v.Bool(), nil
-		}
-	case "integer", "long":
-		switch {
-		case v.CanInt():
-			return v.Int(), nil
-		case v.CanUint():
-			return v.Uint(), nil
-		case v.CanFloat() && v.Float() == math.Trunc(v.Float()) && !math.IsInf(v.Float(), 0):
-			return int64(v.Float()), nil
-		}
-	case "double", "float":
-		switch {
-		case v.CanFloat():
-			return jsonFloat(v.Float()), nil
-		case v.CanInt():
-			return jsonFloat(float64(v.Int())), nil
-		}
-	case "timestamp":
-		if v.Type() == timeType {
-			return epochSeconds(v.Interface().(time.Time)), nil
-		}
-	case "blob":
-		if v.Kind() == reflect.String {
-			return base64.StdEncoding.EncodeToString([]byte(v.String())), nil
-		}
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			return base64.StdEncoding.EncodeToString(v.Bytes()), nil
-		}
-	}
-	return nil, fmt.Errorf("value of type %s does not fit %s shape %s", v.Type(), shape.Type, shape.Name)
+	return rpcdoc.EncodeScalar(shape, v, jsonScalars)
+}
+
+// jsonScalars: doubles keep a fraction (or Infinity/NaN as strings),
+// timestamps are epoch seconds, blobs base64 text.
+var jsonScalars = rpcdoc.Scalars{
+	Float: jsonFloat,
+	Time:  func(t time.Time) any { return epochSeconds(t) },
+	Blob:  func(b []byte) any { return base64.StdEncoding.EncodeToString(b) },
 }
 
 // jsonFloat is f as a JSON number that reads as a double ("1.0", not

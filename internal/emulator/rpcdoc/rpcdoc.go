@@ -17,8 +17,10 @@ package rpcdoc
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/globaldb/globaldb/internal/emulator/awserr"
@@ -361,4 +363,59 @@ func ErrorDoc(svc *awsmodel.Service, log *slog.Logger, err error, requestID stri
 		doc["Message"] = message
 	}
 	return doc, f
+}
+
+// Scalars is how one RPC protocol writes the scalars whose form differs
+// between JSON and CBOR: doubles, timestamps and blobs.
+type Scalars struct {
+	Float func(float64) any
+	Time  func(time.Time) any
+	Blob  func([]byte) any
+}
+
+// EncodeScalar converts an SDK scalar value v of a model shape to its body
+// value, strings, booleans and integers alike in both protocols, the rest
+// by s: the shared part of the Wire implementations.
+func EncodeScalar(shape *awsmodel.Shape, v reflect.Value, s Scalars) (any, error) {
+	switch shape.Type {
+	case "string":
+		if v.Kind() == reflect.String {
+			return v.String(), nil
+		}
+		if v.CanInt() { // SDK integers customised from string shapes
+			return strconv.FormatInt(v.Int(), 10), nil
+		}
+	case "boolean":
+		if v.Kind() == reflect.Bool {
+			return v.Bool(), nil
+		}
+	case "integer", "long":
+		switch {
+		case v.CanInt():
+			return v.Int(), nil
+		case v.CanUint():
+			return v.Uint(), nil
+		case v.CanFloat() && v.Float() == math.Trunc(v.Float()) && !math.IsInf(v.Float(), 0):
+			return int64(v.Float()), nil
+		}
+	case "double", "float":
+		switch {
+		case v.CanFloat():
+			return s.Float(v.Float()), nil
+		case v.CanInt():
+			return s.Float(float64(v.Int())), nil
+		}
+	case "timestamp":
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			return s.Time(v.Interface().(time.Time)), nil
+		}
+	case "blob":
+		if v.Kind() == reflect.String {
+			return s.Blob([]byte(v.String())), nil
+		}
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			return s.Blob(v.Bytes()), nil
+		}
+	}
+	return nil, fmt.Errorf("value of type %s does not fit %s shape %s", v.Type(), shape.Type, shape.Name)
 }

@@ -316,47 +316,15 @@ func kindOf(v any) string {
 var timeType = reflect.TypeFor[time.Time]()
 
 func (wire) EncodeScalar(shape *awsmodel.Shape, v reflect.Value) (any, error) {
-	switch shape.Type {
-	case "string":
-		if v.Kind() == reflect.String {
-			return v.String(), nil
-		}
-		if v.CanInt() { // SDK integers customised from string shapes
-			return strconv.FormatInt(v.Int(), 10), nil
-		}
-	case "boolean":
-		if v.Kind() == reflect.Bool {
-			return v.Bool(), nil
-		}
-	case "integer", "long":
-		switch {
-		case v.CanInt():
-			return v.Int(), nil
-		case v.CanUint():
-			return v.Uint(), nil
-		case v.CanFloat() && v.Float() == math.Trunc(v.Float()) && !math.IsInf(v.Float(), 0):
-			return int64(v.Float()), nil
-		}
-	case "double", "float":
-		switch {
-		case v.CanFloat():
-			return v.Float(), nil
-		case v.CanInt():
-			return float64(v.Int()), nil
-		}
-	case "timestamp":
-		if v.Type() == timeType {
-			return epochTag(v.Interface().(time.Time)), nil
-		}
-	case "blob":
-		if v.Kind() == reflect.String {
-			return []byte(v.String()), nil
-		}
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			return v.Bytes(), nil
-		}
-	}
-	return nil, fmt.Errorf("value of type %s does not fit %s shape %s", v.Type(), shape.Type, shape.Name)
+	return rpcdoc.EncodeScalar(shape, v, cborScalars)
+}
+
+// cborScalars: doubles as CBOR floats, timestamps as tag 1 (epoch
+// seconds), blobs as byte strings.
+var cborScalars = rpcdoc.Scalars{
+	Float: func(f float64) any { return f },
+	Time:  func(t time.Time) any { return epochTag(t) },
+	Blob:  func(b []byte) any { return b },
 }
 
 // epochTag is t as CBOR tag 1: integer seconds, or float seconds with
