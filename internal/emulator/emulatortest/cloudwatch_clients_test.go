@@ -100,20 +100,7 @@ func TestCloudWatch_SDKAndBoto3(t *testing.T) {
 	})
 
 	t.Run("boto3 (JSON)", func(t *testing.T) {
-		if _, err := exec.LookPath("python3"); err != nil {
-			t.Skip("python3 is not installed")
-		}
-		cmd := exec.CommandContext(ctx, "python3", "-c", boto3CloudWatch, e.Endpoint(), region)
-		cmd.Env = append(cmd.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_ENDPOINT_URL=")
-		out, err := cmd.Output()
-		if err != nil {
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				t.Fatalf("boto3: %v\n%s", err, ee.Stderr)
-			}
-			t.Fatalf("boto3: %v", err)
-		}
+		out := runBoto3(ctx, t, boto3CloudWatch, e.Endpoint(), region)
 		var got struct {
 			Protocol    string    `json:"protocol"`
 			SampleCount []float64 `json:"sample_count"`
@@ -184,3 +171,25 @@ except botocore.exceptions.ClientError as e:
 print(json.dumps({"protocol": cw.meta.service_model.resolved_protocol, "sample_count": res["MetricDataResults"][0]["Values"],
     "state": state, "missing": missing}))
 `
+
+// runBoto3 runs a python3 script with the root credentials and no AWS
+// configuration of the machine, and returns its standard output; it skips
+// without python3.
+func runBoto3(ctx context.Context, t *testing.T, script string, args ...string) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed")
+	}
+	cmd := exec.CommandContext(ctx, "python3", append([]string{"-c", script}, args...)...)
+	cmd.Env = append(cmd.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_ENDPOINT_URL=")
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("boto3: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatalf("boto3: %v", err)
+	}
+	return out
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -89,20 +88,7 @@ func TestRegionSwitch_GracefulExecution(t *testing.T) {
 	}
 
 	t.Run("boto3 (JSON)", func(t *testing.T) {
-		if _, err := exec.LookPath("python3"); err != nil {
-			t.Skip("python3 is not installed")
-		}
-		cmd := exec.CommandContext(ctx, "python3", "-c", boto3RegionSwitch, e.Endpoint(), plan)
-		cmd.Env = append(cmd.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_ENDPOINT_URL=")
-		out, err := cmd.Output()
-		if err != nil {
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				t.Fatalf("boto3: %v\n%s", err, ee.Stderr)
-			}
-			t.Fatalf("boto3: %v", err)
-		}
+		out := runBoto3(ctx, t, boto3RegionSwitch, e.Endpoint(), plan)
 		var res struct {
 			Protocol string   `json:"protocol"`
 			Plans    []string `json:"plans"`
