@@ -201,11 +201,7 @@ func startCanary(t *testing.T, cw *awsCLI, region, dimension string) *canary {
 // poll waits for cond, up to a minute.
 func poll(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	waitFor(ctx, t, what, cond)
 }
