@@ -99,27 +99,17 @@ func Connect(ctx context.Context, t Target, regions []string) (*Clients, error) 
 
 // RDS returns the RDS client for region, creating it if needed.
 func (c *Clients) RDS(region string) *rds.Client {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cl, ok := c.rds[region]
-	if !ok {
-		cl = rds.NewFromConfig(c.cfg, func(o *rds.Options) { o.Region = region })
-		c.rds[region] = cl
-	}
-	return cl
+	return regional(c, c.rds, region, func() *rds.Client {
+		return rds.NewFromConfig(c.cfg, func(o *rds.Options) { o.Region = region })
+	})
 }
 
 // CloudWatch returns the CloudWatch client for region, creating it if
 // needed.
 func (c *Clients) CloudWatch(region string) *cloudwatch.Client {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cl, ok := c.cw[region]
-	if !ok {
-		cl = cloudwatch.NewFromConfig(c.cfg, func(o *cloudwatch.Options) { o.Region = region })
-		c.cw[region] = cl
-	}
-	return cl
+	return regional(c, c.cw, region, func() *cloudwatch.Client {
+		return cloudwatch.NewFromConfig(c.cfg, func(o *cloudwatch.Options) { o.Region = region })
+	})
 }
 
 // ARC returns the ARC Region switch control-plane client (plan
@@ -129,12 +119,19 @@ func (c *Clients) ARC() *arc.Client { return c.ARCRegion("us-east-1") }
 // ARCRegion returns the ARC Region switch client of region: its data
 // plane (executions, the …InRegion reads).
 func (c *Clients) ARCRegion(region string) *arc.Client {
+	return regional(c, c.arc, region, func() *arc.Client {
+		return arc.NewFromConfig(c.cfg, func(o *arc.Options) { o.Region = region })
+	})
+}
+
+// regional returns m's client for region, made with mk the first time.
+func regional[T any](c *Clients, m map[string]T, region string, mk func() T) T {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cl, ok := c.arc[region]
+	cl, ok := m[region]
 	if !ok {
-		cl = arc.NewFromConfig(c.cfg, func(o *arc.Options) { o.Region = region })
-		c.arc[region] = cl
+		cl = mk()
+		m[region] = cl
 	}
 	return cl
 }
