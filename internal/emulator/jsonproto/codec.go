@@ -269,8 +269,6 @@ func (wire) DecodeScalar(shape *awsmodel.Shape, v any) (any, error) {
 	return nil, fmt.Errorf("%w: want %s, got %T", errType, shape.Type, v)
 }
 
-var timeType = reflect.TypeFor[time.Time]()
-
 // epochTime parses epoch seconds written in decimal ("1796464950.123")
 // exactly, without float rounding; other number forms go through
 // scalar.ParseTimestamp.

@@ -313,8 +313,6 @@ func kindOf(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-var timeType = reflect.TypeFor[time.Time]()
-
 func (wire) EncodeScalar(shape *awsmodel.Shape, v reflect.Value) (any, error) {
 	return rpcdoc.EncodeScalar(shape, v, cborScalars)
 }
