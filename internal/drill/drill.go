@@ -53,6 +53,11 @@ type Options struct {
 	// OnPhase, if set, hears each phase as it happens (for people);
 	// otherwise phases are logged at info level.
 	OnPhase func(Phase)
+	// Automatic leaves the failover to the stack's ARC Region switch plan
+	// (drill --automatic): region-outage injects the fault and then only
+	// watches the plan's trigger fail over; switchover runs its role
+	// changes as plan executions (graceful).
+	Automatic bool
 }
 
 // run is one drill in progress.
@@ -80,6 +85,8 @@ type run struct {
 	// reads are the secondary readers' observations, turned into lag
 	// samples once the final rows tell which writes were lost.
 	reads []lagRead
+	// auto is set in automatic drills.
+	auto *automation
 }
 
 // Run runs the scenario against the applied stack of t.
@@ -146,7 +153,12 @@ func Run(ctx context.Context, c *orchestrator.Clients, t *topology.Topology, o O
 		target = "emulator"
 	}
 	r.res = &Result{Scenario: o.Scenario, Stack: t.Name, Target: target, TimeScale: o.TimeScale, Started: r.t0, Region: r.home, Peer: r.away,
-		Lag: map[string][]Sample{}, BucketSeconds: 0.5}
+		Lag: map[string][]Sample{}, BucketSeconds: 0.5, Automatic: o.Automatic}
+	if o.Automatic {
+		if err := r.prepareAutomatic(ctx); err != nil {
+			return r.res, err
+		}
+	}
 	if err := r.drive(ctx); err != nil {
 		return r.res, err
 	}
@@ -241,6 +253,9 @@ func (r *run) drive(ctx context.Context) error {
 	<-wdone
 	stopLag()
 	<-lagDone
+	if err == nil && promoted && r.auto != nil && o.Scenario == "region-outage" {
+		err = r.antiFlap(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -351,7 +366,7 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 		// With the resolver, the failover also waits until the writer
 		// name answers the new writer, as the next client will ask.
 		return orchestrator.Failover(ctx, r.c, t, orchestrator.FailoverOptions{Mode: mode, To: to, Force: force, MaxLag: time.Second,
-			Resolver: o.Resolver, Options: orchestrator.Options{PollMin: o.Poll}})
+			ViaPlan: o.Automatic, Resolver: o.Resolver, Options: orchestrator.Options{PollMin: o.Poll}})
 	}
 	switch o.Scenario {
 	case "switchover":
@@ -371,6 +386,9 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 		return true, nil
 
 	case "region-outage", activeActive:
+		if r.auto != nil {
+			return r.automaticOutage(ctx)
+		}
 		if o.Faults == nil {
 			// AWS: no fault can be injected; the role change is the event.
 			r.phase("failover", "managed failover (switchover) "+r.home+" → "+r.away+": AWS offers no way to take a region down")
@@ -781,6 +799,9 @@ func (r *run) judge(ctx context.Context, wl *workload.Workload, promoted bool) e
 		}
 		if r.o.Scenario == activeActive {
 			r.judgeRegions(hist, rows, lost, window)
+		}
+		if r.auto != nil {
+			r.judgeAutomatic(ctx)
 		}
 	case "region-isolation", "link-cut", "short-partition", "lagging-target":
 		r.invariant("no promotion", !promoted && writer == r.home, "writer at the end: %s (was %s)", writer, r.home)

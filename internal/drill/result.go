@@ -63,6 +63,14 @@ type Result struct {
 	// request until RDS last named the old writer). docs/drills.md.
 	FloorSeconds *float64 `json:"floor_seconds,omitempty"`
 
+	// Automatic: the failover was left to the stack's ARC Region switch
+	// plan (drill --automatic).
+	Automatic bool `json:"automatic,omitempty"`
+	// TriggerSeconds: fault → the plan's trigger started an execution.
+	TriggerSeconds *float64 `json:"trigger_seconds,omitempty"`
+	// PlanExecutions are the plan executions started since the fault.
+	PlanExecutions []string `json:"plan_executions,omitempty"`
+
 	// Phases are the events of the drill in time order.
 	Phases []Phase `json:"phases"`
 	// Invariants are the scenario's pass/fail checks.

@@ -30,12 +30,20 @@ const (
 	// primary-region outage every secondary lags, and a lag-guarded
 	// record would leave DNS with no healthy answer.
 	LagAlarm AlarmKind = "rpo-lag"
+	// StalledAlarm: the region's cluster hears nothing from the primary:
+	// its AuroraGlobalDBReplicationLag is above automation.stalledLagMs
+	// or missing. Only with automation triggers, which start an
+	// activation of a region when its writer and stalled alarms are both
+	// red. A primary publishes no replication lag, so a primary's stalled
+	// alarm is red too: alone it means nothing, beside a red writer alarm
+	// (the region has no writer) it means the primary is lost.
+	StalledAlarm AlarmKind = "replication-stalled"
 )
 
 func (k AlarmKind) String() string { return string(k) }
 
 // alarmKinds are a region's alarms in the order they are planned.
-var alarmKinds = []AlarmKind{WriterAlarm, ReaderAlarm, LagAlarm}
+var alarmKinds = []AlarmKind{WriterAlarm, ReaderAlarm, LagAlarm, StalledAlarm}
 
 // The canary's metrics (globaldb canary): Healthy is 1 or 0 and
 // LatencyMs the probe's duration, per cluster and role.
@@ -154,7 +162,21 @@ func desiredAlarms(t *topology.Topology) []alarmSpec {
 		lag.Dimensions = []cwtypes.Dimension{dim("DBClusterIdentifier", cluster)}
 		lag.Comparison, lag.Threshold = cwtypes.ComparisonOperatorGreaterThanThreshold, float64(a.RPOLagThresholdMs)
 		lag.Description = fmt.Sprintf("globaldb stack %s: %s is more than %d ms behind the primary (AuroraGlobalDBRPOLag)", t.Name, cluster, a.RPOLagThresholdMs)
-		for _, s := range []alarmSpec{writer, reader, lag} {
+		specs := []alarmSpec{writer, reader, lag}
+		if t.Automation != nil && t.Automation.Triggers {
+			// Missing data breaches: the emulator publishes no lag for a
+			// secondary whose primary it cannot read; on AWS the lag
+			// may instead grow past the threshold. Either fires.
+			st := base
+			st.Kind, st.TreatMissing = StalledAlarm, "breaching"
+			st.Namespace, st.Metric, st.Statistic = "AWS/RDS", "AuroraGlobalDBReplicationLag", cwtypes.StatisticMaximum
+			st.Dimensions = []cwtypes.Dimension{dim("DBClusterIdentifier", cluster)}
+			st.Comparison, st.Threshold = cwtypes.ComparisonOperatorGreaterThanThreshold, float64(t.Automation.StalledLagMs)
+			st.Description = fmt.Sprintf("globaldb stack %s: %s hears nothing from the primary (AuroraGlobalDBReplicationLag above %d ms, or none); red on the primary itself, which replicates from no one",
+				t.Name, cluster, t.Automation.StalledLagMs)
+			specs = append(specs, st)
+		}
+		for _, s := range specs {
 			s.Name = n.Alarm(r.Name, s.Kind)
 			slices.SortFunc(s.Dimensions, func(a, b cwtypes.Dimension) int { return strings.Compare(aws.ToString(a.Name), aws.ToString(b.Name)) })
 			out = append(out, s)

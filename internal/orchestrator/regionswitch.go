@@ -134,14 +134,23 @@ func desiredRegionSwitch(t *topology.Topology, account, role, approver string) *
 			WorkflowTargetRegion: aws.String(r.Name), Steps: steps})
 	}
 	if a.Triggers {
-		alarm := n.Alarm(s.Primary, WriterAlarm)
-		s.Alarms = map[string]arctypes.AssociatedAlarm{alarm: {AlarmType: arctypes.AlarmTypeTrigger,
-			ResourceIdentifier: aws.String(alarmArn(account, s.Primary, alarm))}}
-		for _, r := range t.Secondaries() {
+		// Every region has a trigger, whichever is primary now, so the
+		// triggers follow the writer: activate a region when it has no
+		// writer and hears nothing from the primary. Both alarms live in
+		// the region activated, which answers while the primary's is out.
+		s.Alarms = map[string]arctypes.AssociatedAlarm{}
+		for _, r := range t.Regions {
+			conds := []arctypes.TriggerCondition{}
+			for _, kind := range []AlarmKind{WriterAlarm, StalledAlarm} {
+				alarm := n.Alarm(r.Name, kind)
+				s.Alarms[alarm] = arctypes.AssociatedAlarm{AlarmType: arctypes.AlarmTypeTrigger,
+					ResourceIdentifier: aws.String(alarmArn(account, r.Name, alarm))}
+				conds = append(conds, arctypes.TriggerCondition{AssociatedAlarmName: aws.String(alarm), Condition: arctypes.AlarmConditionRed})
+			}
 			s.Triggers = append(s.Triggers, arctypes.Trigger{TargetRegion: aws.String(r.Name), Action: arctypes.WorkflowTargetActionActivate,
-				Conditions:                       []arctypes.TriggerCondition{{AssociatedAlarmName: aws.String(alarm), Condition: arctypes.AlarmConditionRed}},
+				Conditions:                       conds,
 				MinDelayMinutesBetweenExecutions: aws.Int32(int32(a.MinDelayMinutes)),
-				Description:                      aws.String(fmt.Sprintf("activate %s when %s has no writer", r.Name, s.Primary))})
+				Description:                      aws.String(fmt.Sprintf("activate %s when it has no writer and has lost the primary", r.Name))})
 		}
 	}
 	return s

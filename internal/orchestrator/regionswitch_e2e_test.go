@@ -36,8 +36,8 @@ func automationSeed(t testing.TB, section string) *topology.Topology {
 // emulator: the Region switch plan exists on the us-east-1 control plane
 // with the execution role, an activate workflow per region (manual
 // approval, then the Aurora block with the topology's behavior and an
-// ungraceful failover), and a trigger on the primary's writer-health
-// alarm; a second apply changes nothing; status shows the plan; a changed
+// ungraceful failover), and a trigger per region on its writer-health
+// and replication-stalled alarms; a second apply changes nothing; status shows the plan; a changed
 // behavior updates it in place; destroy removes it before the role and
 // the global cluster.
 func TestRegionSwitch_e2e(t *testing.T) {
@@ -98,14 +98,33 @@ func TestRegionSwitch_e2e(t *testing.T) {
 				}
 			}
 		}
-		alarm := n.Alarm("ap-southeast-1", WriterAlarm)
-		if len(p.Triggers) != 1 || aws.ToString(p.Triggers[0].TargetRegion) != "ap-southeast-2" || aws.ToInt32(p.Triggers[0].MinDelayMinutesBetweenExecutions) != 30 ||
-			len(p.Triggers[0].Conditions) != 1 || aws.ToString(p.Triggers[0].Conditions[0].AssociatedAlarmName) != alarm ||
-			p.Triggers[0].Conditions[0].Condition != arctypes.AlarmConditionRed {
-			t.Errorf("triggers %+v: want activate ap-southeast-2 when %s is red, every 30 min at most", p.Triggers, alarm)
+		// One trigger per region: activate it when it has no writer and
+		// has lost the primary, both alarms in the region activated.
+		if len(p.Triggers) != 2 {
+			t.Fatalf("triggers %+v: want one per region", p.Triggers)
 		}
-		if a, ok := p.AssociatedAlarms[alarm]; !ok || a.AlarmType != arctypes.AlarmTypeTrigger || aws.ToString(a.ResourceIdentifier) != aws.ToString(w.Alarms[alarmKey("ap-southeast-1", WriterAlarm)].AlarmArn) {
-			t.Errorf("associated alarms %+v", p.AssociatedAlarms)
+		for i, tr := range p.Triggers {
+			region := top.Regions[i].Name
+			want := []string{n.Alarm(region, WriterAlarm), n.Alarm(region, StalledAlarm)}
+			var got []string
+			for _, c := range tr.Conditions {
+				if c.Condition != arctypes.AlarmConditionRed {
+					t.Errorf("trigger %s: condition %s on %s, want red", region, c.Condition, aws.ToString(c.AssociatedAlarmName))
+				}
+				got = append(got, aws.ToString(c.AssociatedAlarmName))
+			}
+			if aws.ToString(tr.TargetRegion) != region || tr.Action != arctypes.WorkflowTargetActionActivate ||
+				aws.ToInt32(tr.MinDelayMinutesBetweenExecutions) != 30 || strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("trigger %d: activate %s when %v, every %d min; want activate %s when %v red, every 30 min at most", i,
+					aws.ToString(tr.TargetRegion), got, aws.ToInt32(tr.MinDelayMinutesBetweenExecutions), region, want)
+			}
+			for _, kind := range []AlarmKind{WriterAlarm, StalledAlarm} {
+				a, ok := p.AssociatedAlarms[n.Alarm(region, kind)]
+				cw := w.Alarms[alarmKey(region, kind)]
+				if !ok || cw == nil || a.AlarmType != arctypes.AlarmTypeTrigger || aws.ToString(a.ResourceIdentifier) != aws.ToString(cw.AlarmArn) {
+					t.Errorf("associated alarm %s: %+v (the stack's: %v)", n.Alarm(region, kind), a, cw)
+				}
+			}
 		}
 		tags, err := c.ARC().ListTagsForResource(ctx, &arc.ListTagsForResourceInput{Arn: p.Arn})
 		if err != nil || tags.ResourceTags[topology.StackTag] != top.Name {

@@ -15,8 +15,9 @@ const (
 	// SwitchoverOnly: a graceful run switches over (no data loss) and
 	// fails if the old primary cannot take part.
 	SwitchoverOnly AutomationBehavior = "switchoverOnly"
-	// FailoverBehavior: a graceful run tries a switchover and falls back
-	// to a failover (data loss limited to the replication lag).
+	// FailoverBehavior: every run fails over (FailoverGlobalCluster with
+	// AllowDataLoss, graceful or not): it needs only the region it
+	// activates, and loses at most the replication lag.
 	FailoverBehavior AutomationBehavior = "failover"
 )
 
@@ -26,21 +27,30 @@ func (b AutomationBehavior) String() string { return string(b) }
 const (
 	DefaultAutomationBehavior = FailoverBehavior
 	DefaultMinDelayMinutes    = 60
+	// DefaultStalledLagMs: a secondary whose replication lag passes a
+	// minute has lost its primary.
+	DefaultStalledLagMs = 60000
 )
 
 // Automation is the ARC Region switch plan apply creates: one plan
 // (named <stack>-region-switch) whose activate workflows move the global
 // writer, optionally behind a manual approval, optionally started by
-// triggers on the primary region's writer-health alarm.
+// triggers that activate a region when it has no writer and has lost
+// its primary (its writer-health and replication-stalled alarms red).
 type Automation struct {
 	Behavior AutomationBehavior `json:"behavior"`
 	// Approval puts a ManualApproval step before the Aurora block.
 	Approval bool `json:"approval"`
 	// MinDelayMinutes is the triggers' minDelayMinutesBetweenExecutions.
 	MinDelayMinutes int `json:"minDelayMinutes"`
-	// Triggers starts an activation of a secondary when the primary's
-	// writer-health alarm goes red (alarm health checks only).
+	// Triggers starts an activation of a region when its writer-health
+	// and replication-stalled alarms both go red: it has no writer and
+	// hears nothing from the primary (alarm health checks only).
 	Triggers bool `json:"triggers"`
+	// StalledLagMs is the replication-stalled alarms' threshold: a
+	// secondary whose AuroraGlobalDBReplicationLag is above it, or that
+	// publishes none, has lost its primary.
+	StalledLagMs int `json:"stalledLagMs"`
 }
 
 func (d *decoder) automation(n *yaml.Node, path string, a *Automation) {
@@ -53,6 +63,7 @@ func (d *decoder) automation(n *yaml.Node, path string, a *Automation) {
 		{"approval", d.boolean(&a.Approval)},
 		{"minDelayMinutes", d.integer(&a.MinDelayMinutes)},
 		{"triggers", d.boolean(&a.Triggers)},
+		{"stalledLagMs", d.integer(&a.StalledLagMs)},
 	})
 }
 
@@ -63,6 +74,9 @@ func automationDefaults(p *problems, t *Topology) {
 	}
 	if !p.has("automation.minDelayMinutes") {
 		a.MinDelayMinutes = DefaultMinDelayMinutes
+	}
+	if !p.has("automation.stalledLagMs") {
+		a.StalledLagMs = DefaultStalledLagMs
 	}
 	if !p.has("automation.triggers") {
 		a.Triggers = t.DNS != nil && t.DNS.HealthChecks != nil && t.DNS.HealthChecks.Type == Alarm
@@ -76,8 +90,12 @@ const (
 	maxPlanName = 32
 )
 
-// maxMinDelayMinutes bounds minDelayMinutes at a week.
-const maxMinDelayMinutes = 7 * 24 * 60
+// maxMinDelayMinutes bounds minDelayMinutes at a week, maxStalledLagMs
+// stalledLagMs at an hour.
+const (
+	maxMinDelayMinutes = 7 * 24 * 60
+	maxStalledLagMs    = 3600 * 1000
+)
 
 func validateAutomation(p *problems, t *Topology) {
 	const path = "automation"
@@ -103,9 +121,19 @@ func validateAutomation(p *problems, t *Topology) {
 	}
 	if a.Triggers && (t.DNS == nil || t.DNS.HealthChecks == nil || t.DNS.HealthChecks.Type != Alarm) {
 		p.errorf(path+".triggers", "use dns.healthChecks.type: alarm, or set triggers: false and start the plan yourself (globaldb failover --via-plan)",
-			"triggers follow the writer-health alarms, which only alarm health checks create")
+			"triggers follow the writer-health and replication-stalled alarms, which only alarm health checks create")
 	}
-	if !a.Triggers && p.has(path+".minDelayMinutes") {
-		p.warnf(path+".minDelayMinutes", "remove it, or set triggers: true", "is only used by triggers, which are off")
+	if a.StalledLagMs < 1000 || a.StalledLagMs > maxStalledLagMs {
+		p.errorf(path+".stalledLagMs", "the replication lag (ms) past which a secondary has lost its primary, e.g. 60000; above any lag you ride out",
+			"must be 1000 to %d ms, not %d", maxStalledLagMs, a.StalledLagMs)
+	}
+	if a.Triggers && a.Behavior == SwitchoverOnly {
+		p.warnf(path+".behavior", "use behavior: failover for automatic recovery, and globaldb failover (or the plan in ungraceful mode) for planned moves",
+			"a trigger starts a graceful execution, which with switchoverOnly needs the primary region: it cannot recover from that region's outage")
+	}
+	for _, f := range []string{"minDelayMinutes", "stalledLagMs"} {
+		if !a.Triggers && p.has(path+"."+f) {
+			p.warnf(path+"."+f, "remove it, or set triggers: true", "is only used by triggers, which are off")
+		}
 	}
 }

@@ -23,11 +23,11 @@ func TestParse_AutomationDefaults(t *testing.T) {
 		want               Automation
 	}{
 		{"alarm checks: triggers on", "global.yaml", "automation: {}\n",
-			Automation{Behavior: FailoverBehavior, MinDelayMinutes: DefaultMinDelayMinutes, Triggers: true}},
+			Automation{Behavior: FailoverBehavior, MinDelayMinutes: DefaultMinDelayMinutes, Triggers: true, StalledLagMs: DefaultStalledLagMs}},
 		{"TCP checks: triggers off", "global-public.yaml", "automation:\n",
-			Automation{Behavior: FailoverBehavior, MinDelayMinutes: DefaultMinDelayMinutes}},
-		{"everything set", "global.yaml", "automation:\n  behavior: switchoverOnly\n  approval: true\n  minDelayMinutes: 15\n  triggers: false\n",
-			Automation{Behavior: SwitchoverOnly, Approval: true, MinDelayMinutes: 15}},
+			Automation{Behavior: FailoverBehavior, MinDelayMinutes: DefaultMinDelayMinutes, StalledLagMs: DefaultStalledLagMs}},
+		{"everything set", "global.yaml", "automation:\n  behavior: switchoverOnly\n  approval: true\n  minDelayMinutes: 15\n  triggers: true\n  stalledLagMs: 20000\n",
+			Automation{Behavior: SwitchoverOnly, Approval: true, MinDelayMinutes: 15, Triggers: true, StalledLagMs: 20000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +54,7 @@ func TestParse_AutomationInvalid(t *testing.T) {
 	}{
 		{"behavior typo", "global.yaml", "automation:\n  behavior: switchover\n", "behavior: 2:3: automation.behavior"},
 		{"min delay zero", "global.yaml", "automation:\n  minDelayMinutes: 0\n", "minDelayMinutes: 2:3: automation.minDelayMinutes"},
+		{"stalled lag too small", "global.yaml", "automation:\n  stalledLagMs: 500\n", "stalledLagMs: 2:3: automation.stalledLagMs"},
 		{"triggers need alarm checks", "global-public.yaml", "automation:\n  triggers: true\n", "triggers: 2:3: automation.triggers"},
 		{"approval not a bool", "global.yaml", "automation:\n  approval: maybe\n", "approval: 2:3: automation.approval"},
 		{"unknown field", "global.yaml", "automation:\n  planName: x\n", "planName: 2:3: automation.planName"},

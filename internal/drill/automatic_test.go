@@ -1,0 +1,78 @@
+package drill
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/globaldb/globaldb/examples"
+	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/resolve"
+	"github.com/globaldb/globaldb/internal/topology"
+	"github.com/globaldb/globaldb/internal/topology/topologytest"
+)
+
+// TestRegionOutage_Automatic runs region-outage with no operator on the
+// private seed with automation (examples/global.yaml + automation:): the
+// drill takes the primary region down and then makes no AWS call that
+// changes anything. The Region switch plan's trigger on the secondary's
+// writer-health and replication-stalled alarms starts exactly one
+// execution, its Aurora block fails over, the writer name follows and
+// writes resume within alarm window + trigger interval + promotion + TTL
+// (× time scale) + 2 s; the lost writes are in the lag window, the old
+// primary rejoins, and a second outage, of the new primary within the
+// min delay, starts no second execution.
+func TestRegionOutage_Automatic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an emulator with PostgreSQL servers")
+	}
+	const scale = 0.05
+	e := emulatortest.StartScaled(t, scale)
+	top, err := topology.Load(topologytest.WriteFile(t, "global.yaml", string(examples.Global)+"\nautomation:\n  behavior: failover\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !top.Automation.Triggers {
+		t.Fatal("automation triggers are off by default with alarm checks")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	c, faults := applied(ctx, t, e, top)
+	r, err := Run(ctx, c, top, Options{Scenario: "region-outage", Automatic: true, Duration: 8 * time.Second,
+		Resolver: resolve.Server(e.DNSAddr()), Faults: faults, TimeScale: scale})
+	if err != nil {
+		t.Fatalf("%v (phases %v)", err, phasesOf(r))
+	}
+	want := []string{"no operator call after the fault", "exactly one plan execution", "anti-flap: a second outage within the min delay starts nothing",
+		"RTO within the budget", "lost writes only in the lag window", "no split-brain writes", "old primary rejoined"}
+	got := map[string]bool{}
+	for _, inv := range r.Invariants {
+		got[inv.Name] = true
+		if !inv.Pass {
+			t.Errorf("invariant %q failed: %s", inv.Name, inv.Detail)
+		}
+	}
+	for _, name := range want {
+		if !got[name] {
+			t.Errorf("no invariant %q", name)
+		}
+	}
+	if r.TriggerSeconds == nil || r.DetectionSeconds == nil || r.FloorSeconds == nil || len(r.PlanExecutions) != 1 {
+		t.Fatalf("trigger %v, detection %v, floor %v, executions %v", r.TriggerSeconds, r.DetectionSeconds, r.FloorSeconds, r.PlanExecutions)
+	}
+	if *r.TriggerSeconds < *r.DetectionSeconds-0.5 {
+		t.Errorf("the plan started %.2fs after the fault, before its alarms were seen to fire (%.2fs)", *r.TriggerSeconds, *r.DetectionSeconds)
+	}
+	var steps []string
+	for _, p := range r.Phases {
+		if p.Name == "plan-step" {
+			steps = append(steps, p.Detail)
+		}
+	}
+	if !strings.Contains(strings.Join(steps, "\n"), "stepSucceeded aurora-"+r.Peer) {
+		t.Errorf("plan steps %q: want the Aurora step activating %s to succeed", steps, r.Peer)
+	}
+	t.Logf("automatic region-outage: RTO %.2fs (floor %.2fs), detection %.2fs, trigger %.2fs, promotion %.2fs, %d acked, %d lost, phases %v",
+		r.RTOSeconds, *r.FloorSeconds, *r.DetectionSeconds, *r.TriggerSeconds, deref(r.PromotionSeconds), r.AcknowledgedWrites, r.LostWrites, phasesOf(r))
+}
