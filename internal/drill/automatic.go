@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	arc "github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
 	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/orchestrator"
