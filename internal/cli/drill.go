@@ -22,8 +22,9 @@ func drillCmd() *cobra.Command {
 	f := &stackFlags{}
 	var scenario, reportDir, resolver string
 	var duration time.Duration
+	var automatic bool
 	cmd := &cobra.Command{
-		Use:   "drill -f FILE --scenario NAME [--duration D] [--report DIR] [--output json]",
+		Use:   "drill -f FILE --scenario NAME [--automatic] [--duration D] [--report DIR] [--output json]",
 		Short: "Rehearse a failure under a live client workload and judge it: RTO, RPO, lost and split-brain writes",
 		Long: `Runs a client workload through the writer DNS name (4 writers, 100 writes/s, each
 write recorded as acknowledged, failed or ambiguous) while the scenario's event happens,
@@ -35,6 +36,12 @@ On the emulator the drill injects the fault through its admin API and plays the
 operator (it fails over once the Route 53 health checks call the primary region down,
 heals the fault and waits for the old primary to rejoin). On AWS no fault can be
 injected: only switchover and region-outage (run as a managed failover) are possible.
+
+--automatic leaves the failover to the stack's ARC Region switch plan (topology
+automation:): region-outage takes the primary region down and then only watches the
+plan's trigger fail over (no AWS call that changes anything), then takes the new
+primary's region down within the trigger's min delay and checks that no second
+execution starts; switchover runs both role changes as plan executions (graceful).
 docs/drills.md explains each scenario, its invariants and the report.
 
 Exit status 3 when an invariant fails.`,
@@ -56,7 +63,7 @@ Exit status 3 when an invariant fails.`,
 				return fmt.Errorf("stack %s is %w (run apply)", t.Name, orchestrator.ErrNotDeployed)
 			}
 			var res resolve.Resolver = orchestrator.ResolverFor(w, t, f.dnsServer(cmd, resolver))
-			opts := drill.Options{Scenario: scenario, Duration: duration, Resolver: res, TimeScale: f.timeScale(cmd, "time-scale"), Logger: logger(cmd)}
+			opts := drill.Options{Scenario: scenario, Duration: duration, Resolver: res, TimeScale: f.timeScale(cmd, "time-scale"), Logger: logger(cmd), Automatic: automatic}
 			if inj := emulatorFaults(ctx, f.endpointURL); inj != nil {
 				opts.Faults = inj
 			}
@@ -93,6 +100,7 @@ Exit status 3 when an invariant fails.`,
 	f.register(cmd, "text", "json")
 	fl := cmd.Flags()
 	fl.StringVar(&scenario, "scenario", "region-outage", "one of "+strings.Join(drill.Scenarios, ", "))
+	fl.BoolVar(&automatic, "automatic", false, "leave the failover to the stack's Region switch plan and its triggers (region-outage, switchover)")
 	fl.DurationVar(&duration, "duration", 12*time.Second, "how long the workload runs (a quarter before the event)")
 	fl.StringVar(&reportDir, "report", "", "directory for the HTML report and the JSON result")
 	fl.StringVar(&resolver, "resolver", "", "DNS server for the stack's names (default: a globaldb emulator's own, as it announces)")

@@ -58,6 +58,11 @@ func (r *run) prepareAutomatic(ctx context.Context) error {
 	}
 	r.auto = &automation{plan: aws.ToString(plan.Arn), known: map[string]bool{}}
 	if r.o.Scenario == "switchover" {
+		if a := r.t.Automation; a != nil && a.Behavior != topology.SwitchoverOnly {
+			return fmt.Errorf("the plan's Aurora block has behavior %s: even a graceful execution calls FailoverGlobalCluster with AllowDataLoss, "+
+				"which may lose the replication lag; a lossless switchover through the plan needs automation.behavior: switchoverOnly "+
+				"(or run globaldb failover --mode switchover)", a.Behavior)
+		}
 		return nil
 	}
 	if !hasTrigger(plan, r.away) {

@@ -73,6 +73,13 @@ func TestRegionOutage_Automatic(t *testing.T) {
 	if !strings.Contains(strings.Join(steps, "\n"), "stepSucceeded aurora-"+r.Peer) {
 		t.Errorf("plan steps %q: want the Aurora step activating %s to succeed", steps, r.Peer)
 	}
+	// The stack fails over (behavior failover): a switchover through
+	// the plan would call FailoverGlobalCluster with AllowDataLoss, so the
+	// drill refuses it before it starts anything.
+	if _, err := Run(ctx, c, top, Options{Scenario: "switchover", Automatic: true, Resolver: resolve.Server(e.DNSAddr()), Faults: faults, TimeScale: scale}); err == nil ||
+		!strings.Contains(err.Error(), "switchoverOnly") {
+		t.Errorf("switchover --automatic with behavior failover: %v, want a refusal naming switchoverOnly", err)
+	}
 	t.Logf("automatic region-outage: RTO %.2fs (floor %.2fs), detection %.2fs, trigger %.2fs, promotion %.2fs, %d acked, %d lost, phases %v",
 		r.RTOSeconds, *r.FloorSeconds, *r.DetectionSeconds, *r.TriggerSeconds, deref(r.PromotionSeconds), r.AcknowledgedWrites, r.LostWrites, phasesOf(r))
 }

@@ -61,12 +61,13 @@ func (pl *planner) planAlarmDeletes() {
 }
 
 // deleteAlarms plans one DeleteAlarms call for names in region, after
-// the records and the health checks (which follow the alarms) are gone
-// or changed.
+// the records, the health checks and the Region switch plan (which
+// follow the alarms) are gone or changed.
 func (pl *planner) deleteAlarms(region string, names []string) {
 	var after []string
 	for _, s := range pl.p.Steps {
-		if s.ID == idRecords() || strings.HasPrefix(s.ID, "route53/health-check/") {
+		// The Region switch plan's triggers name alarms too.
+		if s.ID == idRecords() || strings.HasPrefix(s.ID, "route53/health-check/") || s.ID == idRegionSwitch() {
 			after = append(after, s.ID)
 		}
 	}

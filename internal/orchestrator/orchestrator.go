@@ -33,8 +33,9 @@ func planApply(t *topology.Topology, w *World) *Plan {
 	pl.planIAMFirst()
 	pl.planRDS()
 	pl.planRoute53()
-	pl.planAlarmDeletes()
+	// The plan's triggers name alarms: change it before they go.
 	pl.planRegionSwitch()
+	pl.planAlarmDeletes()
 	pl.planIAMAfterClusters()
 	return pl.p
 }

@@ -79,13 +79,15 @@ func TestPlanApply_regionSwitch(t *testing.T) {
 		{name: "behavior changed", section: "automation:\n  approval: true\n  behavior: switchoverOnly\n",
 			steps: []string{idRegionSwitch()}, details: []string{"- workflow activate ap-southeast-1: approve-ap-southeast-1 ManualApproval", "{switchoverOnly, ungraceful failover"}},
 		{name: "approval dropped", section: "automation: {}\n", steps: []string{idRegionSwitch()}, details: []string{"+ workflow activate ap-southeast-2: aurora-ap-southeast-2 AuroraGlobalDatabase {failover"}},
-		{name: "triggers off", section: base + "  triggers: false\n", steps: []string{idRegionSwitch()}, details: []string{"- trigger activate ap-southeast-2 when seed-ap-southeast-1-writer-health red, at most every 60 min"}},
-		{name: "min delay changed", section: base + "  minDelayMinutes: 10\n", steps: []string{idRegionSwitch()}, details: []string{"+ trigger activate ap-southeast-2 when seed-ap-southeast-1-writer-health red, at most every 10 min"}},
+		{name: "triggers off", section: base + "  triggers: false\n",
+			steps:   []string{idRegionSwitch(), idAlarmsDelete("ap-southeast-1"), idAlarmsDelete("ap-southeast-2")},
+			details: []string{"- trigger activate ap-southeast-2 when seed-ap-southeast-2-writer-health red and seed-ap-southeast-2-replication-stalled red, at most every 60 min"}},
+		{name: "min delay changed", section: base + "  minDelayMinutes: 10\n", steps: []string{idRegionSwitch()}, details: []string{"+ trigger activate ap-southeast-2 when seed-ap-southeast-2-writer-health red and seed-ap-southeast-2-replication-stalled red, at most every 10 min"}},
 		{name: "workflow drifted", section: base, drift: func(w *World) { w.RegionSwitch.Workflows = w.RegionSwitch.Workflows[:1] },
 			steps: []string{idRegionSwitch()}, details: []string{"+ workflow activate ap-southeast-2"}},
 		{name: "primary region differs", section: base, drift: func(w *World) { w.RegionSwitch.PrimaryRegion = aws.String("ap-southeast-2") },
 			steps: []string{idRegionSwitch()}, details: []string{"replace (DeletePlan, CreatePlan: UpdatePlan cannot change primary region ap-southeast-2 → ap-southeast-1)"}},
-		{name: "automation removed", section: "", steps: []string{idRegionSwitch(), idRole("seed-region-switch")}},
+		{name: "automation removed", section: "", steps: []string{idRegionSwitch(), idAlarmsDelete("ap-southeast-1"), idAlarmsDelete("ap-southeast-2"), idRole("seed-region-switch")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,8 +100,8 @@ func TestPlanApply_regionSwitch(t *testing.T) {
 			var ids []string
 			for _, s := range p.Visible() {
 				// The world models alarms, checks, roles and the plan only:
-				// look at the plan's and its role's steps.
-				if s.ID == idRegionSwitch() || s.ID == idRole("seed-region-switch") {
+				// look at the plan's, its role's and alarm removals.
+				if s.ID == idRegionSwitch() || s.ID == idRole("seed-region-switch") || strings.HasPrefix(s.ID, "cloudwatch/alarms/") {
 					ids = append(ids, s.ID)
 				}
 			}
