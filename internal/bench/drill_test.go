@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func BenchmarkDrills(b *testing.B) {
 			{"drills, private seed (alarm checks), time scale 0.05", "../../examples/global.yaml", nil},
 			{"drills, public seed (TCP checks), time scale 0.05", "../../examples/global-public.yaml", []string{"switchover", "region-outage"}},
 		} {
-			rows := drillFigures(b, run.file, run.only)
+			rows := drillFigures(b, run.file, "", run.only)
 			fmt.Println()
 			fmt.Printf("%-55s %-22s %s\n", "figure ("+run.title+")", "measured", "goal")
 			for _, r := range rows {
@@ -39,10 +40,32 @@ func BenchmarkDrills(b *testing.B) {
 	}
 }
 
-func drillFigures(b *testing.B, file string, only []string) []row {
+// BenchmarkAutomaticFailover runs region-outage on the private seed with
+// automation (a Region switch plan whose triggers fail over) twice on one
+// stack: first with no operator (drill --automatic: the trigger fails
+// over), then with the drill playing the operator (it fails over once
+// Route 53 calls the region down), and prints both RTOs side by side,
+// each against its floor. The automatic run goes first: its execution
+// starts the trigger's min delay, which keeps the old primary's trigger
+// from firing while it rejoins after the manual run (docs/runbook.md).
+func BenchmarkAutomaticFailover(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		rows := drillFigures(b, "../../examples/global.yaml", "\nautomation:\n  behavior: failover\n", nil, "region-outage --automatic", "region-outage")
+		fmt.Println()
+		fmt.Printf("%-55s %-22s %s\n", "figure (automatic vs operator failover, private seed, time scale 0.05)", "measured", "goal")
+		for _, r := range rows {
+			fmt.Printf("%-55s %-22s %s\n", r.name, r.value, r.goal)
+		}
+	}
+}
+
+// drillFigures applies file (plus extra YAML) and runs the scenarios
+// (all but active-active-outage when none are given; "--automatic" after
+// a name runs it with no operator).
+func drillFigures(b *testing.B, file, extra string, only []string, scenarios ...string) []row {
 	const scale = 0.05
 	e := emulatortest.StartScaled(b, scale)
-	top := benchTopology(b, file)
+	top := benchTopologyWith(b, file, extra)
 	ctx := context.Background()
 	c, err := orchestrator.Connect(ctx, orchestrator.Target{EndpointURL: e.Endpoint(), Region: top.Primary().Name,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}, []string{"ap-southeast-1", "ap-southeast-2"})
@@ -60,16 +83,23 @@ func drillFigures(b *testing.B, file string, only []string) []row {
 	// Drills inject faults as a user does: through the signed admin API.
 	faults := &admin.Client{Endpoint: e.Endpoint(), Creds: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	var rows []row
-	for _, sc := range drill.Scenarios {
-		if sc == "active-active-outage" {
-			continue // needs a stack whose secondary forwards writes (drill.TestActiveActiveOutage)
+	if len(scenarios) == 0 {
+		for _, sc := range drill.Scenarios {
+			// active-active-outage needs a stack whose secondary forwards
+			// writes (drill.TestActiveActiveOutage).
+			if sc != "active-active-outage" && (only == nil || slices.Contains(only, sc)) {
+				scenarios = append(scenarios, sc)
+			}
 		}
-		if only != nil && !slices.Contains(only, sc) {
-			continue
-		}
-		r, err := drill.Run(ctx, c, top, drill.Options{Scenario: sc, Duration: 8 * time.Second, Resolver: res, Faults: faults, TimeScale: scale})
+	}
+	for _, name := range scenarios {
+		sc, automatic := strings.CutSuffix(name, " --automatic")
+		r, err := drill.Run(ctx, c, top, drill.Options{Scenario: sc, Automatic: automatic, Duration: 8 * time.Second, Resolver: res, Faults: faults, TimeScale: scale})
 		if err != nil {
-			b.Fatalf("%s: %v", sc, err)
+			b.Fatalf("%s: %v", name, err)
+		}
+		if automatic {
+			sc = name
 		}
 		verdict := "pass"
 		if !r.Pass {
@@ -77,10 +107,18 @@ func drillFigures(b *testing.B, file string, only []string) []row {
 		}
 		value := fmt.Sprintf("%.2f s, %d lost", r.RTOSeconds, r.LostWrites)
 		goal := verdict
-		if r.FloorSeconds != nil {
+		switch {
+		case r.BudgetSeconds != nil && r.FloorSeconds != nil:
+			goal = fmt.Sprintf("%s; floor %.2f s, <= budget %.2f s", verdict, *r.FloorSeconds, *r.BudgetSeconds)
+		case r.FloorSeconds != nil:
 			goal = fmt.Sprintf("%s; <= floor %.2f s + 2 s", verdict, *r.FloorSeconds)
 		}
 		rows = append(rows, row{sc + ": RTO, lost acknowledged writes", value, goal})
+		if automatic {
+			rows = append(rows, row{sc + ": detection / trigger / promotion",
+				fmt.Sprintf("%.2f / %.2f / %.2f s", deref(r.DetectionSeconds), deref(r.TriggerSeconds), deref(r.PromotionSeconds)),
+				fmt.Sprintf("(from the fault); %d execution(s)", len(r.PlanExecutions))})
+		}
 		if sc == "region-outage" {
 			rows = append(rows, row{"region-outage: detection / DNS flip / promotion",
 				fmt.Sprintf("%.2f / %.2f / %.2f s", deref(r.DetectionSeconds), deref(r.DNSFlipSeconds), deref(r.PromotionSeconds)), "(from the fault)"})

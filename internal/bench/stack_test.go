@@ -82,12 +82,15 @@ func stackFigures(b *testing.B) []row {
 
 // benchTopology loads a topology file with its master password read from
 // a file, whatever the file says.
-func benchTopology(b *testing.B, path string) *topology.Topology {
+func benchTopology(b *testing.B, path string) *topology.Topology { return benchTopologyWith(b, path, "") }
+
+// benchTopologyWith loads path with extra appended.
+func benchTopologyWith(b *testing.B, path, extra string) *topology.Topology {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	t, err := topology.Load(topologytest.WriteFile(b, filepath.Base(path), string(raw)))
+	t, err := topology.Load(topologytest.WriteFile(b, filepath.Base(path), string(raw)+extra))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -169,7 +169,7 @@ func (r *run) automaticOutage(ctx context.Context) (bool, error) {
 	}
 	promotion := r.stepPhases(ctx, id)
 	floor, budget := automaticFloor(t, o.TimeScale, promotion)
-	r.res.FloorSeconds = secondsPtr(floor)
+	r.res.FloorSeconds, r.res.BudgetSeconds = secondsPtr(floor), secondsPtr(budget)
 	a.budget = budget
 	sleep(ctx, o.Duration/4)
 	if err := o.Faults.Clear(ctx, f.ID); err != nil {

@@ -68,6 +68,10 @@ type Result struct {
 	Automatic bool `json:"automatic,omitempty"`
 	// TriggerSeconds: fault → the plan's trigger started an execution.
 	TriggerSeconds *float64 `json:"trigger_seconds,omitempty"`
+	// BudgetSeconds is the most RTO an automatic drill allows: CloudWatch's
+	// evaluation range + one period + the trigger interval + the TTL (×
+	// time scale) + the promotion + 2 s (docs/drills.md).
+	BudgetSeconds *float64 `json:"rto_budget_seconds,omitempty"`
 	// PlanExecutions are the plan executions started since the fault.
 	PlanExecutions []string `json:"plan_executions,omitempty"`
 
