@@ -82,7 +82,9 @@ func stackFigures(b *testing.B) []row {
 
 // benchTopology loads a topology file with its master password read from
 // a file, whatever the file says.
-func benchTopology(b *testing.B, path string) *topology.Topology { return benchTopologyWith(b, path, "") }
+func benchTopology(b *testing.B, path string) *topology.Topology {
+	return benchTopologyWith(b, path, "")
+}
 
 // benchTopologyWith loads path with extra appended.
 func benchTopologyWith(b *testing.B, path, extra string) *topology.Topology {
