@@ -29,7 +29,7 @@ func TestRegionOutage_Automatic(t *testing.T) {
 	}
 	const scale = 0.05
 	e := emulatortest.StartScaled(t, scale)
-	top, err := topology.Load(topologytest.WriteFile(t, "global.yaml", string(examples.Global)+"\nautomation:\n  behavior: failover\n"))
+	top, err := topology.Load(topologytest.WriteFile(t, "global.yaml", string(examples.Global)+"\nautomation:\n  behavior: failover\n  stalledLagMs: 1000\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

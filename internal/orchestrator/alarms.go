@@ -30,13 +30,14 @@ const (
 	// primary-region outage every secondary lags, and a lag-guarded
 	// record would leave DNS with no healthy answer.
 	LagAlarm AlarmKind = "rpo-lag"
-	// StalledAlarm: the region's cluster hears nothing from the primary:
-	// its AuroraGlobalDBReplicationLag is above automation.stalledLagMs
-	// or missing. Only with automation triggers, which start an
-	// activation of a region when its writer and stalled alarms are both
-	// red. A primary publishes no replication lag, so a primary's stalled
-	// alarm is red too: alone it means nothing, beside a red writer alarm
-	// (the region has no writer) it means the primary is lost.
+	// StalledAlarm: the region's cluster has stopped hearing from the
+	// primary: its AuroraGlobalDBReplicationLag, which a secondary
+	// measures from the primary's heartbeats and which grows once they
+	// stop, is above automation.stalledLagMs. Only with automation
+	// triggers, which start an activation of a region when its writer and
+	// stalled alarms are both red. Missing data does not breach: a
+	// primary, or an old primary not yet replicating again, publishes no
+	// replication lag and must not look like a secondary that lost it.
 	StalledAlarm AlarmKind = "replication-stalled"
 )
 
@@ -164,15 +165,12 @@ func desiredAlarms(t *topology.Topology) []alarmSpec {
 		lag.Description = fmt.Sprintf("globaldb stack %s: %s is more than %d ms behind the primary (AuroraGlobalDBRPOLag)", t.Name, cluster, a.RPOLagThresholdMs)
 		specs := []alarmSpec{writer, reader, lag}
 		if t.Automation != nil && t.Automation.Triggers {
-			// Missing data breaches: the emulator publishes no lag for a
-			// secondary whose primary it cannot read; on AWS the lag
-			// may instead grow past the threshold. Either fires.
 			st := base
-			st.Kind, st.TreatMissing = StalledAlarm, "breaching"
+			st.Kind, st.TreatMissing = StalledAlarm, "notBreaching"
 			st.Namespace, st.Metric, st.Statistic = "AWS/RDS", "AuroraGlobalDBReplicationLag", cwtypes.StatisticMaximum
 			st.Dimensions = []cwtypes.Dimension{dim("DBClusterIdentifier", cluster)}
 			st.Comparison, st.Threshold = cwtypes.ComparisonOperatorGreaterThanThreshold, float64(t.Automation.StalledLagMs)
-			st.Description = fmt.Sprintf("globaldb stack %s: %s hears nothing from the primary (AuroraGlobalDBReplicationLag above %d ms, or none); red on the primary itself, which replicates from no one",
+			st.Description = fmt.Sprintf("globaldb stack %s: %s has stopped hearing from the primary (AuroraGlobalDBReplicationLag above %d ms)",
 				t.Name, cluster, t.Automation.StalledLagMs)
 			specs = append(specs, st)
 		}

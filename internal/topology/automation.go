@@ -48,8 +48,9 @@ type Automation struct {
 	// hears nothing from the primary (alarm health checks only).
 	Triggers bool `json:"triggers"`
 	// StalledLagMs is the replication-stalled alarms' threshold: a
-	// secondary whose AuroraGlobalDBReplicationLag is above it, or that
-	// publishes none, has lost its primary.
+	// secondary whose AuroraGlobalDBReplicationLag is above it has lost
+	// its primary. Real milliseconds (the emulator's time scale does not
+	// shrink a lag).
 	StalledLagMs int `json:"stalledLagMs"`
 }
 

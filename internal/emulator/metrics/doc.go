@@ -72,6 +72,14 @@
 //	                                               the write I/O Aurora meters; an approximation, as
 //	                                               PostgreSQL has no storage-level I/O count.
 //
+// When the global writer stops answering (its Region is out), a
+// secondary's three lags grow from its last answer (History.SilentLag):
+// Aurora measures them from the primary's heartbeats in the replication
+// stream, and once those stop the secondary falls behind by the time
+// since the last one (an assumption: AWS does not document what the
+// metrics show while the primary's Region is out). They are published
+// for as long as an instance of the global cluster runs.
+//
 // # AWS/Route53, in us-east-1 only
 //
 // Dimension {HealthCheckId}, for every health check:

@@ -72,3 +72,17 @@ func (h *History) Lag(pos engine.LSN, at time.Time) (lag time.Duration, ok bool)
 	}
 	return max(at.Sub(passed), 0), true
 }
+
+// SilentLag is Lag for a writer that has stopped answering (its region
+// is out): a secondary measures its lag from the primary's heartbeats in
+// the replication stream, so once they stop arriving the lag grows from
+// the last one, at minus the newest sample, even for a secondary that had
+// everything. ok is false when the history is empty.
+func (h *History) SilentLag(pos engine.LSN, at time.Time) (time.Duration, bool) {
+	lag, ok := h.Lag(pos, at)
+	if !ok {
+		return 0, false
+	}
+	last, _ := h.Latest()
+	return max(lag, at.Sub(last.At)), true
+}

@@ -108,8 +108,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 }
 
 // sample adds every primary writer's WAL position to its scope's
-// history, and forgets the histories of scopes without a writer for a
-// minute (deleted, or out for long).
+// history (a new history when the scope's writer changed). A history
+// whose writer stops answering is kept for as long as an instance of its
+// scope runs: its secondaries' lags grow from its last answer.
 func (p *Publisher) sample(ctx context.Context) {
 	for _, w := range p.cfg.Facts.WriterPositions(ctx) {
 		h := p.writers[w.Scope]
@@ -119,24 +120,35 @@ func (p *Publisher) sample(ctx context.Context) {
 		}
 		h.Add(Sample{At: w.At, LSN: w.LSN})
 	}
-	for scope, h := range p.writers {
-		if s, ok := h.Latest(); !ok || time.Since(s.At) > time.Minute {
+}
+
+// forget drops the histories of scopes no running instance belongs to
+// (deleted).
+func (p *Publisher) forget(facts []controller.InstanceFacts) {
+	live := map[string]bool{}
+	for _, f := range facts {
+		live[f.Scope] = true
+	}
+	for scope := range p.writers {
+		if !live[scope] {
 			delete(p.writers, scope)
 			delete(p.owners, scope)
 		}
 	}
 }
 
-// fresh returns the histories whose writer was read within 3 sampling
-// intervals of now.
-func (p *Publisher) fresh(now time.Time) map[string]*History {
-	out := map[string]*History{}
+// fresh splits the histories into those whose writer was read within 3
+// sampling intervals of now and the silent others.
+func (p *Publisher) fresh(now time.Time) (fresh, silent map[string]*History) {
+	fresh, silent = map[string]*History{}, map[string]*History{}
 	for scope, h := range p.writers {
 		if s, ok := h.Latest(); ok && now.Sub(s.At) <= 3*p.sampling+time.Second {
-			out[scope] = h
+			fresh[scope] = h
+		} else if ok {
+			silent[scope] = h
 		}
 	}
-	return out
+	return fresh, silent
 }
 
 // publish reads the instances and publishes one period's datums.
@@ -145,13 +157,16 @@ func (p *Publisher) fresh(now time.Time) map[string]*History {
 func (p *Publisher) publish(ctx context.Context) {
 	now := p.cfg.Clock.Now()
 	var facts []controller.InstanceFacts
-	for _, f := range p.cfg.Facts.InstanceFacts(ctx) {
+	all := p.cfg.Facts.InstanceFacts(ctx)
+	for _, f := range all {
 		if !p.cfg.RegionDown(f.Region) {
 			facts = append(facts, f)
 		}
 	}
+	p.forget(all)
+	fresh, silent := p.fresh(time.Now())
 	period := Period{Now: now, Instances: facts, Previous: p.prev,
-		CPU: p.cpuPercents(facts), Writers: p.fresh(time.Now())}
+		CPU: p.cpuPercents(facts), Writers: fresh, Silent: silent}
 	for region, data := range RDS(period) {
 		p.log.Debug("publish", "region", region, "namespace", NamespaceRDS, "datums", len(data))
 		p.cfg.Sink.Publish(region, NamespaceRDS, data)

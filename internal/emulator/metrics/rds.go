@@ -33,6 +33,10 @@ type Period struct {
 	// Writers are the WAL histories of the primary writers, by scope;
 	// only those read recently enough to tell a lag.
 	Writers map[string]*History
+	// Silent are the histories of the primary writers that have not
+	// answered lately (their region is out), by scope: a secondary's
+	// global lags grow from the writer's last answer (SilentLag).
+	Silent map[string]*History
 }
 
 // RDS converts a period's facts into AWS/RDS datums, by Region (the
@@ -83,6 +87,10 @@ func globalDatums(f controller.InstanceFacts, p Period) []types.MetricDatum {
 		out = append(out, datums(name, unit, v, p.Now, d...)...)
 	}
 	h := p.Writers[f.Scope]
+	lagOf := lagOf
+	if h == nil && p.Silent[f.Scope] != nil {
+		h, lagOf = p.Silent[f.Scope], silentLagOf
+	}
 	if lag, ok := lagOf(h, f.Received, f.At); ok {
 		add("AuroraGlobalDBReplicationLag", types.StandardUnitMilliseconds, ms(lag))
 	}
@@ -106,6 +114,10 @@ func rpoLag(progress time.Duration, at, lastCommit time.Time) time.Duration {
 		return progress
 	}
 	return max(min(progress, at.Sub(lastCommit)), 0)
+}
+
+func silentLagOf(h *History, pos engine.LSN, at time.Time) (time.Duration, bool) {
+	return h.SilentLag(pos, at)
 }
 
 func lagOf(h *History, pos engine.LSN, at time.Time) (time.Duration, bool) {

@@ -168,9 +168,9 @@ func TestRDS(t *testing.T) {
 			},
 		},
 		{
-			// The writer was not read lately (its region is out): the lags
-			// are unknown, the bytes shipped are not.
-			name: "no fresh writer history",
+			// No history of the writer at all (the emulator just started):
+			// the lags are unknown, the bytes shipped are not.
+			name: "no writer history",
 			p: Period{Instances: []controller.InstanceFacts{reader, linked(nil)},
 				Previous: map[string]controller.InstanceFacts{"us-west-2/s1": linked(nil)}},
 			names: append([]string{"AuroraReplicaLag"}, globalNames...),
@@ -179,6 +179,35 @@ func TestRDS(t *testing.T) {
 				"us-west-2 AuroraGlobalDBDataTransferBytes{DBClusterIdentifier=c2} 0 Bytes",
 				"us-west-2 AuroraGlobalDBReplicatedWriteIO{DBClusterIdentifier=c2,SourceRegion=us-east-1} 0 Count",
 				"us-west-2 AuroraGlobalDBReplicatedWriteIO{DBClusterIdentifier=c2} 0 Count",
+			},
+		},
+		{
+			// The writer's region is out: the heartbeats stopped at its
+			// last answer (at 10 s), so a secondary that had everything
+			// lags from then (4 s at 14 s), and one behind lags from
+			// where it is (received 9500, written at 8.5 s: 5.5 s).
+			name: "a silent writer: the global lags grow from its last answer",
+			p: Period{Instances: []controller.InstanceFacts{
+				linked(func(f *controller.InstanceFacts) { f.At, f.Position, f.Received = at(14000), 11000, 11000 }),
+				instance("eu-west-1/t1", "eu-west-1/c3", "g", false, func(f *controller.InstanceFacts) {
+					f.InRecovery, f.SourceRegion, f.At = true, "us-east-1", at(14000)
+					f.Position, f.Received, f.LastReplayedCommit = 9500, 9500, at(8000)
+				}),
+			}, Silent: map[string]*History{"g": steady}},
+			names: []string{"AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag", "AuroraGlobalDBProgressLag"},
+			want: []string{
+				"eu-west-1 AuroraGlobalDBProgressLag{DBClusterIdentifier=c3,SourceRegion=us-east-1} 5500 Milliseconds",
+				"eu-west-1 AuroraGlobalDBProgressLag{DBClusterIdentifier=c3} 5500 Milliseconds",
+				"eu-west-1 AuroraGlobalDBRPOLag{DBClusterIdentifier=c3,SourceRegion=us-east-1} 5500 Milliseconds",
+				"eu-west-1 AuroraGlobalDBRPOLag{DBClusterIdentifier=c3} 5500 Milliseconds",
+				"eu-west-1 AuroraGlobalDBReplicationLag{DBClusterIdentifier=c3,SourceRegion=us-east-1} 5500 Milliseconds",
+				"eu-west-1 AuroraGlobalDBReplicationLag{DBClusterIdentifier=c3} 5500 Milliseconds",
+				"us-west-2 AuroraGlobalDBProgressLag{DBClusterIdentifier=c2,SourceRegion=us-east-1} 4000 Milliseconds",
+				"us-west-2 AuroraGlobalDBProgressLag{DBClusterIdentifier=c2} 4000 Milliseconds",
+				"us-west-2 AuroraGlobalDBRPOLag{DBClusterIdentifier=c2,SourceRegion=us-east-1} 4000 Milliseconds",
+				"us-west-2 AuroraGlobalDBRPOLag{DBClusterIdentifier=c2} 4000 Milliseconds",
+				"us-west-2 AuroraGlobalDBReplicationLag{DBClusterIdentifier=c2,SourceRegion=us-east-1} 4000 Milliseconds",
+				"us-west-2 AuroraGlobalDBReplicationLag{DBClusterIdentifier=c2} 4000 Milliseconds",
 			},
 		},
 		{
