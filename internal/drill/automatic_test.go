@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
+
 	"github.com/globaldb/globaldb/examples"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/orchestrator"
 	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 	"github.com/globaldb/globaldb/internal/topology/topologytest"
@@ -82,4 +85,54 @@ func TestRegionOutage_Automatic(t *testing.T) {
 	}
 	t.Logf("automatic region-outage: RTO %.2fs (floor %.2fs), detection %.2fs, trigger %.2fs, promotion %.2fs, %d acked, %d lost, phases %v",
 		r.RTOSeconds, *r.FloorSeconds, *r.DetectionSeconds, *r.TriggerSeconds, deref(r.PromotionSeconds), r.AcknowledgedWrites, r.LostWrites, phasesOf(r))
+}
+
+// TestSwitchover_ViaPlan runs the switchover drill through the Region
+// switch plan (drill --scenario switchover --automatic): both role
+// changes are graceful plan executions whose Aurora block switches over
+// (behavior switchoverOnly), and no acknowledged write is lost.
+func TestSwitchover_ViaPlan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an emulator with PostgreSQL servers")
+	}
+	const scale = 0.05
+	e := emulatortest.StartScaled(t, scale)
+	top, err := topology.Load(topologytest.WriteFile(t, "global.yaml", string(examples.Global)+"\nautomation:\n  behavior: switchoverOnly\n  triggers: false\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, faults := applied(ctx, t, e, top)
+	r, err := Run(ctx, c, top, Options{Scenario: "switchover", Automatic: true, Duration: 8 * time.Second,
+		Resolver: resolve.Server(e.DNSAddr()), Faults: faults, TimeScale: scale})
+	if err != nil {
+		t.Fatalf("%v (phases %v)", err, phasesOf(r))
+	}
+	if !r.Pass || r.LostWrites != 0 || r.PromotedTo != "ap-southeast-2" {
+		t.Errorf("pass %v, %d lost, promoted to %q; invariants %+v", r.Pass, r.LostWrites, r.PromotedTo, r.Invariants)
+	}
+	plan, err := orchestrator.FindRegionSwitch(ctx, c, top)
+	if err != nil || plan == nil {
+		t.Fatalf("plan %v, %v", plan, err)
+	}
+	var graceful int
+	for _, region := range []string{"ap-southeast-1", "ap-southeast-2"} {
+		execs, err := orchestrator.PlanExecutions(ctx, c, *plan.Arn, region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ex := range execs {
+			if ex.Mode == arctypes.ExecutionModeGraceful && ex.ExecutionState == arctypes.ExecutionStateCompleted {
+				graceful++
+			}
+		}
+		if len(execs) > 0 {
+			break // the data planes list the same executions
+		}
+	}
+	if graceful != 2 {
+		t.Errorf("%d completed graceful executions, want 2 (there and back)", graceful)
+	}
+	t.Logf("switchover through the plan: RTO %.2fs, %d acked, %d lost, phases %v", r.RTOSeconds, r.AcknowledgedWrites, r.LostWrites, phasesOf(r))
 }
