@@ -187,6 +187,10 @@ func writeDrillText(cmd *cobra.Command, r *drill.Result, phases bool) {
 		r.AcknowledgedWrites, r.FailedWrites, r.AmbiguousWrites, r.LostWrites, r.SplitBrainWrites, r.DuplicateWrites)
 	fmt.Fprintf(out, "  detection %s, DNS flip %s, promotion %s, RTO floor (lower bound) %s, max replication lag %.2fs\n\n",
 		opt(r.DetectionSeconds), opt(r.DNSFlipSeconds), opt(r.PromotionSeconds), opt(r.FloorSeconds), r.MaxReplicationLagSeconds)
+	if r.Automatic {
+		fmt.Fprintf(out, "  automatic: trigger %s, RTO budget %s, plan executions since the fault %v\n\n",
+			opt(r.TriggerSeconds), opt(r.BudgetSeconds), r.PlanExecutions)
+	}
 	if phases {
 		for _, p := range r.Phases {
 			fmt.Fprintf(out, "  %7.2fs  %-11s %s\n", p.At, p.Name, p.Detail)

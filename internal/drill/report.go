@@ -121,9 +121,21 @@ func summaryRows(r *Result) []summaryRow {
 	rows := []summaryRow{
 		{"RTO", formatSeconds(r.RTOSeconds), "longest write outage the client saw", false},
 	}
-	if r.FloorSeconds != nil {
+	switch {
+	case r.Automatic && r.FloorSeconds != nil:
+		rows = append(rows, summaryRow{"RTO floor", formatSeconds(*r.FloorSeconds),
+			"a true lower bound of the RTO: the trigger's alarm cannot fire sooner (stalledLagMs + evaluation periods − 1, × time scale) + the promotion", false})
+	case r.FloorSeconds != nil:
 		rows = append(rows, summaryRow{"RTO floor", formatSeconds(*r.FloorSeconds),
 			"a true lower bound of the RTO: health-check interval × threshold × time scale (nobody fails over sooner) + the least the promotion took", false})
+	}
+	if r.BudgetSeconds != nil {
+		rows = append(rows, summaryRow{"RTO budget", formatSeconds(*r.BudgetSeconds),
+			"the most an automatic failover may take: alarm evaluation + trigger interval + TTL (× time scale) + promotion + 2 s", r.RTOSeconds > *r.BudgetSeconds})
+	}
+	if r.Automatic {
+		rows = append(rows, summaryRow{"Trigger", optSeconds(r.TriggerSeconds), "fault → the Region switch plan's trigger started an execution (nobody acted)", false},
+			summaryRow{"Plan executions", fmt.Sprint(len(r.PlanExecutions)), "executions started since the fault: exactly one", len(r.PlanExecutions) != 1})
 	}
 	return append(rows,
 		summaryRow{"RPO", formatSeconds(r.RPOSeconds), "time span of the acknowledged writes that were lost", r.RPOSeconds > 0},

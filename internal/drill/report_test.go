@@ -444,3 +444,29 @@ func tail(s string, n int) string {
 	}
 	return "…" + s[len(s)-n:]
 }
+
+// TestWriteHTML_Automatic: an automatic drill's report shows when the
+// trigger started the plan, the RTO budget and the executions, and marks
+// a second execution.
+func TestWriteHTML_Automatic(t *testing.T) {
+	for _, execs := range [][]string{{"us-west-2/0123456789abcdef"}, {"us-west-2/0123456789abcdef", "us-east-1/fedcba9876543210"}} {
+		r := regionOutageResult()
+		r.Automatic, r.TriggerSeconds, r.BudgetSeconds, r.PlanExecutions = true, ptr(6.7), ptr(13.6), execs
+		var b bytes.Buffer
+		if err := WriteHTML(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		page := b.String()
+		for _, want := range []string{"Trigger", "6.7 s", "RTO budget", "13.6 s", "Plan executions"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%d executions: the report lacks %q", len(execs), want)
+			}
+		}
+		rows := summaryRows(r)
+		for _, row := range rows {
+			if row.Label == "Plan executions" && row.Bad != (len(execs) != 1) {
+				t.Errorf("%d executions marked bad=%v", len(execs), row.Bad)
+			}
+		}
+	}
+}
