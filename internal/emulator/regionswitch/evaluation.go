@@ -123,7 +123,7 @@ func (s *Service) roleWarnings(ctx context.Context, p *Plan) []Warning {
 		if err == nil {
 			continue
 		}
-		msg := "The plan's execution role " + p.ExecutionRole + " is not allowed to run this: " + err.Error()
+		msg := "The plan's execution role " + p.ExecutionRole + " lacks a permission Region switch needs: " + err.Error()
 		if key := string(c.workflow) + "\x00" + c.step + "\x00" + msg; !seen[key] {
 			seen[key] = true
 			out = append(out, Warning{Message: msg, Workflow: c.workflow, Step: c.step, Resource: c.resource})
