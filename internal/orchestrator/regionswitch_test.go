@@ -79,7 +79,8 @@ func TestPlanApply_regionSwitch(t *testing.T) {
 		{name: "behavior changed", section: "automation:\n  approval: true\n  behavior: switchoverOnly\n",
 			steps: []string{idRegionSwitch()}, details: []string{"- workflow activate ap-southeast-1: approve-ap-southeast-1 ManualApproval", "{switchoverOnly, ungraceful failover"}},
 		{name: "approval dropped", section: "automation: {}\n", steps: []string{idRegionSwitch()}, details: []string{"+ workflow activate ap-southeast-2: aurora-ap-southeast-2 AuroraGlobalDatabase {failover"}},
-		{name: "triggers off", section: base + "  triggers: false\n", steps: []string{idRegionSwitch()}, details: []string{"- trigger activate ap-southeast-2 when seed-ap-southeast-1-writer-health red, at most every 60 min"}},
+		// The role loses the triggers' permissions (StartPlanExecution, DescribeAlarms).
+		{name: "triggers off", section: base + "  triggers: false\n", steps: []string{idRole("seed-region-switch"), idRegionSwitch()}, details: []string{"- trigger activate ap-southeast-2 when seed-ap-southeast-1-writer-health red, at most every 60 min"}},
 		{name: "min delay changed", section: base + "  minDelayMinutes: 10\n", steps: []string{idRegionSwitch()}, details: []string{"+ trigger activate ap-southeast-2 when seed-ap-southeast-1-writer-health red, at most every 10 min"}},
 		{name: "workflow drifted", section: base, drift: func(w *World) { w.RegionSwitch.Workflows = w.RegionSwitch.Workflows[:1] },
 			steps: []string{idRegionSwitch()}, details: []string{"+ workflow activate ap-southeast-2"}},
