@@ -181,7 +181,7 @@ func (e *Emulator) regionSwitchAuthorizer() regionswitch.Authorizer {
 		if err := e.evaluate(session, e.iam.IdentityPolicies(session), nil, action, resource, ctx); err != nil {
 			return err
 		}
-		return nil
+		return nil // not evaluate's typed nil, which is a non-nil error
 	}
 }
 
