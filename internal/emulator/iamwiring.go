@@ -16,6 +16,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/iampolicy"
 	"github.com/globaldb/globaldb/internal/emulator/opadapter"
 	"github.com/globaldb/globaldb/internal/emulator/query"
+	"github.com/globaldb/globaldb/internal/emulator/regionswitch"
 	"github.com/globaldb/globaldb/internal/emulator/restxml"
 	"github.com/globaldb/globaldb/internal/emulator/sts"
 )
@@ -111,23 +112,77 @@ func (e *Emulator) authorize(ctx context.Context, service, op, region string, pa
 	policies := e.iam.IdentityPolicies(p.ARN)
 	session := e.sts.SessionPolicies(accessKeyFrom(ctx))
 	for _, t := range authz.Targets(call) {
-		svc, _, _ := strings.Cut(t.Action, ":")
 		for _, res := range t.Resources {
-			req := iampolicy.Request{Principal: p.ARN, Action: t.Action, Resource: res, Context: e.withResourceTags(svc, res, t.Context)}
-			d := iampolicy.Evaluate(policies, req)
-			if d == iampolicy.Allow && len(session) > 0 {
-				d = iampolicy.Evaluate(session, req)
-			}
-			if d != iampolicy.Allow {
-				why := "because no identity-based policy allows the " + t.Action + " action"
-				if d == iampolicy.ExplicitDeny {
-					why = "with an explicit deny in an identity-based policy"
+			if err := e.evaluate(p.ARN, policies, session, t.Action, res, t.Context); err != nil {
+				if code := authz.AccessDeniedCode(service); code != awserr.AccessDenied {
+					err.Code = code
 				}
-				return awserr.New(awserr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s %s", p.ARN, t.Action, res, why)
+				return err
 			}
 		}
 	}
 	return nil
+}
+
+// evaluate decides one action on one resource for principal under its
+// identity policies and, when it has any, its session's policies (both
+// must allow), with the resource's tags added to ctx. A refusal is
+// AccessDenied with IAM's message, which names the action and resource.
+func (e *Emulator) evaluate(principal string, policies, session []*iampolicy.Policy, action, res string, ctx map[string][]string) *awserr.Error {
+	svc, _, _ := strings.Cut(action, ":")
+	req := iampolicy.Request{Principal: principal, Action: action, Resource: res, Context: e.withResourceTags(svc, res, ctx)}
+	d := iampolicy.Evaluate(policies, req)
+	if d == iampolicy.Allow && len(session) > 0 {
+		d = iampolicy.Evaluate(session, req)
+	}
+	if d == iampolicy.Allow {
+		return nil
+	}
+	why := "because no identity-based policy allows the " + action + " action"
+	if d == iampolicy.ExplicitDeny {
+		why = "with an explicit deny in an identity-based policy"
+	}
+	return awserr.New(awserr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s %s", principal, action, res, why)
+}
+
+// regionSwitchSession is the session name the emulator gives Region
+// switch's sessions of a plan's execution role (AWS does not document
+// the name it uses).
+const regionSwitchSession = "arc-region-switch"
+
+// regionSwitchAuthorizer is how Region switch runs as a plan's execution
+// role under --enforce-iam (nil without it: the role is not checked).
+// The role must exist and its trust policy must let
+// arc-region-switch.amazonaws.com sts:AssumeRole; then the call is
+// evaluated against the role's identity policies as a session
+// arn:aws:sts::ACCT:assumed-role/ROLE/arc-region-switch, with
+// aws:PrincipalArn the role and aws:RequestedRegion the resource's
+// Region when it has one.
+func (e *Emulator) regionSwitchAuthorizer() regionswitch.Authorizer {
+	if !e.cfg.EnforceIAM {
+		return nil
+	}
+	return func(_ context.Context, roleARN, action, resource string) error {
+		role, ok := e.iam.RoleByARN(roleARN)
+		if !ok || role.Trust == nil ||
+			iampolicy.EvaluateTrust(role.Trust, "", regionswitch.ServicePrincipal, "sts:AssumeRole", nil) != iampolicy.Allow {
+			why := "its trust policy does not allow " + regionswitch.ServicePrincipal + " to assume it"
+			if !ok {
+				why = "no such role exists"
+			}
+			return awserr.New(awserr.AccessDenied, "%s is not authorized to perform: sts:AssumeRole on resource: %s (%s)",
+				regionswitch.ServicePrincipal, roleARN, why)
+		}
+		session := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", e.cfg.AccountID, role.Name, regionSwitchSession)
+		ctx := map[string][]string{"aws:principalarn": {role.ARN}}
+		if parts := strings.SplitN(resource, ":", 5); len(parts) == 5 && parts[3] != "" {
+			ctx["aws:requestedregion"] = []string{parts[3]}
+		}
+		if err := e.evaluate(session, e.iam.IdentityPolicies(session), nil, action, resource, ctx); err != nil {
+			return err
+		}
+		return nil // not evaluate's typed nil, which is a non-nil error
+	}
 }
 
 // rolePath returns the path of the existing role an IAM call names by

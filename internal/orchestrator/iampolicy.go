@@ -119,14 +119,21 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 		// listing (failover --via-plan also in the target's data plane);
 		// every other call is on the stack's plan.
 		add(Statement{Sid: "RegionSwitchRead", Action: []string{"arc-region-switch:ListPlans", "arc-region-switch:ListPlansInRegion"}, Resource: []string{"*"}})
-		// The plan's ARN ends in a random suffix AWS picks at CreatePlan,
-		// and the emulator authorizes Region switch calls on "*": the
-		// actions are the stack's, the resource is not narrowed.
+		// Every other action takes the plan resource (Service
+		// Authorization Reference). The plan's ARN ends in a suffix AWS
+		// picks at CreatePlan, so the statement matches any suffix of the
+		// stack's plan name.
 		add(Statement{Sid: "RegionSwitchPlan", Action: []string{
 			"arc-region-switch:CreatePlan", "arc-region-switch:GetPlan", "arc-region-switch:UpdatePlan", "arc-region-switch:DeletePlan",
 			"arc-region-switch:TagResource", "arc-region-switch:ListTagsForResource", "arc-region-switch:ListPlanExecutions",
 			"arc-region-switch:StartPlanExecution", "arc-region-switch:GetPlanExecution",
-		}, Resource: []string{"*"}})
+		}, Resource: []string{regionSwitchPlanArns(t, account)}})
+		// CreatePlan and UpdatePlan pass the execution role to Region
+		// switch (iam:PassRole, iam:PassedToService
+		// arc-region-switch.amazonaws.com).
+		add(Statement{Sid: "PassRegionSwitchRole", Action: []string{"iam:PassRole"},
+			Resource:  []string{fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, n.RolePath(), n.RegionSwitchRole())},
+			Condition: map[string]any{"StringEquals": map[string]any{"iam:PassedToService": RegionSwitchService}}})
 	}
 	// Observe and Orphans list the roles under the stack's path even when
 	// the topology declares none (a role left by an earlier version).

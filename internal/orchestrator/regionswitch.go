@@ -46,16 +46,36 @@ func (pl *planner) regionSwitchRoleSpec() roleSpec {
 }
 
 // regionSwitchPolicy lets the plan's Aurora block read the global cluster
-// and its members and switch over or fail over the stack's global cluster.
+// and its members and switch over or fail over the stack's global
+// cluster. With triggers, it also lets Region switch start the plan
+// automatically and read the trigger alarms: automatic executions need
+// arc-region-switch:StartPlanExecution on the plan and
+// cloudwatch:DescribeAlarms on the alarms (AWS's plan evaluation checks
+// both; the emulator enforces them under --enforce-iam).
 func regionSwitchPolicy(t *topology.Topology, account string) PolicyDocument {
 	n := Names{t.Name}
-	return PolicyDocument{Version: "2012-10-17", Statement: []Statement{
+	doc := PolicyDocument{Version: "2012-10-17", Statement: []Statement{
 		{Sid: "AuroraRead", Effect: "Allow", Action: []string{"rds:DescribeGlobalClusters", "rds:DescribeDBClusters"}, Resource: []string{"*"}},
 		{Sid: "AuroraMoveWriter", Effect: "Allow", Action: regionSwitchActions, Resource: []string{
 			fmt.Sprintf("arn:aws:rds::%s:global-cluster:%s", account, n.GlobalCluster()),
 			fmt.Sprintf("arn:aws:rds:*:%s:cluster:%s-*", account, t.Name),
 		}},
 	}}
+	if t.Automation != nil && t.Automation.Triggers {
+		doc.Statement = append(doc.Statement,
+			Statement{Sid: "TriggerStartsPlan", Effect: "Allow", Action: []string{"arc-region-switch:StartPlanExecution"},
+				Resource: []string{regionSwitchPlanArns(t, account)}},
+			Statement{Sid: "TriggerReadsAlarms", Effect: "Allow", Action: []string{"cloudwatch:DescribeAlarms"},
+				Resource: []string{alarmArns(t, account)}})
+	}
+	return doc
+}
+
+// regionSwitchPlanArns matches the ARN of the stack's plan, whose last
+// part is a suffix AWS picks at CreatePlan
+// (arn:aws:arc-region-switch::ACCOUNT:plan/NAME:SUFFIX).
+func regionSwitchPlanArns(t *topology.Topology, account string) string {
+	return fmt.Sprintf("arn:aws:arc-region-switch::%s:plan/%s:*", account, Names{t.Name}.RegionSwitchPlan())
 }
 
 // regionSwitchSpec is the plan as the topology wants it.

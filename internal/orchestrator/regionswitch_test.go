@@ -79,8 +79,10 @@ func TestPlanApply_regionSwitch(t *testing.T) {
 		{name: "behavior changed", section: "automation:\n  approval: true\n  behavior: switchoverOnly\n",
 			steps: []string{idRegionSwitch()}, details: []string{"- workflow activate ap-southeast-1: approve-ap-southeast-1 ManualApproval", "{switchoverOnly, ungraceful failover"}},
 		{name: "approval dropped", section: "automation: {}\n", steps: []string{idRegionSwitch()}, details: []string{"+ workflow activate ap-southeast-2: aurora-ap-southeast-2 AuroraGlobalDatabase {failover"}},
+		// The role loses the triggers' permissions (StartPlanExecution,
+		// DescribeAlarms); the plan drops its triggers before their alarms go.
 		{name: "triggers off", section: base + "  triggers: false\n",
-			steps:   []string{idRegionSwitch(), idAlarmsDelete("ap-southeast-1"), idAlarmsDelete("ap-southeast-2")},
+			steps:   []string{idRole("seed-region-switch"), idRegionSwitch(), idAlarmsDelete("ap-southeast-1"), idAlarmsDelete("ap-southeast-2")},
 			details: []string{"- trigger activate ap-southeast-2 when seed-ap-southeast-2-writer-health red and seed-ap-southeast-2-replication-stalled red, at most every 60 min"}},
 		{name: "min delay changed", section: base + "  minDelayMinutes: 10\n", steps: []string{idRegionSwitch()}, details: []string{"+ trigger activate ap-southeast-2 when seed-ap-southeast-2-writer-health red and seed-ap-southeast-2-replication-stalled red, at most every 10 min"}},
 		{name: "workflow drifted", section: base, drift: func(w *World) { w.RegionSwitch.Workflows = w.RegionSwitch.Workflows[:1] },
@@ -161,11 +163,19 @@ func TestPolicyFor_RegionSwitch(t *testing.T) {
 		return out
 	}
 	with := actions(PolicyFor(automationSeed(t, "automation: {}\n"), account))
-	plan := []string{"*"}
-	for _, a := range []string{"CreatePlan", "ListPlans", "ListPlansInRegion", "GetPlan", "UpdatePlan", "DeletePlan", "ListTagsForResource", "ListPlanExecutions", "StartPlanExecution", "GetPlanExecution"} {
+	plan := []string{"arn:aws:arc-region-switch::" + account + ":plan/seed-region-switch:*"}
+	for _, a := range []string{"CreatePlan", "GetPlan", "UpdatePlan", "DeletePlan", "ListTagsForResource", "ListPlanExecutions", "StartPlanExecution", "GetPlanExecution"} {
 		if got := with["arc-region-switch:"+a]; !slices.Equal(got, plan) {
 			t.Errorf("arc-region-switch:%s on %v, want %v", a, got, plan)
 		}
+	}
+	for _, a := range []string{"ListPlans", "ListPlansInRegion"} {
+		if got := with["arc-region-switch:"+a]; !slices.Equal(got, []string{"*"}) {
+			t.Errorf("arc-region-switch:%s on %v, want *", a, got)
+		}
+	}
+	if got := with["iam:PassRole"]; !slices.Contains(got, "arn:aws:iam::"+account+":role/globaldb/seed/seed-region-switch") {
+		t.Errorf("iam:PassRole on %v, want the execution role among them", got)
 	}
 	without := actions(PolicyFor(automationSeed(t, ""), account))
 	for a := range without {
@@ -174,10 +184,18 @@ func TestPolicyFor_RegionSwitch(t *testing.T) {
 		}
 	}
 	exec := actions(regionSwitchPolicy(automationSeed(t, "automation: {}\n"), account))
-	for _, a := range []string{"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster", "rds:DescribeGlobalClusters", "rds:DescribeDBClusters"} {
+	for _, a := range []string{"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster", "rds:DescribeGlobalClusters", "rds:DescribeDBClusters",
+		"arc-region-switch:StartPlanExecution", "cloudwatch:DescribeAlarms"} {
 		if len(exec[a]) == 0 {
 			t.Errorf("the execution role lacks %s", a)
 		}
+	}
+	if got := exec["arc-region-switch:StartPlanExecution"]; !slices.Equal(got, plan) {
+		t.Errorf("the execution role starts %v, want %v", got, plan)
+	}
+	untriggered := actions(regionSwitchPolicy(automationSeed(t, "automation:\n  triggers: false\n"), account))
+	if len(untriggered["arc-region-switch:StartPlanExecution"]) != 0 || len(untriggered["cloudwatch:DescribeAlarms"]) != 0 {
+		t.Errorf("without triggers the execution role may start the plan or read alarms: %v", untriggered)
 	}
 }
 

@@ -20,7 +20,7 @@ type Target struct {
 
 // Call is a decoded API call.
 type Call struct {
-	Service   string // "rds", "route53", "iam", "sts", "cloudwatch"
+	Service   string // "rds", "route53", "iam", "sts", "cloudwatch", "arc-region-switch"
 	Operation string
 	Params    map[string]any
 	Region    string
@@ -39,8 +39,33 @@ type Call struct {
 // (PassRoles), and the tagging action of a create with tags (CreateTags).
 func Targets(c Call) []Target {
 	out := []Target{Resolve(c)}
+	out = append(out, Dependents(c)...)
 	out = append(out, PassRoles(c)...)
 	return append(out, CreateTags(c)...)
+}
+
+// AccessDeniedCode is the error code service answers a denied call with:
+// AccessDeniedException for ARC Region switch (its model's error shape,
+// HTTP 403), AccessDenied for the Query and REST-XML services.
+func AccessDeniedCode(service string) string {
+	if service == "arc-region-switch" {
+		return "AccessDeniedException"
+	}
+	return "AccessDenied"
+}
+
+// Dependents returns the further actions of the call's own service that
+// the Service Authorization Reference lists for an operation besides its
+// own: ARC Region switch's CreatePlan and UpdatePlan also authorize
+// arc-region-switch:GetPlan on the plan ("API operations defined by
+// Amazon ARC Region switch").
+func Dependents(c Call) []Target {
+	if c.Service != "arc-region-switch" || (c.Operation != "CreatePlan" && c.Operation != "UpdatePlan") {
+		return nil
+	}
+	t := Resolve(c)
+	t.Action = "arc-region-switch:GetPlan"
+	return []Target{t}
 }
 
 // NeedsNoPermission reports whether any authenticated principal may make
@@ -72,6 +97,9 @@ func Resolve(c Call) Target {
 		t.Context["aws:requestedregion"] = []string{c.Region}
 	case "cloudwatch":
 		t.Resources = cloudWatchResources(c)
+		t.Context["aws:requestedregion"] = []string{c.Region}
+	case "arc-region-switch":
+		t.Resources = regionSwitchResources(c)
 		t.Context["aws:requestedregion"] = []string{c.Region}
 	}
 	if len(t.Resources) == 0 {
@@ -148,23 +176,57 @@ func rdsResources(c Call) []string {
 // roles to the service: AWS authorizes passing a role as a second action
 // of the caller, on the role, besides the call's own action. The RDS
 // operations served pass one with MonitoringRoleArn (Enhanced
-// Monitoring's role). Most calls pass none.
+// Monitoring's role); ARC Region switch's CreatePlan and UpdatePlan pass
+// the plan's executionRole, with iam:PassedToService
+// arc-region-switch.amazonaws.com (Service Authorization Reference). Most
+// calls pass none.
 func PassRoles(c Call) []Target {
-	if c.Service != "rds" || (c.Operation != "CreateDBInstance" && c.Operation != "ModifyDBInstance") {
-		return nil
+	var role, service string
+	switch {
+	case c.Service == "rds" && (c.Operation == "CreateDBInstance" || c.Operation == "ModifyDBInstance"):
+		role = str(c.Params, "MonitoringRoleArn")
+	case c.Service == "arc-region-switch" && (c.Operation == "CreatePlan" || c.Operation == "UpdatePlan"):
+		role, service = str(c.Params, "executionRole"), "arc-region-switch.amazonaws.com"
 	}
-	role := str(c.Params, "MonitoringRoleArn")
 	if role == "" {
 		return nil
 	}
-	return []Target{{
+	t := Target{
 		Action:    "iam:PassRole",
 		Resources: []string{arnOr(role, fmt.Sprintf("arn:aws:iam::%s:role/%s", c.Account, role))},
 		Context: map[string][]string{
 			"aws:principalarn":    {c.Principal},
 			"aws:requestedregion": {c.Region},
 		},
-	}}
+	}
+	if service != "" {
+		t.Context["iam:passedtoservice"] = []string{service}
+	}
+	return []Target{t}
+}
+
+// regionSwitchResources is the plan an ARC Region switch call names: arn
+// (plan operations, tags) or planArn (executions, evaluation); every
+// action but ListPlans and ListPlansInRegion takes the plan resource
+// (Service Authorization Reference). CreatePlan's is the plan to be: its
+// ARN ends in a suffix the service picks when it creates it
+// (arn:aws:arc-region-switch::ACCOUNT:plan/NAME:SUFFIX), so the emulator
+// authorizes arn:aws:arc-region-switch::ACCOUNT:plan/NAME:* — a policy
+// matches it with a pattern such as plan/NAME:* or plan/*, not with one
+// plan's full ARN.
+func regionSwitchResources(c Call) []string {
+	switch c.Operation {
+	case "ListPlans", "ListPlansInRegion":
+		return []string{"*"}
+	case "CreatePlan":
+		return []string{fmt.Sprintf("arn:aws:arc-region-switch::%s:plan/%s:*", c.Account, orStar(str(c.Params, "name")))}
+	}
+	for _, k := range []string{"planArn", "arn"} {
+		if v := str(c.Params, k); v != "" {
+			return []string{v}
+		}
+	}
+	return []string{"*"}
 }
 
 // CreateTags returns the tagging target of a call that creates a
@@ -175,7 +237,7 @@ func PassRoles(c Call) []Target {
 // User Guide); IAM checks iam:TagRole for CreateRole ("Tagging IAM
 // roles", IAM User Guide). Calls without tags need neither.
 func CreateTags(c Call) []Target {
-	if tags, _ := c.Params["Tags"].([]any); len(tags) == 0 {
+	if !hasTags(c.Params) {
 		return nil
 	}
 	var action, res string
@@ -186,6 +248,10 @@ func CreateTags(c Call) []Target {
 		action, res = "rds:AddTagsToResource", rdsResources(c)[0]
 	case c.Service == "iam" && c.Operation == "CreateRole":
 		action, res = "iam:TagRole", iamResources(c)[0]
+	case c.Service == "arc-region-switch" && c.Operation == "CreatePlan":
+		// CreatePlan with tags authorizes arc-region-switch:TagResource
+		// (Service Authorization Reference).
+		action, res = "arc-region-switch:TagResource", regionSwitchResources(c)[0]
 	case c.Service == "cloudwatch" && (c.Operation == "PutMetricAlarm" || c.Operation == "PutCompositeAlarm"):
 		// "To create an alarm that has tags, you must have the
 		// cloudwatch:TagResource permission" (PutMetricAlarm, CloudWatch
@@ -286,20 +352,36 @@ func stsResources(c Call) []string {
 	return []string{"*"}
 }
 
+// hasTags reports whether the call carries tags (see addRequestTags).
+func hasTags(p map[string]any) bool {
+	list, _ := p["Tags"].([]any)
+	m, _ := p["tags"].(map[string]any)
+	return len(list) > 0 || len(m) > 0
+}
+
 // addRequestTags sets aws:RequestTag/<key> and aws:TagKeys from the
-// call's Tags parameter (RDS, IAM: a list of {Key, Value}).
+// call's tags: the Tags parameter (RDS, IAM: a list of {Key, Value}) or
+// the tags map (ARC Region switch).
 func addRequestTags(ctx map[string][]string, p map[string]any) {
 	tags, _ := p["Tags"].([]any)
 	var keys []string
+	set := func(k, v string) {
+		if k == "" {
+			return
+		}
+		ctx["aws:requesttag/"+strings.ToLower(k)] = []string{v}
+		keys = append(keys, k)
+	}
 	for _, t := range tags {
 		m, _ := t.(map[string]any)
 		k, _ := m["Key"].(string)
 		v, _ := m["Value"].(string)
-		if k == "" {
-			continue
-		}
-		ctx["aws:requesttag/"+strings.ToLower(k)] = []string{v}
-		keys = append(keys, k)
+		set(k, v)
+	}
+	byKey, _ := p["tags"].(map[string]any)
+	for k, v := range byKey {
+		s, _ := v.(string)
+		set(k, s)
 	}
 	if len(keys) > 0 {
 		sort.Strings(keys)

@@ -196,3 +196,72 @@ func TestAuthz_NeedsNoPermission(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthz_RegionSwitch: ARC Region switch calls are authorized on the
+// plan they name; CreatePlan and UpdatePlan also need GetPlan and
+// iam:PassRole on the execution role (passed to arc-region-switch), and
+// CreatePlan with tags TagResource (Service Authorization Reference).
+func TestAuthz_RegionSwitch(t *testing.T) {
+	const acct, region = "123456789012", "us-east-1"
+	const plan = "arn:aws:arc-region-switch::123456789012:plan/orders:abc123"
+	const role = "arn:aws:iam::123456789012:role/rs"
+	call := func(op string, params map[string]any) Call {
+		return Call{Service: "arc-region-switch", Operation: op, Params: params, Region: region, Account: acct, Principal: "arn:aws:iam::123456789012:user/alice"}
+	}
+	resources := []struct {
+		name string
+		call Call
+		want []string
+	}{
+		{"get plan", call("GetPlan", map[string]any{"arn": plan}), []string{plan}},
+		{"start execution", call("StartPlanExecution", map[string]any{"planArn": plan, "targetRegion": "ap-southeast-2"}), []string{plan}},
+		{"evaluation status", call("GetPlanEvaluationStatus", map[string]any{"planArn": plan}), []string{plan}},
+		{"tag plan", call("TagResource", map[string]any{"arn": plan, "tags": map[string]any{"team": "db"}}), []string{plan}},
+		{"list plans", call("ListPlans", map[string]any{}), []string{"*"}},
+		{"list plans in a region", call("ListPlansInRegion", map[string]any{}), []string{"*"}},
+		{"create plan", call("CreatePlan", map[string]any{"name": "orders"}), []string{"arn:aws:arc-region-switch::123456789012:plan/orders:*"}},
+	}
+	for _, tc := range resources {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Resolve(tc.call); got.Action != "arc-region-switch:"+tc.call.Operation || !reflect.DeepEqual(got.Resources, tc.want) {
+				t.Errorf("Resolve = %s %v, want %v", got.Action, got.Resources, tc.want)
+			}
+		})
+	}
+	targets := []struct {
+		name string
+		call Call
+		want []string // "action resource" of every target, in order
+	}{
+		{"create plan with tags", call("CreatePlan", map[string]any{"name": "orders", "executionRole": role, "tags": map[string]any{"env": "prod"}}), []string{
+			"arc-region-switch:CreatePlan arn:aws:arc-region-switch::123456789012:plan/orders:*",
+			"arc-region-switch:GetPlan arn:aws:arc-region-switch::123456789012:plan/orders:*",
+			"iam:PassRole " + role,
+			"arc-region-switch:TagResource arn:aws:arc-region-switch::123456789012:plan/orders:*"}},
+		{"update plan", call("UpdatePlan", map[string]any{"arn": plan, "executionRole": role}), []string{
+			"arc-region-switch:UpdatePlan " + plan, "arc-region-switch:GetPlan " + plan, "iam:PassRole " + role}},
+		{"start execution", call("StartPlanExecution", map[string]any{"planArn": plan}), []string{"arc-region-switch:StartPlanExecution " + plan}},
+	}
+	for _, tc := range targets {
+		t.Run("targets of "+tc.name, func(t *testing.T) {
+			var got []string
+			for _, tg := range Targets(tc.call) {
+				for _, r := range tg.Resources {
+					got = append(got, tg.Action+" "+r)
+				}
+				if tg.Action == "iam:PassRole" && !reflect.DeepEqual(tg.Context["iam:passedtoservice"], []string{"arc-region-switch.amazonaws.com"}) {
+					t.Errorf("iam:PassRole context %v, want iam:PassedToService arc-region-switch.amazonaws.com", tg.Context)
+				}
+				if tg.Action == "arc-region-switch:TagResource" && !reflect.DeepEqual(tg.Context["aws:requesttag/env"], []string{"prod"}) {
+					t.Errorf("TagResource context %v, want the request's tags", tg.Context)
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Targets = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if AccessDeniedCode("arc-region-switch") != "AccessDeniedException" || AccessDeniedCode("rds") != "AccessDenied" {
+		t.Errorf("AccessDeniedCode: %s, %s", AccessDeniedCode("arc-region-switch"), AccessDeniedCode("rds"))
+	}
+}

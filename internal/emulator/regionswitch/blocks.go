@@ -48,7 +48,16 @@ func (s *Service) runAurora(ctx context.Context, id string, r *StepRun, c *types
 	e := s.st.Executions[id]
 	target := e.ActivateRegion
 	mode := r.Mode
+	role := e.Plan.ExecutionRole
 	s.mu.Unlock()
+	gid := deref(c.GlobalClusterIdentifier)
+	globalARN := s.globalClusterARN(gid)
+	if err := s.authorize(ctx, role, "rds:DescribeGlobalClusters", globalARN); err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, role, "rds:DescribeDBClusters", c.DatabaseClusterArns...); err != nil {
+		return err
+	}
 	targetARN := ""
 	for _, a := range c.DatabaseClusterArns {
 		if m := auroraARNRE.FindStringSubmatch(a); m != nil && m[1] == target {
@@ -72,7 +81,11 @@ func (s *Service) runAurora(ctx context.Context, id string, r *StepRun, c *types
 			s.stepNote(id, r, fmt.Sprintf("%s is the primary cluster of global cluster %s.", targetARN, deref(g.GlobalClusterIdentifier)), targetARN)
 			return nil
 		case !busy && !called:
-			if err := s.auroraCall(ctx, auroraCallFor(c.Behavior, mode), g, writer, targetARN); err != nil {
+			call := auroraCallFor(c.Behavior, mode)
+			if err := s.authorize(ctx, role, call.action(), globalARN, targetARN); err != nil {
+				return err
+			}
+			if err := s.auroraCall(ctx, call, g, writer, targetARN); err != nil {
 				return err
 			}
 			called = true
@@ -87,6 +100,23 @@ func (s *Service) runAurora(ctx context.Context, id string, r *StepRun, c *types
 			return err
 		}
 	}
+}
+
+// action is the IAM action of the call, which the execution role needs
+// on the global cluster and the target cluster (as RDS authorizes the
+// call; AWS's sample policy for the block grants both calls on the
+// global cluster and every member).
+func (c auroraCall) action() string {
+	if c == callFailover {
+		return "rds:FailoverGlobalCluster"
+	}
+	return "rds:SwitchoverGlobalCluster"
+}
+
+// globalClusterARN is the ARN of the account's global cluster id (RDS
+// keeps identifiers in lower case).
+func (s *Service) globalClusterARN(id string) string {
+	return "arn:aws:rds::" + s.cfg.AccountID + ":global-cluster:" + strings.ToLower(id)
 }
 
 func callName(c auroraCall) string {
@@ -207,6 +237,12 @@ func (s *Service) runChild(ctx context.Context, id string, r *StepRun, c *types.
 		if p == nil {
 			s.mu.Unlock()
 			return fmt.Errorf("child plan %s not found", deref(c.Arn))
+		}
+		// The parent's role starts the child (AWS's sample policy for the
+		// block: arc-region-switch:StartPlanExecution on the child plan).
+		if err := s.authorize(ctx, e.Plan.ExecutionRole, "arc-region-switch:StartPlanExecution", p.ARN); err != nil {
+			s.mu.Unlock()
+			return err
 		}
 		var err error
 		child, err = s.startLocked(p, e.Region, targetOf(e), e.Action, r.Mode, "Child of execution "+e.ID+".", "", id)

@@ -62,6 +62,17 @@
 //   - Route53HealthCheck: sets the managed health checks of the record (the
 //     activating Region healthy, the other unhealthy for activePassive).
 //
+// Execution role. With a Config.Authorizer (the emulator's --enforce-iam)
+// blocks act as the plan's execution role: before each call an Aurora
+// block asks for rds:DescribeGlobalClusters, rds:DescribeDBClusters and
+// the switchover or failover on the global and target clusters, a child
+// plan block for arc-region-switch:StartPlanExecution on the child; a
+// refusal fails the step with its message. A trigger needs
+// arc-region-switch:StartPlanExecution on the plan and
+// cloudwatch:DescribeAlarms on its alarms, else it starts nothing and logs
+// why. Plan evaluation reports every refusal as a warning. The model
+// knows nothing of IAM: the Authorizer decides.
+//
 // Plans with applicationHealth alarms end in
 // completedMonitoringApplicationHealth until those alarms are OK, which
 // sets actualRecoveryTime (emulated time since the start).

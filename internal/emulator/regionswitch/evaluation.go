@@ -3,6 +3,7 @@ package regionswitch
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
@@ -52,11 +53,83 @@ func (s *Service) evaluateLocked(ctx context.Context, p *Plan) {
 			}
 		}
 	}
+	for _, w := range s.roleWarnings(ctx, p) {
+		add(w.Workflow, w.Step, w.Resource, "%s", w.Message)
+	}
 	state := types.EvaluationStatusPassed
 	if len(warns) > 0 {
 		state = types.EvaluationStatusActionRequired
 	}
 	p.Evaluation = Evaluation{Time: now, Version: p.Version, State: state, Warnings: warns}
+}
+
+// roleCheck is one call the plan's execution role must be allowed.
+type roleCheck struct {
+	workflow         types.WorkflowTargetAction
+	step             string
+	action, resource string
+}
+
+// roleWarnings checks the plan's execution role against Config.Authorizer
+// for what Region switch evaluates (region-switch.md, Plan evaluation):
+// each Aurora block's reads and its graceful and ungraceful RDS calls on
+// the global cluster and every member (either may be the target), each
+// child plan's StartPlanExecution, and for triggers
+// arc-region-switch:StartPlanExecution on the plan and
+// cloudwatch:DescribeAlarms on their alarms; application-health alarms
+// need cloudwatch:DescribeAlarms and cloudwatch:DescribeAlarmHistory. One
+// warning per step and distinct refusal (a role that cannot be assumed
+// refuses everything alike).
+func (s *Service) roleWarnings(ctx context.Context, p *Plan) []Warning {
+	if s.cfg.Authorizer == nil {
+		return nil
+	}
+	var checks []roleCheck
+	for _, w := range p.Workflows {
+		for _, st := range flatten(w.Steps) {
+			switch {
+			case st.Aurora != nil:
+				global := s.globalClusterARN(deref(st.Aurora.GlobalClusterIdentifier))
+				members := append([]string{global}, st.Aurora.DatabaseClusterArns...)
+				checks = append(checks, roleCheck{w.Action, st.Name, "rds:DescribeGlobalClusters", global})
+				for _, m := range st.Aurora.DatabaseClusterArns {
+					checks = append(checks, roleCheck{w.Action, st.Name, "rds:DescribeDBClusters", m})
+				}
+				actions := []string{auroraCallFor(st.Aurora.Behavior, types.ExecutionModeGraceful).action(), callFailover.action()}
+				for _, a := range slices.Compact(actions) {
+					for _, res := range members {
+						checks = append(checks, roleCheck{w.Action, st.Name, a, res})
+					}
+				}
+			case st.ChildPlan != nil:
+				checks = append(checks, roleCheck{w.Action, st.Name, "arc-region-switch:StartPlanExecution", deref(st.ChildPlan.Arn)})
+			}
+		}
+	}
+	if len(p.Triggers) > 0 {
+		checks = append(checks, roleCheck{action: "arc-region-switch:StartPlanExecution", resource: p.ARN})
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.AssociatedAlarms)) {
+		a := p.AssociatedAlarms[name]
+		checks = append(checks, roleCheck{action: "cloudwatch:DescribeAlarms", resource: deref(a.ResourceIdentifier)})
+		if a.AlarmType == types.AlarmTypeApplicationHealth {
+			checks = append(checks, roleCheck{action: "cloudwatch:DescribeAlarmHistory", resource: deref(a.ResourceIdentifier)})
+		}
+	}
+	var out []Warning
+	seen := map[string]bool{}
+	for _, c := range checks {
+		err := s.cfg.Authorizer(ctx, p.ExecutionRole, c.action, c.resource)
+		if err == nil {
+			continue
+		}
+		msg := "The plan's execution role " + p.ExecutionRole + " lacks a permission Region switch needs: " + err.Error()
+		if key := string(c.workflow) + "\x00" + c.step + "\x00" + msg; !seen[key] {
+			seen[key] = true
+			out = append(out, Warning{Message: msg, Workflow: c.workflow, Step: c.step, Resource: c.resource})
+		}
+	}
+	return out
 }
 
 func flatten(steps []Step) []Step {

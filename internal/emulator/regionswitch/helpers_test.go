@@ -175,6 +175,7 @@ type fixture struct {
 	rds    *fakeRDS
 	alarms *fakeAlarms
 	out    *outages
+	auth   Authorizer // nil: the role is not checked
 	path   string
 	cancel context.CancelFunc
 	done   chan error
@@ -184,7 +185,13 @@ type fixture struct {
 // in a temporary directory.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, rds: newFakeRDS(), alarms: &fakeAlarms{}, out: &outages{},
+	return newAuthFixture(t, nil)
+}
+
+// newAuthFixture is newFixture with auth as the Config's Authorizer.
+func newAuthFixture(t *testing.T, auth Authorizer) *fixture {
+	t.Helper()
+	f := &fixture{t: t, rds: newFakeRDS(), alarms: &fakeAlarms{}, out: &outages{}, auth: auth,
 		path: filepath.Join(t.TempDir(), "arc-region-switch.json")}
 	f.start()
 	t.Cleanup(f.stop)
@@ -193,7 +200,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) start() {
 	s, err := New(Config{AccountID: account, Clock: clock.Scaled{Base: clock.Real{}, Scale: scale},
-		Store: NewFileStore(f.path), RDS: f.rds, Alarms: f.alarms, RegionDown: f.out.RegionDown,
+		Store: NewFileStore(f.path), RDS: f.rds, Alarms: f.alarms, RegionDown: f.out.RegionDown, Authorizer: f.auth,
 		TriggerInterval: time.Hour}) // tests tick triggers themselves
 	if err != nil {
 		f.t.Fatal(err)

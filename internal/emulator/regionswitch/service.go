@@ -74,6 +74,19 @@ type Route53 interface {
 	SetManagedHealthCheck(ctx context.Context, healthCheckID string, healthy bool) error
 }
 
+// ServicePrincipal is the service principal a plan's execution role
+// must trust (sts:AssumeRole) for Region switch to run as it.
+const ServicePrincipal = "arc-region-switch.amazonaws.com"
+
+// Authorizer decides whether a plan's execution role (roleARN) may make
+// a call Region switch makes on the plan's behalf: action (for example
+// "rds:FailoverGlobalCluster") on resource (an ARN). nil allows; an error
+// (the role cannot be assumed, or its policies do not allow the call)
+// refuses, and its text is what the execution's events or the plan's
+// evaluation show. May be called with the Service's lock held:
+// implementations must not call back into the Service.
+type Authorizer func(ctx context.Context, roleARN, action, resource string) error
+
 // Store persists the model's state.
 type Store interface {
 	Load() (*State, error) // nil, nil when nothing has been saved
@@ -97,6 +110,11 @@ type Config struct {
 	RDS       RDS     // nil: Aurora blocks fail
 	Alarms    Alarms  // nil: triggers never fire
 	Route53   Route53 // nil: health-check blocks only record the status
+	// Authorizer checks what the plan's execution role may do (nil:
+	// everything, as when the emulator does not enforce IAM). Aurora
+	// blocks, child-plan blocks and triggers consult it before each call
+	// they make as the role, and plan evaluation reports what it refuses.
+	Authorizer Authorizer
 	// RegionDown reports a Region in an outage (nil: never).
 	RegionDown func(region string) bool
 	// TriggerInterval is how often (emulated) triggers are evaluated;
@@ -206,6 +224,20 @@ func (s *Service) controlPlane() error {
 func (s *Service) dataPlane(region string) error {
 	if s.down(region) {
 		return &UnreachableError{Region: region}
+	}
+	return nil
+}
+
+// authorize asks Config.Authorizer whether role may take action on
+// every one of resources; nil without an Authorizer.
+func (s *Service) authorize(ctx context.Context, role, action string, resources ...string) error {
+	if s.cfg.Authorizer == nil {
+		return nil
+	}
+	for _, res := range resources {
+		if err := s.cfg.Authorizer(ctx, role, action, res); err != nil {
+			return err
+		}
 	}
 	return nil
 }

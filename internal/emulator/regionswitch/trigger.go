@@ -89,8 +89,28 @@ func (s *Service) conditionsHold(p *Plan, t types.Trigger) (bool, []string) {
 	return len(t.Conditions) > 0, why
 }
 
-// evaluateTriggers runs one tick of every plan's triggers.
-func (s *Service) evaluateTriggers(_ context.Context) {
+// triggerAllowedLocked checks what an automatic execution needs of the
+// plan's execution role: arc-region-switch:StartPlanExecution on the plan
+// and cloudwatch:DescribeAlarms on the alarms of the trigger's conditions
+// (region-switch.md, Triggers). Callers hold s.mu.
+func (s *Service) triggerAllowedLocked(ctx context.Context, p *Plan, t types.Trigger) error {
+	if err := s.authorize(ctx, p.ExecutionRole, "arc-region-switch:StartPlanExecution", p.ARN); err != nil {
+		return err
+	}
+	for _, c := range t.Conditions {
+		a := p.AssociatedAlarms[deref(c.AssociatedAlarmName)]
+		if err := s.authorize(ctx, p.ExecutionRole, "cloudwatch:DescribeAlarms", deref(a.ResourceIdentifier)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// evaluateTriggers runs one tick of every plan's triggers. A trigger
+// whose execution role may not start the plan or read its alarms starts
+// nothing (the transition is spent) and says why in the log; plan
+// evaluation shows the same as a warning.
+func (s *Service) evaluateTriggers(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed := false
@@ -117,6 +137,12 @@ func (s *Service) evaluateTriggers(_ context.Context) {
 				changed = true
 			}
 			if !fire {
+				continue
+			}
+			if err := s.triggerAllowedLocked(ctx, p, t); err != nil {
+				s.log.Warn("trigger cannot start an execution: the plan's execution role is not allowed",
+					"plan", arn, "trigger", key, "role", p.ExecutionRole, "err", err)
+				changed = true
 				continue
 			}
 			e, err := s.startLocked(p, runIn, deref(t.TargetRegion), types.ExecutionAction(t.Action), types.ExecutionModeGraceful,

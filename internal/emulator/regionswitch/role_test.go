@@ -1,0 +1,156 @@
+package regionswitch
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	sdk "github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
+	"github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/globaldb/globaldb/internal/emulator/awserr"
+)
+
+var globalARN = "arn:aws:rds::" + account + ":global-cluster:" + global
+
+// fakeRole is an Authorizer for the plans' role: it refuses the actions
+// in deny (as IAM words it) or, without the role, everything; it records
+// every "action resource" it is asked.
+type fakeRole struct {
+	missing bool
+	deny    []string
+
+	mu    sync.Mutex
+	asked []string
+}
+
+func (a *fakeRole) authorize(_ context.Context, roleARN, action, resource string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.asked = append(a.asked, action+" "+resource)
+	if a.missing {
+		return awserr.New("AccessDenied", "%s is not authorized to perform: sts:AssumeRole on resource: %s (no such role exists)", ServicePrincipal, roleARN)
+	}
+	if slices.Contains(a.deny, action) {
+		return awserr.New("AccessDenied", "User: %s is not authorized to perform: %s on resource: %s", roleARN, action, resource)
+	}
+	return nil
+}
+
+func (a *fakeRole) askedFor() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.asked)
+}
+
+// stepError returns the error of the step's stepFailed event.
+func (f *fixture) stepError(plan, id, step string) string {
+	f.t.Helper()
+	out, err := f.s.ListPlanExecutionEvents(ctx, regionOfID(id), &sdk.ListPlanExecutionEventsInput{PlanArn: &plan, ExecutionId: &id})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, ev := range out.Items {
+		if ev.Type == types.ExecutionEventTypeStepFailed && deref(ev.StepName) == step {
+			return deref(ev.Error)
+		}
+	}
+	return ""
+}
+
+// TestService_executionRole: an execution makes its Aurora block's calls
+// as the plan's execution role; a call the role may not make, or a role
+// that cannot be assumed, fails the step before RDS is called, pausing
+// the execution with the refusal in the stepFailed event.
+func TestService_executionRole(t *testing.T) {
+	tests := []struct {
+		name     string
+		role     *fakeRole
+		behavior types.GlobalAuroraDefaultBehavior
+		wantErr  string // "" means the execution completes
+	}{
+		{name: "allowed", role: &fakeRole{}, behavior: types.GlobalAuroraDefaultBehaviorSwitchoverOnly},
+		{name: "switchover denied", role: &fakeRole{deny: []string{"rds:SwitchoverGlobalCluster"}}, behavior: types.GlobalAuroraDefaultBehaviorSwitchoverOnly,
+			wantErr: "is not authorized to perform: rds:SwitchoverGlobalCluster on resource: " + globalARN},
+		{name: "failover denied", role: &fakeRole{deny: []string{"rds:FailoverGlobalCluster"}}, behavior: types.GlobalAuroraDefaultBehaviorFailover,
+			wantErr: "is not authorized to perform: rds:FailoverGlobalCluster on resource: " + globalARN},
+		{name: "reads denied", role: &fakeRole{deny: []string{"rds:DescribeDBClusters"}}, behavior: types.GlobalAuroraDefaultBehaviorFailover,
+			wantErr: "is not authorized to perform: rds:DescribeDBClusters on resource: " + primaryARN},
+		{name: "missing role", role: &fakeRole{missing: true}, behavior: types.GlobalAuroraDefaultBehaviorSwitchoverOnly,
+			wantErr: "arc-region-switch.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: " + role},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newAuthFixture(t, tt.role.authorize)
+			arn := f.createPlan(planInput("orders", auroraStep("promote", tt.behavior)))
+			id := f.startExecution(arn, standby, types.ExecutionModeGraceful)
+			if tt.wantErr == "" {
+				f.waitState(arn, id, types.ExecutionStateCompleted)
+				want := auroraCallFor(tt.behavior, types.ExecutionModeGraceful).action()
+				for _, res := range []string{globalARN, standbyARN} {
+					if asked := tt.role.askedFor(); !slices.Contains(asked, want+" "+res) {
+						t.Errorf("the role was not asked for %s on %s: %q", want, res, asked)
+					}
+				}
+				return
+			}
+			got := f.waitState(arn, id, types.ExecutionStatePausedByFailedStep)
+			if st := got.StepStates[0]; st.Status != types.StepStatusFailed {
+				t.Errorf("step %s, want failed", st.Status)
+			}
+			if msg := f.stepError(arn, id, "promote"); !strings.Contains(msg, tt.wantErr) {
+				t.Errorf("stepFailed error %q, want it to contain %q", msg, tt.wantErr)
+			}
+			if calls := f.rds.Calls(); len(calls) != 0 {
+				t.Errorf("RDS role changes %q despite the refusal", calls)
+			}
+		})
+	}
+}
+
+// TestService_triggerRole: a trigger whose plan's role may not start the
+// plan starts nothing, and plan evaluation warns of it; with the
+// permission it starts the execution.
+func TestService_triggerRole(t *testing.T) {
+	tests := []struct {
+		name  string
+		deny  []string
+		runs  int
+		warns string
+	}{
+		{name: "allowed", runs: 1},
+		{name: "no StartPlanExecution", deny: []string{"arc-region-switch:StartPlanExecution"}, warns: "arc-region-switch:StartPlanExecution"},
+		{name: "no DescribeAlarms", deny: []string{"cloudwatch:DescribeAlarms"}, warns: "cloudwatch:DescribeAlarms on resource: " + alarmARN},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newAuthFixture(t, (&fakeRole{deny: tt.deny}).authorize)
+			arn := f.createPlan(triggeredPlan("orders", 0))
+			f.tick(cwtypes.StateValueOk)
+			f.tick(cwtypes.StateValueAlarm)
+			if n := countExecutions(f.s, arn); n != tt.runs {
+				t.Fatalf("%d executions after the alarm, want %d", n, tt.runs)
+			}
+			out, err := f.s.GetPlanEvaluationStatus(ctx, standby, &sdk.GetPlanEvaluationStatusInput{PlanArn: &arn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var msgs []string
+			for _, w := range out.Warnings {
+				msgs = append(msgs, deref(w.WarningMessage))
+			}
+			if tt.warns == "" {
+				if out.EvaluationState != types.EvaluationStatusPassed {
+					t.Errorf("evaluation %s, warnings %q", out.EvaluationState, msgs)
+				}
+				return
+			}
+			if out.EvaluationState != types.EvaluationStatusActionRequired || !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, tt.warns) }) {
+				t.Errorf("evaluation %s, warnings %q; want one naming %q", out.EvaluationState, msgs, tt.warns)
+			}
+		})
+	}
+}
