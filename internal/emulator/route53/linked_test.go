@@ -2,6 +2,7 @@ package route53
 
 import (
 	"maps"
+	"path/filepath"
 	"testing"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/route53"
@@ -132,5 +133,29 @@ func TestService_SyncLinkedHealthChecksFailedSave(t *testing.T) {
 	}
 	if got := s.LinkedStatuses(); !maps.Equal(got, map[string]bool{"a": true}) {
 		t.Errorf("after a failed save: %v, want a healthy only", got)
+	}
+}
+
+// TestService_LinkedHealthChecksPersist: linked checks and their statuses
+// survive a restart on the same state file.
+func TestService_LinkedHealthChecksPersist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "route53.json")
+	s, err := New(Config{Store: NewFileStore(path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SyncLinkedHealthChecks(arcPrincipal, []LinkedHealthCheck{linkedCheck("a", true), linkedCheck("b", false)}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := New(Config{Store: NewFileStore(path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := again.LinkedStatuses(); !maps.Equal(got, map[string]bool{"a": true, "b": false}) {
+		t.Errorf("after a restart: %v", got)
+	}
+	out, err := again.GetHealthCheck(ctx, "", &sdk.GetHealthCheckInput{HealthCheckId: ptr("b")})
+	if err != nil || out.HealthCheck.LinkedService == nil || deref(out.HealthCheck.LinkedService.ServicePrincipal) != arcPrincipal {
+		t.Errorf("GetHealthCheck after a restart: %+v, %v", out, err)
 	}
 }
