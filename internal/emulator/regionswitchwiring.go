@@ -11,6 +11,7 @@ import (
 	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
 	cwsdk "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/globaldb/globaldb/internal/emulator/awsmodel"
 	"github.com/globaldb/globaldb/internal/emulator/clock"
@@ -19,6 +20,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/opadapter"
 	"github.com/globaldb/globaldb/internal/emulator/query"
 	"github.com/globaldb/globaldb/internal/emulator/regionswitch"
+	"github.com/globaldb/globaldb/internal/emulator/route53"
 )
 
 // The SDK's union types of the Region switch API, for docconv.
@@ -63,7 +65,7 @@ func (e *Emulator) startRegionSwitch(ctx context.Context, clk clock.Scaled) erro
 	m, err := regionswitch.New(regionswitch.Config{
 		AccountID: e.cfg.AccountID, Clock: clk,
 		Store:  regionswitch.NewFileStore(filepath.Join(e.cfg.DataDir, "arc-region-switch.json")),
-		Logger: e.log.With("service", "arc-region-switch"), RDS: e.rds,
+		Logger: e.log.With("service", "arc-region-switch"), RDS: e.rds, Route53: managedHealthChecks{e.r53},
 		Alarms: alarmStates{e.cw}, RegionDown: e.faults.RegionDown, Authorizer: e.regionSwitchAuthorizer(),
 	})
 	if err != nil {
@@ -98,6 +100,32 @@ func (e *Emulator) startRegionSwitch(ctx context.Context, clk clock.Scaled) erro
 
 // RegionSwitch is the emulated ARC Region switch model; nil before Start.
 func (e *Emulator) RegionSwitch() *regionswitch.Service { return e.arc }
+
+// regionSwitchPrincipal is the service principal of ARC Region switch: the
+// LinkedService of the Route 53 health checks it creates.
+const regionSwitchPrincipal = "arc-region-switch.amazonaws.com"
+
+// managedHealthChecks holds Region switch's managed health checks in the
+// Route 53 model as checks linked to Region switch: users see them with
+// GetHealthCheck/ListHealthChecks and attach them to records but cannot
+// update or delete them, and the health-check runner reports the status
+// Region switch set (so DNS failover and the HealthCheckStatus metric
+// follow the plan). AWS shows inverted checks on an S3 object Region
+// switch writes; the emulator has no S3, so the checks are of type
+// RECOVERY_CONTROL (ARC sets their status) without a routing control.
+type managedHealthChecks struct{ r53 *route53.Service }
+
+var _ regionswitch.Route53 = managedHealthChecks{}
+
+func (m managedHealthChecks) SyncHealthChecks(_ context.Context, checks []regionswitch.HealthCheck) error {
+	linked := make([]route53.LinkedHealthCheck, len(checks))
+	for i, hc := range checks {
+		linked[i] = route53.LinkedHealthCheck{ID: hc.ID,
+			Config:  r53types.HealthCheckConfig{Type: r53types.HealthCheckTypeRecoveryControl},
+			Healthy: hc.Status == arctypes.Route53HealthCheckStatusHealthy}
+	}
+	return m.r53.SyncLinkedHealthChecks(regionSwitchPrincipal, linked)
+}
 
 // alarmStates reads alarm states (metric or composite) from the
 // CloudWatch model for Region switch triggers.

@@ -58,13 +58,22 @@ func (e *Emulator) startHealthChecks(ctx context.Context, clk clock.Scaled) {
 	runner := healthcheck.NewRunner(healthcheck.Config{
 		Checks: func() []healthcheck.Check {
 			var out []healthcheck.Check
-			for _, hc := range e.r53.HealthChecks() {
+			checks := e.r53.HealthChecks()
+			// Read after the checks, so that each listed linked check has
+			// its status: the status of a check another service controls.
+			set := e.r53.LinkedStatuses()
+			for _, hc := range checks {
 				if hc.HealthCheckConfig != nil {
-					out = append(out, healthcheck.Check{ID: aws.ToString(hc.Id), Config: *hc.HealthCheckConfig})
+					c := healthcheck.Check{ID: aws.ToString(hc.Id), Config: *hc.HealthCheckConfig}
+					if healthy, ok := set[c.ID]; ok {
+						c.Status = &healthy
+					}
+					out = append(out, c)
 				}
 			}
 			return out
 		},
+		Changed:  e.r53.HealthChecksChanged(),
 		Resolver: netguard.DNS{Addr: e.dns.Addr()},
 		Reach:    e.rds,
 		// CLOUDWATCH_METRIC checks read CloudWatch on every refresh; an

@@ -13,6 +13,13 @@
 //	| CALCULATED                        | ≥ HealthThreshold healthy ChildHealthChecks, no probing     |
 //	| CLOUDWATCH_METRIC                 | the state of the alarm's metric data (Config.Alarms)        |
 //	| RECOVERY_CONTROL                  | not evaluated: always healthy (then Inverted applies)       |
+//	| any, with Check.Status set        | the status the check's service sets (LinkedService), as is  |
+//
+// A check another service created and controls (Route 53's LinkedService;
+// ARC Region switch's managed checks) comes with Check.Status: the Runner
+// probes nothing, reports that status as is (Disabled and Inverted play
+// no part) and shows it as the report of every default checker Region,
+// read at each refresh, with our own wording.
 //
 // Rules (aws-semantics.md §3.1 and the HealthCheckConfig API docs):
 //   - Per checker Region, a status changes after FailureThreshold

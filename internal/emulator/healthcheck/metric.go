@@ -112,7 +112,7 @@ func (r *Runner) readAlarms(checks []Check) map[string]alarmRead {
 	}
 	out := map[string]alarmRead{}
 	for _, c := range checks {
-		if c.Config.Type == types.HealthCheckTypeCloudwatchMetric && !deref(c.Config.Disabled) {
+		if c.Config.Type == types.HealthCheckTypeCloudwatchMetric && !deref(c.Config.Disabled) && c.Status == nil {
 			out[c.ID] = readAlarm(r.cfg.Alarms, r.cfg.RegionDown, c.Config.AlarmIdentifier)
 		}
 	}

@@ -24,6 +24,10 @@ import (
 type Check struct {
 	ID     string
 	Config types.HealthCheckConfig
+	// Status, when not nil, is the status set by the service that created
+	// the check (its LinkedService, e.g. ARC Region switch): the Runner
+	// probes nothing and reports this status, whatever the Type.
+	Status *bool
 }
 
 // Reachability tells whether Route 53's checkers, which are on the internet,
@@ -99,6 +103,7 @@ type checkState struct {
 	metric        metricHistory
 	metricHealthy bool
 	metricObs     *types.HealthCheckObservation
+	set           *bool              // Check.Status, for checks another service sets
 	gen           uint64             // probers of an older generation are ignored
 	stop          context.CancelFunc // nil when no probers run
 }
@@ -228,6 +233,7 @@ func (r *Runner) refresh(ctx context.Context) {
 		checks = r.cfg.Checks()
 	}
 	reads := r.readAlarms(checks)
+	now := r.cfg.Clock.Now().UTC()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	seen := make(map[string]bool, len(checks))
@@ -238,6 +244,14 @@ func (r *Runner) refresh(ctx context.Context) {
 			st = &checkState{healthy: true, metricHealthy: true, verdicts: map[string]verdict{}, obs: map[string]types.HealthCheckObservation{}}
 			r.checks[c.ID] = st
 			r.log.Debug("health check added", "health_check", c.ID, "type", c.Config.Type)
+		}
+		if c.Status != nil {
+			r.applySet(st, c.Config, *c.Status, now)
+			continue
+		}
+		if st.set != nil { // no longer set by a service: probe afresh
+			st.set, st.regions = nil, nil
+			clear(st.obs)
 		}
 		r.apply(ctx, c.ID, st, c.Config)
 		if read, ok := reads[c.ID]; ok {
@@ -288,6 +302,31 @@ func (r *Runner) apply(ctx context.Context, id string, st *checkState, cfg types
 	r.wg.Add(1)
 	r.active.Add(1)
 	go r.probeLoop(pctx, id, st.gen, slices.Clone(st.regions), cfg)
+}
+
+// applySet gives a check whose status its service sets (Check.Status)
+// that status, stopping any probers: every default checker Region reports
+// it, as read now.
+func (r *Runner) applySet(st *checkState, cfg types.HealthCheckConfig, healthy bool, now time.Time) {
+	if st.stop != nil {
+		st.stopProbers()
+	}
+	st.cfg, st.set = cfg, &healthy
+	st.metric, st.metricHealthy, st.metricObs = metricHistory{}, true, nil
+	st.regions = slices.Clone(r.cfg.Regions)
+	clear(st.verdicts)
+	clear(st.obs)
+	status := "Failure: status set by the service that created the health check"
+	if healthy {
+		status = "Success: status set by the service that created the health check"
+	}
+	for _, region := range st.regions {
+		st.obs[region] = types.HealthCheckObservation{
+			Region:       types.HealthCheckRegion(region),
+			IPAddress:    aws.String(CheckerIP(region)),
+			StatusReport: &types.StatusReport{Status: aws.String(status), CheckedTime: aws.Time(now)},
+		}
+	}
 }
 
 // probeKey is cfg without the fields probers don't read.
@@ -383,6 +422,10 @@ func (r *Runner) recordRegionLocked(id string, st *checkState, region string, re
 func (r *Runner) reportLocked() {
 	next := make(map[string]bool, len(r.checks))
 	for id, st := range r.checks {
+		if st.set != nil {
+			next[id] = *st.set
+			continue
+		}
 		if st.cfg.Type == types.HealthCheckTypeCalculated {
 			continue
 		}
@@ -399,7 +442,7 @@ func (r *Runner) reportLocked() {
 		next[id] = applyFlags(Overall(n, len(st.regions)), st.cfg)
 	}
 	for id, st := range r.checks {
-		if st.cfg.Type != types.HealthCheckTypeCalculated {
+		if st.cfg.Type != types.HealthCheckTypeCalculated || st.set != nil {
 			continue
 		}
 		children := make([]bool, len(st.cfg.ChildHealthChecks))

@@ -311,15 +311,13 @@ func (s *Service) runRoute53(ctx context.Context, id string, r *StepRun, c *type
 		}
 		hc.Status = st
 		ids = append(ids, hc.ID)
-		if s.cfg.Route53 != nil {
-			if err := s.cfg.Route53.SetManagedHealthCheck(ctx, hc.ID, st == types.Route53HealthCheckStatusHealthy); err != nil {
-				s.mu.Unlock()
-				return fmt.Errorf("set health check %s: %w", hc.ID, err)
-			}
-		}
 	}
 	s.saveLocked()
+	err := s.syncRoute53Locked(ctx)
 	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("set health checks %v in Route 53: %w", ids, err)
+	}
 	s.stepNote(id, r, "Route 53 health checks set: "+act+" healthy.", ids...)
 	return nil
 }

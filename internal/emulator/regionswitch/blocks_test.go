@@ -1,6 +1,7 @@
 package regionswitch
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -65,6 +66,57 @@ func TestService_route53HealthCheckBlock(t *testing.T) {
 	if err != nil || len(out.HealthChecks) != 0 {
 		t.Fatalf("filtered ListRoute53HealthChecks = %+v, %v", out, err)
 	}
+}
+
+// TestService_route53HoldsManagedChecks: Route 53 (Config.Route53) holds
+// the plan's managed checks with the IDs and statuses Region switch
+// reports, follows executions, loses them with the plan, and catches up
+// at the next start after a failed sync.
+func TestService_route53HoldsManagedChecks(t *testing.T) {
+	f := newFixture(t)
+	step := types.Step{Name: ptr("dns"), ExecutionBlockType: types.ExecutionBlockTypeRoute53HealthCheck,
+		ExecutionBlockConfiguration: &types.ExecutionBlockConfigurationMemberRoute53HealthCheckConfig{Value: types.Route53HealthCheckConfiguration{
+			HostedZoneId: ptr("Z123"), RecordName: ptr("writer.db.example.com")}}}
+	arn := f.createPlan(planInput("orders", step))
+	// reported is what ListRoute53HealthChecks shows, by ID.
+	reported := func() map[string]HealthCheck {
+		out, err := f.s.ListRoute53HealthChecks(ctx, ControlPlaneRegion, &sdk.ListRoute53HealthChecksInput{Arn: &arn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]HealthCheck{}
+		for _, hc := range out.HealthChecks {
+			m[deref(hc.HealthCheckId)] = HealthCheck{ID: deref(hc.HealthCheckId), HostedZoneID: deref(hc.HostedZoneId),
+				RecordName: deref(hc.RecordName), Region: deref(hc.Region), Status: hc.Status}
+		}
+		return m
+	}
+	if got, want := f.r53.held(), reported(); len(want) != 2 || !maps.Equal(got, want) {
+		t.Fatalf("after CreatePlan Route 53 holds %v, Region switch reports %v", got, want)
+	}
+	id := f.startExecution(arn, standby, types.ExecutionModeGraceful)
+	f.waitState(arn, id, types.ExecutionStateCompleted)
+	got, want := f.r53.held(), reported()
+	if !maps.Equal(got, want) {
+		t.Fatalf("after the execution Route 53 holds %v, Region switch reports %v", got, want)
+	}
+	for _, hc := range got {
+		if healthy := hc.Status == types.Route53HealthCheckStatusHealthy; healthy != (hc.Region == standby) {
+			t.Errorf("after activating %s: %s check %s", standby, hc.Region, hc.Status)
+		}
+	}
+
+	// A sync that fails does not fail DeletePlan; the next start catches up.
+	f.r53.setFailing(true)
+	if _, err := f.s.DeletePlan(ctx, ControlPlaneRegion, &sdk.DeletePlanInput{Arn: &arn}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.r53.held()); n != 2 {
+		t.Fatalf("Route 53 holds %d checks during its outage, want the 2 it had", n)
+	}
+	f.r53.setFailing(false)
+	f.restart()
+	waitFor(t, func() bool { return len(f.r53.held()) == 0 })
 }
 
 func TestService_applicationHealthMonitoring(t *testing.T) {

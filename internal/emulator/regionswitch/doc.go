@@ -61,6 +61,11 @@
 //     mode) and ends with it.
 //   - Route53HealthCheck: sets the managed health checks of the record (the
 //     activating Region healthy, the other unhealthy for activePassive).
+//     The plan keeps one managed check per Region and (hosted zone,
+//     record) its blocks name; Config.Route53 holds them in Route 53 with
+//     the same IDs and statuses, so failover records that use them follow
+//     the plan. AWS inverts checks on an S3 object Region switch writes;
+//     here the status is handed over directly.
 //
 // Execution role. With a Config.Authorizer (the emulator's --enforce-iam)
 // blocks act as the plan's execution role: before each call an Aurora

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"maps"
+	"slices"
 
 	sdk "github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
 	"github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
@@ -52,8 +54,30 @@ func (s *Service) syncHealthChecks(p *Plan) {
 	p.HealthChecks = out
 }
 
-// HealthChecks returns the health checks Region switch manages for a plan
-// (for the integrator, which creates them in Route 53).
+// syncRoute53Locked hands every plan's managed health checks, with their
+// statuses, to Config.Route53 (sorted by plan ARN, then as the plan
+// keeps them). Call with s.mu held.
+func (s *Service) syncRoute53Locked(ctx context.Context) error {
+	if s.cfg.Route53 == nil {
+		return nil
+	}
+	checks := []HealthCheck{}
+	for _, arn := range slices.Sorted(maps.Keys(s.st.Plans)) {
+		checks = append(checks, s.st.Plans[arn].HealthChecks...)
+	}
+	return s.cfg.Route53.SyncHealthChecks(ctx, checks)
+}
+
+// pushHealthChecksLocked is syncRoute53Locked after a plan change: a
+// failure is logged, and the next change or restart tries again (the plan
+// itself is saved). Call with s.mu held.
+func (s *Service) pushHealthChecksLocked(ctx context.Context) {
+	if err := s.syncRoute53Locked(ctx); err != nil {
+		s.log.Error("sync managed health checks to Route 53", "err", err)
+	}
+}
+
+// HealthChecks returns the health checks Region switch manages for a plan.
 func (s *Service) HealthChecks(planARN string) []HealthCheck {
 	s.mu.Lock()
 	defer s.mu.Unlock()

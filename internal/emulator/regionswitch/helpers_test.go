@@ -2,7 +2,9 @@ package regionswitch
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"sync"
@@ -169,10 +171,46 @@ func (o *outages) set(r string, down bool) {
 	o.down[r] = down
 }
 
+// fakeRoute53 holds what the last SyncHealthChecks gave it; it refuses
+// syncs while failing is set.
+type fakeRoute53 struct {
+	mu      sync.Mutex
+	checks  map[string]HealthCheck
+	syncs   int
+	failing bool
+}
+
+func (r *fakeRoute53) SyncHealthChecks(_ context.Context, checks []HealthCheck) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failing {
+		return errors.New("route 53 unavailable")
+	}
+	r.syncs++
+	r.checks = map[string]HealthCheck{}
+	for _, hc := range checks {
+		r.checks[hc.ID] = hc
+	}
+	return nil
+}
+
+func (r *fakeRoute53) held() map[string]HealthCheck {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.checks)
+}
+
+func (r *fakeRoute53) setFailing(v bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failing = v
+}
+
 type fixture struct {
 	t      *testing.T
 	s      *Service
 	rds    *fakeRDS
+	r53    *fakeRoute53
 	alarms *fakeAlarms
 	out    *outages
 	auth   Authorizer // nil: the role is not checked
@@ -191,7 +229,7 @@ func newFixture(t *testing.T) *fixture {
 // newAuthFixture is newFixture with auth as the Config's Authorizer.
 func newAuthFixture(t *testing.T, auth Authorizer) *fixture {
 	t.Helper()
-	f := &fixture{t: t, rds: newFakeRDS(), alarms: &fakeAlarms{}, out: &outages{}, auth: auth,
+	f := &fixture{t: t, rds: newFakeRDS(), r53: &fakeRoute53{}, alarms: &fakeAlarms{}, out: &outages{}, auth: auth,
 		path: filepath.Join(t.TempDir(), "arc-region-switch.json")}
 	f.start()
 	t.Cleanup(f.stop)
@@ -200,7 +238,7 @@ func newAuthFixture(t *testing.T, auth Authorizer) *fixture {
 
 func (f *fixture) start() {
 	s, err := New(Config{AccountID: account, Clock: clock.Scaled{Base: clock.Real{}, Scale: scale},
-		Store: NewFileStore(f.path), RDS: f.rds, Alarms: f.alarms, RegionDown: f.out.RegionDown, Authorizer: f.auth,
+		Store: NewFileStore(f.path), RDS: f.rds, Route53: f.r53, Alarms: f.alarms, RegionDown: f.out.RegionDown, Authorizer: f.auth,
 		TriggerInterval: time.Hour}) // tests tick triggers themselves
 	if err != nil {
 		f.t.Fatal(err)

@@ -46,6 +46,7 @@ func (s *Service) CreatePlan(_ context.Context, _ string, in *sdk.CreatePlanInpu
 	s.evaluateLocked(context.Background(), p)
 	s.st.Plans[arn] = p
 	s.saveLocked()
+	s.pushHealthChecksLocked(context.Background())
 	s.log.Info("plan created", "plan", arn)
 	return &sdk.CreatePlanOutput{Plan: renderPlan(p)}, nil
 }
@@ -87,6 +88,7 @@ func (s *Service) UpdatePlan(ctx context.Context, _ string, in *sdk.UpdatePlanIn
 	}
 	s.evaluateLocked(ctx, p)
 	s.saveLocked()
+	s.pushHealthChecksLocked(ctx)
 	return &sdk.UpdatePlanOutput{Plan: renderPlan(p)}, nil
 }
 
@@ -120,7 +122,7 @@ func (s *Service) GetPlanInRegion(_ context.Context, region string, in *sdk.GetP
 
 // DeletePlan deletes a plan (control plane); refused while an execution
 // of it is active.
-func (s *Service) DeletePlan(_ context.Context, _ string, in *sdk.DeletePlanInput) (*sdk.DeletePlanOutput, error) {
+func (s *Service) DeletePlan(ctx context.Context, _ string, in *sdk.DeletePlanInput) (*sdk.DeletePlanOutput, error) {
 	if err := s.controlPlane(); err != nil {
 		return nil, err
 	}
@@ -146,6 +148,7 @@ func (s *Service) DeletePlan(_ context.Context, _ string, in *sdk.DeletePlanInpu
 		}
 	}
 	s.saveLocked()
+	s.pushHealthChecksLocked(ctx)
 	return &sdk.DeletePlanOutput{}, nil
 }
 

@@ -65,13 +65,18 @@ type Alarms interface {
 	AlarmState(region, name string) (cwtypes.StateValue, bool)
 }
 
-// Route53 receives the status of the health checks Region switch manages
-// for Route53HealthCheck blocks (one per Region of the plan and record;
-// Service.HealthChecks lists them with their IDs). Implementations make
-// Route 53 report the check healthy or not as given. Optional; called with
-// the Service's lock held.
+// Route53 holds in Route 53 the health checks Region switch manages for
+// Route53HealthCheck blocks (one per Region of a plan and record), as
+// checks Region switch owns: the emulator wires its Route 53 model in
+// (internal/emulator/regionswitchwiring.go). Called with the Service's
+// lock held: implementations must not call back into the Service.
 type Route53 interface {
-	SetManagedHealthCheck(ctx context.Context, healthCheckID string, healthy bool) error
+	// SyncHealthChecks makes Route 53 hold exactly checks, every plan's
+	// managed checks with the status Region switch set: it creates the new
+	// ones with their IDs, sets the status of those that stay and deletes
+	// the others. It is called after a plan is created, updated or
+	// deleted, when an execution sets statuses, and when Run starts.
+	SyncHealthChecks(ctx context.Context, checks []HealthCheck) error
 }
 
 // ServicePrincipal is the service principal a plan's execution role
@@ -109,7 +114,7 @@ type Config struct {
 	Logger    *slog.Logger
 	RDS       RDS     // nil: Aurora blocks fail
 	Alarms    Alarms  // nil: triggers never fire
-	Route53   Route53 // nil: health-check blocks only record the status
+	Route53   Route53 // nil: managed health checks exist only in Region switch
 	// Authorizer checks what the plan's execution role may do (nil:
 	// everything, as when the emulator does not enforce IAM). Aurora
 	// blocks, child-plan blocks and triggers consult it before each call
@@ -178,6 +183,8 @@ func New(cfg Config) (*Service, error) {
 func (s *Service) Run(ctx context.Context) error {
 	s.mu.Lock()
 	s.ctx = ctx
+	// Route 53 may have missed a change before a restart.
+	s.pushHealthChecksLocked(ctx)
 	for _, e := range s.st.Executions {
 		if !terminal(e.State) {
 			s.startRunnerLocked(e)

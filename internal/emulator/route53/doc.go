@@ -18,6 +18,7 @@
 //	| ListResourceRecordSets            | labels-reversed name, then type, then SetIdentifier          |
 //	| GetChange                         | PENDING until Config.ChangeDelay passed on the clock         |
 //	| Create/Get/List/Update/DeleteHealthCheck, GetHealthCheckStatus          |
+//	| SyncLinkedHealthChecks            | (not an API) checks another service owns (linked.go)         |
 //	| ChangeTagsForResource / ListTagsForResource(s) (healthcheck, hostedzone)|
 //	| TestDNSAnswer                     | the DNS answer, ResolverIP/EDNS0ClientSubnetIP for latency   |
 //
@@ -34,6 +35,11 @@
 //     geoproximity, CIDR, multivalue and traffic-policy records are refused.
 //     Wildcard names are stored but not expanded; NS records below the apex
 //     are answered as plain records (no referral).
+//   - Checks another service created (ARC Region switch's, through
+//     SyncLinkedHealthChecks) carry LinkedService and the status that
+//     service sets; UpdateHealthCheck and DeleteHealthCheck refuse them
+//     with InvalidInput (AWS: "you can't edit or delete it using Amazon
+//     Route 53"; its error is not documented).
 //   - An unknown HealthCheckId in a change batch gives NoSuchHealthCheck
 //     rather than a message inside InvalidChangeBatch.
 //   - CLOUDWATCH_METRIC checks (alarm.go): with a CloudWatch view

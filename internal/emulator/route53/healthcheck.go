@@ -55,6 +55,7 @@ func (s *Service) CreateHealthCheck(_ context.Context, _ string, in *sdk.CreateH
 		return nil, err
 	}
 	s.cfg.Logger.Info("health check created", "id", hc.ID, "type", cfg.Type)
+	s.signalChecks()
 	return &sdk.CreateHealthCheckOutput{HealthCheck: renderCheck(hc), Location: ptr(locationV1 + "healthcheck/" + hc.ID)}, nil
 }
 
@@ -141,7 +142,7 @@ func (s *Service) HealthChecks() []types.HealthCheck {
 func renderCheck(hc *HealthCheck) *types.HealthCheck {
 	cfg := cloneConfig(hc.Config)
 	return &types.HealthCheck{Id: ptr(hc.ID), CallerReference: ptr(hc.CallerReference), HealthCheckVersion: ptr(hc.Version), HealthCheckConfig: &cfg,
-		CloudWatchAlarmConfiguration: cloneSnapshot(hc.Alarm)}
+		CloudWatchAlarmConfiguration: cloneSnapshot(hc.Alarm), LinkedService: renderLinked(hc.Linked)}
 }
 
 // UpdateHealthCheck changes the mutable settings of a check. When
@@ -156,6 +157,9 @@ func (s *Service) UpdateHealthCheck(_ context.Context, _ string, in *sdk.UpdateH
 	defer s.mu.Unlock()
 	hc, err := s.check(in.HealthCheckId)
 	if err != nil {
+		return nil, err
+	}
+	if err := refuseLinked(hc, "update"); err != nil {
 		return nil, err
 	}
 	if in.HealthCheckVersion != nil && *in.HealthCheckVersion != hc.Version {
@@ -180,6 +184,7 @@ func (s *Service) UpdateHealthCheck(_ context.Context, _ string, in *sdk.UpdateH
 		*hc = prev
 		return nil, err
 	}
+	s.signalChecks()
 	return &sdk.UpdateHealthCheckOutput{HealthCheck: renderCheck(hc)}, nil
 }
 
@@ -234,11 +239,15 @@ func updatedConfig(c types.HealthCheckConfig, in *sdk.UpdateHealthCheckInput) ty
 // DeleteHealthCheck deletes a check no record set or calculated check
 // refers to. (AWS itself lets record sets keep dangling references; we
 // refuse, as HealthCheckInUse documents, to keep failover predictable.)
+// A check another service created is refused (refuseLinked).
 func (s *Service) DeleteHealthCheck(_ context.Context, _ string, in *sdk.DeleteHealthCheckInput) (*sdk.DeleteHealthCheckOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	hc, err := s.check(in.HealthCheckId)
 	if err != nil {
+		return nil, err
+	}
+	if err := refuseLinked(hc, "delete"); err != nil {
 		return nil, err
 	}
 	for _, z := range s.st.Zones {
@@ -261,6 +270,7 @@ func (s *Service) DeleteHealthCheck(_ context.Context, _ string, in *sdk.DeleteH
 		s.st.DeletedCheckRefs = refs
 		return nil, err
 	}
+	s.signalChecks()
 	return &sdk.DeleteHealthCheckOutput{}, nil
 }
 

@@ -85,6 +85,8 @@ type Service struct {
 	health atomic.Pointer[healthBox]
 	alarms atomic.Pointer[alarmsBox]
 	randMu sync.Mutex // guards cfg.Rand
+	// checksChanged is signalled when the health checks change.
+	checksChanged chan struct{}
 }
 
 type healthBox struct{ h Health }
@@ -115,7 +117,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.DefaultRegion == "" {
 		cfg.DefaultRegion = DefaultRegion
 	}
-	s := &Service{cfg: cfg}
+	s := &Service{cfg: cfg, checksChanged: make(chan struct{}, 1)}
 	if cfg.Store != nil {
 		st, err := cfg.Store.Load()
 		if err != nil {

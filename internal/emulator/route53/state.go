@@ -116,6 +116,9 @@ type HealthCheck struct {
 	// CreateHealthCheck and refreshed by an UpdateHealthCheck that sends
 	// AlarmIdentifier; nil when no CloudWatch view was set then.
 	Alarm *types.CloudWatchAlarmConfiguration `json:"cloudWatchAlarm,omitempty"`
+	// Linked is set for a check another service created and controls
+	// (linked.go); nil for the user's checks.
+	Linked *Linked `json:"linked,omitempty"`
 }
 
 // Change is a submitted change; its status is derived from Submitted and
