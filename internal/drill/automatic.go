@@ -171,13 +171,7 @@ func (r *run) automaticOutage(ctx context.Context) (bool, error) {
 	floor, budget := automaticFloor(t, o.TimeScale, promotion)
 	r.res.FloorSeconds, r.res.BudgetSeconds = secondsPtr(floor), secondsPtr(budget)
 	a.budget = budget
-	sleep(ctx, o.Duration/4)
-	if err := o.Faults.Clear(ctx, f.ID); err != nil {
-		return true, err
-	}
-	r.phase("healed", r.home+" is back")
-	<-dns
-	if err := r.waitRejoined(ctx, r.home, 2*time.Minute); err != nil {
+	if err := r.healOutage(ctx, f.ID, dns); err != nil {
 		return true, err
 	}
 	a.mutating = r.c.Calls.Snapshot().Since(a.calls).Mutating

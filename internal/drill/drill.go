@@ -419,16 +419,7 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 		r.markPromoted(rep, "promoted", "FailoverGlobalCluster with AllowDataLoss: "+r.away+" writes")
 		floor := floorSeconds(budget, rep)
 		r.res.FloorSeconds = &floor
-		sleep(ctx, o.Duration/4)
-		if err := o.Faults.Clear(ctx, f.ID); err != nil {
-			return true, err
-		}
-		r.phase("healed", r.home+" is back")
-		<-dns
-		if err := r.waitRejoined(ctx, r.home, 2*time.Minute); err != nil {
-			return true, err
-		}
-		return true, nil
+		return true, r.healOutage(ctx, f.ID, dns)
 
 	case "writer-crash":
 		w, err := orchestrator.Observe(ctx, r.c, t)
@@ -511,6 +502,19 @@ func (r *run) event(ctx context.Context) (promoted bool, err error) {
 		return false, r.waitRejoined(ctx, r.home, time.Minute)
 	}
 	return false, nil
+}
+
+// healOutage lets the failed-over region stay dark a quarter of the
+// drill, heals it, and waits for the writer name to have flipped (dns)
+// and for the old primary to rejoin.
+func (r *run) healOutage(ctx context.Context, fault string, dns <-chan struct{}) error {
+	sleep(ctx, r.o.Duration/4)
+	if err := r.o.Faults.Clear(ctx, fault); err != nil {
+		return err
+	}
+	r.phase("healed", r.home+" is back")
+	<-dns
+	return r.waitRejoined(ctx, r.home, 2*time.Minute)
 }
 
 // markPromoted records the promotion at the moment the failover saw the

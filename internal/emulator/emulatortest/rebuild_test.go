@@ -68,10 +68,13 @@ func TestRoles_RegionOutageRebuildStatus(t *testing.T) {
 		return err == nil && aws.ToString(gc.Status) == "available" && gc.FailoverState == nil && writerARN(gc) == arn &&
 			syncStatus(gc, a.Name) == types.GlobalClusterMemberSynchronizationStatusPendingResync
 	})
-	w.cleared.Store(true)
+	// The contract holds from when the clearing returns (the model knows
+	// the region is back): marking it cleared before would let the
+	// watcher judge a poll made while the region was still out.
 	if err := e.Faults().Clear(ctx, out.ID); err != nil {
 		t.Fatal(err)
 	}
+	w.cleared.Store(true)
 	waitFor(ctx, t, "the old primary to be rebuilt", func() bool {
 		gc, err := w.global(ctx)
 		return err == nil && aws.ToString(gc.Status) == "available" &&
@@ -145,6 +148,8 @@ func (w *rebuildWatch) poll(ctx context.Context) {
 			}
 		}
 	}
+	// Only a response asked for after the clearing returned is judged.
+	cleared := w.cleared.Load()
 	gc, err := w.global(ctx)
 	if err != nil {
 		return
@@ -159,13 +164,13 @@ func (w *rebuildWatch) poll(ctx context.Context) {
 	}
 	// States only move forward, so what the response claims must hold
 	// when checked right after it.
-	if w.cleared.Load() && st == "available" && !w.checkedAvail {
+	if cleared && st == "available" && !w.checkedAvail {
 		w.checkedAvail = true
 		if err := w.readerAnswers(ctx); err != nil {
 			w.violate("global cluster available after the outage while the old primary's reader endpoint does not answer: %v", err)
 		}
 	}
-	if sync == types.GlobalClusterMemberSynchronizationStatusConnected && w.cleared.Load() && !w.checkedSync {
+	if sync == types.GlobalClusterMemberSynchronizationStatusConnected && cleared && !w.checkedSync {
 		w.checkedSync = true
 		if err := w.readerAnswers(ctx); err != nil {
 			w.violate("old primary connected while its reader endpoint does not answer: %v", err)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/globaldb/globaldb/internal/emulator"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
-	"github.com/globaldb/globaldb/internal/runbook"
 )
 
 func arcAs(e *emulator.Emulator, c creds, region string) *arc.Client {
@@ -82,21 +81,8 @@ func TestRegionSwitch_ExecutionRole(t *testing.T) {
 	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	s := seedSpec(e, "rsiam")
-	s.Primary.Instances = s.Primary.Instances[:1]
-	s.Secondaries[0].Instances = s.Secondaries[0].Instances[:1]
-	if err := runbook.Up(ctx, s); err != nil {
-		t.Fatalf("up: %v", err)
-	}
+	s, primaryARN, secondaryARN := twoRegionStack(ctx, t, e, "rsiam")
 	primary, secondary := s.Primary.Name, s.Secondaries[0].Name
-	clusterARN := func(r runbook.Region) string {
-		out, err := emulatortest.RDS(e, r.Name).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String(r.Cluster)})
-		if err != nil || len(out.DBClusters) != 1 {
-			t.Fatalf("describe %s: %v", r.Cluster, err)
-		}
-		return aws.ToString(out.DBClusters[0].DBClusterArn)
-	}
-	primaryARN, secondaryARN := clusterARN(s.Primary), clusterARN(s.Secondaries[0])
 	globalARN := "arn:aws:rds::000000000000:global-cluster:" + s.GlobalCluster
 	moveWriter := func(actions string) string {
 		return doc(stmt("Allow", `"Action":["rds:DescribeGlobalClusters","rds:DescribeDBClusters"]`, `"Resource":"*"`),

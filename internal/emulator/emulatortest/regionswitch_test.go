@@ -32,21 +32,8 @@ func TestRegionSwitch_GracefulExecution(t *testing.T) {
 	e := emulatortest.StartWith(t, emulator.Config{TimeScale: 0.05})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	s := seedSpec(e, "rs")
-	s.Primary.Instances = s.Primary.Instances[:1]
-	s.Secondaries[0].Instances = s.Secondaries[0].Instances[:1]
-	if err := runbook.Up(ctx, s); err != nil {
-		t.Fatalf("up: %v", err)
-	}
+	s, primaryARN, secondaryARN := twoRegionStack(ctx, t, e, "rs")
 	primary, secondary := s.Primary.Name, s.Secondaries[0].Name
-	clusterARN := func(r runbook.Region) string {
-		out, err := emulatortest.RDS(e, r.Name).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String(r.Cluster)})
-		if err != nil || len(out.DBClusters) != 1 {
-			t.Fatalf("describe %s: %v", r.Cluster, err)
-		}
-		return aws.ToString(out.DBClusters[0].DBClusterArn)
-	}
-	primaryARN, secondaryARN := clusterARN(s.Primary), clusterARN(s.Secondaries[0])
 	client := func(region string) *arc.Client {
 		return arc.New(arc.Options{Region: region, BaseEndpoint: aws.String(e.Endpoint()),
 			Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
@@ -147,3 +134,24 @@ c = boto3.client("arc-region-switch", endpoint_url=endpoint, region_name="us-eas
 names = [p["name"] for p in c.list_plans()["plans"]]
 print(json.dumps({"protocol": c.meta.service_model.resolved_protocol, "plans": names}))
 `
+
+// twoRegionStack brings up a global cluster of one instance per region
+// (the seed's primary and first secondary) with the runbook, and returns
+// its spec and the two clusters' ARNs.
+func twoRegionStack(ctx context.Context, t *testing.T, e *emulator.Emulator, name string) (*runbook.Spec, string, string) {
+	t.Helper()
+	s := seedSpec(e, name)
+	s.Primary.Instances = s.Primary.Instances[:1]
+	s.Secondaries[0].Instances = s.Secondaries[0].Instances[:1]
+	if err := runbook.Up(ctx, s); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	clusterARN := func(r runbook.Region) string {
+		out, err := emulatortest.RDS(e, r.Name).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String(r.Cluster)})
+		if err != nil || len(out.DBClusters) != 1 {
+			t.Fatalf("describe %s: %v", r.Cluster, err)
+		}
+		return aws.ToString(out.DBClusters[0].DBClusterArn)
+	}
+	return s, clusterARN(s.Primary), clusterARN(s.Secondaries[0])
+}
