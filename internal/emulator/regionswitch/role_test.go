@@ -134,6 +134,11 @@ func TestService_triggerRole(t *testing.T) {
 			if n := countExecutions(f.s, arn); n != tt.runs {
 				t.Fatalf("%d executions after the alarm, want %d", n, tt.runs)
 			}
+			// Evaluate once the execution is over: while it runs the
+			// global cluster reads failing-over, which evaluation warns of.
+			for _, id := range executionIDs(f.s, arn) {
+				f.waitState(arn, id, types.ExecutionStateCompleted)
+			}
 			out, err := f.s.GetPlanEvaluationStatus(ctx, standby, &sdk.GetPlanEvaluationStatusInput{PlanArn: &arn})
 			if err != nil {
 				t.Fatal(err)
@@ -153,4 +158,17 @@ func TestService_triggerRole(t *testing.T) {
 			}
 		})
 	}
+}
+
+// executionIDs lists the IDs of plan's executions.
+func executionIDs(s *Service, plan string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, e := range s.st.Executions {
+		if e.PlanARN == plan {
+			out = append(out, e.ID)
+		}
+	}
+	return out
 }
