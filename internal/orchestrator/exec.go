@@ -170,11 +170,17 @@ func (x *exec) waitFor(ctx context.Context, s *Step, what string, check func(ctx
 	t0 := time.Now()
 	var delay time.Duration
 	ctx = context.WithValue(ctx, pollKey{}, true)
+	last := ""
 	for {
 		ok, state, err := check(ctx)
+		if err != nil && ctx.Err() != nil && last != "" {
+			// The deadline cut a poll short: say what was seen last.
+			return fmt.Errorf("waiting for %s (last state %q): %w", what, last, err)
+		}
 		if err != nil {
 			return fmt.Errorf("waiting for %s: %w", what, err)
 		}
+		last = state
 		if ok {
 			return nil
 		}
