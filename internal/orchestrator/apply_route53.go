@@ -63,12 +63,33 @@ func desiredRecords(t *topology.Topology, in recordInputs) ([]r53types.ResourceR
 		return []r53types.ResourceRecord{{Value: aws.String(target)}}
 	}
 	if w := d.Writer; w != nil {
-		switch w.Target {
-		case topology.GlobalWriterEndpoint:
+		switch {
+		case w.Target == topology.GlobalWriterEndpoint:
 			if in.global == "" {
 				unknown = append(unknown, "global writer endpoint")
 			}
 			out = append(out, r53types.ResourceRecordSet{Name: aws.String(fqdn(w.Name)), Type: r53types.RRTypeCname, TTL: ttl, ResourceRecords: cname(in.global)})
+		case t.PlanRecords():
+			// The STOP pattern Region switch manages: the records stay as
+			// they are, PRIMARY in the topology's primary region; the
+			// plan's health checks, healthy in the region it activated
+			// last, decide which one Route 53 answers.
+			planCheck := func(region string) *string {
+				id := in.checks[region+"/"+string(PlanCheck)]
+				if id == "" {
+					unknown = append(unknown, fmt.Sprintf("Region switch health check of %s", region))
+				}
+				return aws.String(id)
+			}
+			for i, r := range t.Regions {
+				role := r53types.ResourceRecordSetFailoverSecondary
+				if i == 0 {
+					role = r53types.ResourceRecordSetFailoverPrimary
+				}
+				out = append(out, r53types.ResourceRecordSet{Name: aws.String(fqdn(w.Name)), Type: r53types.RRTypeCname, TTL: ttl,
+					SetIdentifier: aws.String(r.Name), Failover: role,
+					HealthCheckId: planCheck(r.Name), ResourceRecords: cname(endpoint(r.Name, false))})
+			}
 		default:
 			// PRIMARY: the writer's cluster endpoint, guarded by its writer
 			// check. SECONDARY: the next region's cluster endpoint, guarded
@@ -187,6 +208,9 @@ func (pl *planner) recordInputs() recordInputs {
 	}
 	for k, hc := range pl.w.Checks {
 		in.checks[k] = aws.ToString(hc.Id)
+	}
+	for region, hc := range pl.w.PlanChecks {
+		in.checks[region+"/"+string(PlanCheck)] = aws.ToString(hc.HealthCheckId)
 	}
 	if pl.w.Global != nil {
 		in.global = aws.ToString(pl.w.Global.Endpoint)
@@ -429,6 +453,22 @@ func (x *exec) applyRecords(ctx context.Context, s *Step) error {
 	in, err := x.recordInputs(ctx)
 	if err != nil {
 		return err
+	}
+	if x.t.PlanRecords() {
+		p, err := findRegionSwitch(ctx, x.c, x.t)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return fmt.Errorf("the writer record follows the Region switch plan's health checks, and plan %s does not exist", x.n.RegionSwitchPlan())
+		}
+		checks, err := x.waitPlanChecks(ctx, s, p.Arn)
+		if err != nil {
+			return err
+		}
+		for region, hc := range checks {
+			in.checks[region+"/"+string(PlanCheck)] = aws.ToString(hc.HealthCheckId)
+		}
 	}
 	want, unknown := desiredRecords(x.t, in)
 	if len(unknown) > 0 {

@@ -66,6 +66,10 @@ func (d *destroyer) plan() {
 		d.deleteRegionSwitch(p, nil)
 	}
 	d.planDNSDelete()
+	// Records that name the plan's health checks go before the plan.
+	if plan, recs := d.step(idRegionSwitch()), d.step(idRecords()); plan != nil && recs != nil && len(w.PlanChecks) > 0 {
+		plan.After = append(plan.After, recs.ID)
+	}
 	// Secondaries (every member but the writer, and clusters already
 	// detached) first, then the writer's region.
 	writer := w.Writer()

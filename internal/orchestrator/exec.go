@@ -95,6 +95,13 @@ func (x *exec) cluster(region string) *rdstypes.DBCluster {
 	return x.clusters[region]
 }
 
+// zone is the stack's hosted zone ID, "" while unknown.
+func (x *exec) zone() string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.zoneID
+}
+
 // StepError is a step that failed, with the step's resource.
 type StepError struct {
 	Step *Step

@@ -59,7 +59,9 @@ type FailoverOptions struct {
 	Options Options
 	// ViaPlan starts the stack's ARC Region switch plan (graceful for a
 	// switchover, ungraceful for a failover) instead of calling RDS, and
-	// waits for the execution to complete.
+	// waits for the execution to complete. Implied for a switchover or
+	// failover when the writer record follows the plan's health checks
+	// (automation.route53HealthChecks).
 	ViaPlan bool
 	// OnPreflight, if set, is called with the report once the pre-flight
 	// checks ran and before anything changes (also when they refuse), so
@@ -127,6 +129,15 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 	if o.ViaPlan && o.Mode == ModeDetach {
 		return rep, errors.New("--via-plan: a Region switch plan switches over or fails over; it does not detach")
 	}
+	if t.PlanRecords() && o.Mode != ModeDetach && !o.ViaPlan {
+		// Only the plan moves the writer record (its health checks); a
+		// move outside it would leave the name on the old writer.
+		if o.Mode == ModeSwitchover && t.Automation.Behavior != topology.SwitchoverOnly {
+			return rep, fmt.Errorf("the writer record follows the Region switch plan's health checks (automation.route53HealthChecks), so the writer moves through the plan, "+
+				"and this plan's graceful run fails over with data loss (automation.behavior: %s): use --mode failover, or behavior: switchoverOnly for a lossless switchover", t.Automation.Behavior)
+		}
+		o.ViaPlan = true
+	}
 	// Read the global cluster from a region other than the writer's when
 	// possible: the writer's region may be down.
 	var g *rdstypes.GlobalCluster
@@ -185,16 +196,21 @@ func Failover(ctx context.Context, c *Clients, t *topology.Topology, o FailoverO
 	}
 	rep.phase("promoted", rep.To+" is the writer")
 	if t.DNS != nil && t.DNS.Writer != nil && t.DNS.Writer.Target == topology.ClusterEndpoints && o.Mode != ModeDetach {
-		rec := &Step{ID: "failover/record", Action: Update, Resource: fmt.Sprintf("route53 record %s PRIMARY → %s", t.DNS.Writer.Name, rep.To)}
-		rp.Start(rec)
-		t2 := time.Now()
-		err := pointWriterRecord(ctx, ex, rec, rep.To)
-		rp.Done(rec, time.Since(t2), err)
-		if err != nil {
-			rep.Error = err.Error()
-			return rep, fmt.Errorf("the writer moved to %s but the writer record was not updated: %w (run `globaldb apply` to retry)", rep.To, err)
+		if t.PlanRecords() {
+			// The plan's Route 53 block ran after its Aurora block.
+			rep.phase("dns-updated", "the plan made "+rep.To+"'s health check for "+t.DNS.Writer.Name+" healthy")
+		} else {
+			rec := &Step{ID: "failover/record", Action: Update, Resource: fmt.Sprintf("route53 record %s PRIMARY → %s", t.DNS.Writer.Name, rep.To)}
+			rp.Start(rec)
+			t2 := time.Now()
+			err := pointWriterRecord(ctx, ex, rec, rep.To)
+			rp.Done(rec, time.Since(t2), err)
+			if err != nil {
+				rep.Error = err.Error()
+				return rep, fmt.Errorf("the writer moved to %s but the writer record was not updated: %w (run `globaldb apply` to retry)", rep.To, err)
+			}
+			rep.phase("dns-updated", "writer record PRIMARY → "+rep.To)
 		}
-		rep.phase("dns-updated", "writer record PRIMARY → "+rep.To)
 		if o.Resolver != nil {
 			ans := &Step{ID: "failover/answer", Action: Wait, Resource: fmt.Sprintf("%s answers %s's cluster endpoint", t.DNS.Writer.Name, rep.To)}
 			rp.Start(ans)

@@ -58,6 +58,9 @@ type World struct {
 	// RegionSwitchUnread says why the plans could not be read when the
 	// topology has no automation (then it is not an error).
 	RegionSwitchUnread error
+	// PlanChecks are the Route 53 health checks the plan manages for the
+	// writer record, keyed by region (empty without such checks).
+	PlanChecks map[string]arctypes.Route53HealthCheck
 	// Roles are keyed by role name: declared roles that exist, and every
 	// role under the stack's path.
 	Roles map[string]*Role

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -140,6 +141,18 @@ func (p *Plan) deps(ids ...string) []string {
 		}
 	}
 	return out
+}
+
+// moveBefore moves step id to just before step next in the plan's list
+// (the order plan shows); a step already before next stays.
+func (p *Plan) moveBefore(id, next string) {
+	i := slices.IndexFunc(p.Steps, func(s *Step) bool { return s.ID == id })
+	j := slices.IndexFunc(p.Steps, func(s *Step) bool { return s.ID == next })
+	if i < 0 || j < 0 || i < j {
+		return
+	}
+	s := p.Steps[i]
+	p.Steps = slices.Insert(slices.Delete(p.Steps, i, i+1), j, s)
 }
 
 // depsPrefix returns the IDs of the plan's steps that start with prefix.

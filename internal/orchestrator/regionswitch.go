@@ -29,7 +29,16 @@ const RegionSwitchService = "arc-region-switch.amazonaws.com"
 const (
 	auroraTimeoutMinutes   = 60
 	approvalTimeoutMinutes = 60
+	route53TimeoutMinutes  = 15
 )
+
+// PlanCheck is the kind of a region's Route 53 health check managed by
+// the Region switch plan (automation.route53HealthChecks): healthy in the
+// region the plan activated last.
+const PlanCheck CheckKind = "plan"
+
+// unknownZone stands for a hosted zone ID that apply has yet to learn.
+const unknownZone = "(known after apply)"
 
 func idRegionSwitch() string { return "arc-region-switch/plan" }
 
@@ -40,9 +49,14 @@ var regionSwitchActions = []string{"rds:SwitchoverGlobalCluster", "rds:FailoverG
 // regionSwitchRoleSpec is the execution role of the plan.
 func (pl *planner) regionSwitchRoleSpec() roleSpec {
 	t, acct := pl.t, pl.w.Account
-	doc := regionSwitchPolicy(t, acct).JSON()
 	return roleSpec{Name: pl.n.RegionSwitchRole(), Purpose: "ARC Region switch execution role, trusted by " + RegionSwitchService,
-		Trust: trustService(RegionSwitchService), Inline: map[string]func(*exec) (string, error){"region-switch-aurora": func(*exec) (string, error) { return doc, nil }}}
+		Trust: trustService(RegionSwitchService), Inline: map[string]func(*exec) (string, error){"region-switch-aurora": func(x *exec) (string, error) {
+			zone := x.zone()
+			if t.PlanRecords() && zone == "" {
+				return "", fmt.Errorf("hosted zone %s unknown", t.DNS.HostedZone.Name)
+			}
+			return regionSwitchPolicy(t, acct, zone).JSON(), nil
+		}}}
 }
 
 // regionSwitchPolicy lets the plan's Aurora block read the global cluster
@@ -52,7 +66,11 @@ func (pl *planner) regionSwitchRoleSpec() roleSpec {
 // arc-region-switch:StartPlanExecution on the plan and
 // cloudwatch:DescribeAlarms on the alarms (AWS's plan evaluation checks
 // both; the emulator enforces them under --enforce-iam).
-func regionSwitchPolicy(t *topology.Topology, account string) PolicyDocument {
+//
+// With automation.route53HealthChecks the plan's Route 53 health check
+// blocks read the writer record's sets in the hosted zone (zoneID;
+// AWS's sample policy for the block).
+func regionSwitchPolicy(t *topology.Topology, account, zoneID string) PolicyDocument {
 	n := Names{t.Name}
 	doc := PolicyDocument{Version: "2012-10-17", Statement: []Statement{
 		{Sid: "AuroraRead", Effect: "Allow", Action: []string{"rds:DescribeGlobalClusters", "rds:DescribeDBClusters"}, Resource: []string{"*"}},
@@ -68,7 +86,23 @@ func regionSwitchPolicy(t *topology.Topology, account string) PolicyDocument {
 			Statement{Sid: "TriggerReadsAlarms", Effect: "Allow", Action: []string{"cloudwatch:DescribeAlarms"},
 				Resource: []string{alarmArns(t, account)}})
 	}
+	if t.PlanRecords() {
+		doc.Statement = append(doc.Statement, Statement{Sid: "Route53ReadRecords", Effect: "Allow",
+			Action: []string{"route53:ListResourceRecordSets"}, Resource: []string{"arn:aws:route53:::hostedzone/" + zoneID}})
+	}
 	return doc
+}
+
+// knownZoneID is the stack's hosted zone ID as far as w and t know it:
+// the one found, else the one the topology names, else unknownZone.
+func knownZoneID(t *topology.Topology, w *World) string {
+	if w.Zone != nil && w.Zone.ID != "" {
+		return w.Zone.ID
+	}
+	if t.DNS != nil && t.DNS.HostedZone.ID != "" {
+		return zoneID(t.DNS.HostedZone.ID)
+	}
+	return unknownZone
 }
 
 // regionSwitchPlanArns matches the ARN of the stack's plan, whose last
@@ -81,6 +115,7 @@ func regionSwitchPlanArns(t *topology.Topology, account string) string {
 // regionSwitchSpec is the plan as the topology wants it.
 type regionSwitchSpec struct {
 	Name, Primary, Role string
+	Zone                string // hosted zone of the Route 53 blocks
 	Regions             []string
 	Workflows           []arctypes.Workflow
 	Triggers            []arctypes.Trigger
@@ -126,13 +161,19 @@ func approverArn(t *topology.Topology, w *World, known map[string]string) string
 // The approval step names the operator role when the topology declares
 // one (the people who run failovers approve them), else the execution
 // role: approver.
-func desiredRegionSwitch(t *topology.Topology, account, role, approver string) *regionSwitchSpec {
+//
+// With automation.route53HealthChecks a Route53HealthCheck block for the
+// writer record in hosted zone zoneID follows the Aurora block: Region
+// switch makes the activated region's health check healthy (and the
+// other's unhealthy) once the writer has moved, and the writer record's
+// failover records follow those checks.
+func desiredRegionSwitch(t *topology.Topology, account, role, approver, zoneID string) *regionSwitchSpec {
 	a := t.Automation
 	if a == nil {
 		return nil
 	}
 	n := Names{t.Name}
-	s := &regionSwitchSpec{Name: n.RegionSwitchPlan(), Primary: t.Primary().Name, Role: role}
+	s := &regionSwitchSpec{Name: n.RegionSwitchPlan(), Primary: t.Primary().Name, Role: role, Zone: zoneID}
 	var arns []string
 	for _, r := range t.Regions {
 		s.Regions = append(s.Regions, r.Name)
@@ -150,6 +191,16 @@ func desiredRegionSwitch(t *topology.Topology, account, role, approver string) *
 				Behavior: arctypes.GlobalAuroraDefaultBehavior(a.Behavior), GlobalClusterIdentifier: aws.String(n.GlobalCluster()),
 				DatabaseClusterArns: slices.Clone(arns), TimeoutMinutes: aws.Int32(auroraTimeoutMinutes),
 				Ungraceful: &arctypes.GlobalAuroraUngraceful{Ungraceful: arctypes.GlobalAuroraUngracefulBehaviorFailover}}}})
+		if t.PlanRecords() {
+			var sets []arctypes.Route53ResourceRecordSet
+			for _, rr := range t.Regions {
+				sets = append(sets, arctypes.Route53ResourceRecordSet{RecordSetIdentifier: aws.String(rr.Name), Region: aws.String(rr.Name)})
+			}
+			steps = append(steps, arctypes.Step{Name: aws.String("dns-" + r.Name), ExecutionBlockType: arctypes.ExecutionBlockTypeRoute53HealthCheck,
+				ExecutionBlockConfiguration: &arctypes.ExecutionBlockConfigurationMemberRoute53HealthCheckConfig{Value: arctypes.Route53HealthCheckConfiguration{
+					HostedZoneId: aws.String(zoneID), RecordName: aws.String(planRecordName(t)), RecordSets: sets,
+					TimeoutMinutes: aws.Int32(route53TimeoutMinutes)}}})
+		}
 		s.Workflows = append(s.Workflows, arctypes.Workflow{WorkflowTargetAction: arctypes.WorkflowTargetActionActivate,
 			WorkflowTargetRegion: aws.String(r.Name), Steps: steps})
 	}
@@ -195,6 +246,14 @@ func regionSwitchLines(role string, workflows []arctypes.Workflow, triggers []ar
 					aws.ToString(v.GlobalClusterIdentifier), strings.Join(v.DatabaseClusterArns, " "), aws.ToInt32(v.TimeoutMinutes))
 			case *arctypes.ExecutionBlockConfigurationMemberExecutionApprovalConfig:
 				desc += fmt.Sprintf(" {approval role %s, timeout %d min}", aws.ToString(c.Value.ApprovalRole), aws.ToInt32(c.Value.TimeoutMinutes))
+			case *arctypes.ExecutionBlockConfigurationMemberRoute53HealthCheckConfig:
+				v := c.Value
+				var sets []string
+				for _, rs := range v.RecordSets {
+					sets = append(sets, aws.ToString(rs.RecordSetIdentifier)+"="+aws.ToString(rs.Region))
+				}
+				desc += fmt.Sprintf(" {zone %s, record %s, sets %s, timeout %d min}", aws.ToString(v.HostedZoneId), aws.ToString(v.RecordName),
+					strings.Join(sets, " "), aws.ToInt32(v.TimeoutMinutes))
 			}
 			steps = append(steps, desc)
 		}
@@ -298,6 +357,13 @@ func observeRegionSwitch(ctx context.Context, c *Clients, t *topology.Topology, 
 		return nil
 	}
 	w.RegionSwitch = p
+	if p != nil && hasRoute53Blocks(p) {
+		checks, err := listPlanChecks(ctx, c, t, p.Arn)
+		if err != nil {
+			return err
+		}
+		w.PlanChecks = checks
+	}
 	return nil
 }
 
@@ -307,8 +373,9 @@ func observeRegionSwitch(ctx context.Context, c *Clients, t *topology.Topology, 
 func (pl *planner) planRegionSwitch() {
 	n := pl.n
 	have := pl.w.RegionSwitch
-	spec := desiredRegionSwitch(pl.t, pl.w.Account, roleArnOf(pl.w, n, nil, n.RegionSwitchRole()), approverArn(pl.t, pl.w, nil))
+	spec := desiredRegionSwitch(pl.t, pl.w.Account, roleArnOf(pl.w, n, nil, n.RegionSwitchRole()), approverArn(pl.t, pl.w, nil), knownZoneID(pl.t, pl.w))
 	res := "arc region-switch plan " + n.RegionSwitchPlan()
+	defer pl.orderPlanRecords()
 	if spec == nil {
 		if have != nil {
 			pl.deleteRegionSwitch(have, []string{"no longer in the topology"})
@@ -316,6 +383,9 @@ func (pl *planner) planRegionSwitch() {
 		return
 	}
 	after := append(append(pl.p.deps(idRole(n.RegionSwitchRole()), idGlobal()), pl.p.depsPrefix("rds/cluster/")...), pl.p.depsPrefix("cloudwatch/alarm/")...)
+	if pl.t.PlanRecords() {
+		after = append(after, pl.p.deps(idZone())...) // the Route 53 blocks name it
+	}
 	if have == nil {
 		pl.p.add(&Step{ID: idRegionSwitch(), Action: Create, Region: "us-east-1", Resource: res, After: after,
 			Details: append([]string{fmt.Sprintf("regions %s (primary %s), activePassive", strings.Join(spec.Regions, ", "), spec.Primary)}, spec.lines()...),
@@ -330,6 +400,93 @@ func (pl *planner) planRegionSwitch() {
 		pl.p.add(&Step{ID: idRegionSwitch(), Action: Update, Region: "us-east-1", Resource: res, After: after, Details: d,
 			run: func(ctx context.Context, x *exec, _ *Step) error { return x.putRegionSwitch(ctx) }})
 	}
+}
+
+// orderPlanRecords orders the plan's step against the records' when the
+// writer record follows the plan's health checks: the records, which name
+// the checks, after the plan that makes them; records that stop naming
+// them before the plan that drops them. The execution role, whose policy
+// names the hosted zone, after the zone.
+func (pl *planner) orderPlanRecords() {
+	plan, recs := pl.step(idRegionSwitch()), pl.step(idRecords())
+	if pl.t.PlanRecords() {
+		if role := pl.step(idRole(pl.n.RegionSwitchRole())); role != nil && pl.p.has(idZone()) && !contains(role.After, idZone()) {
+			role.After = append(role.After, idZone())
+		}
+		if plan != nil && recs != nil && plan.Action != Delete && !contains(recs.After, plan.ID) {
+			recs.After = append(recs.After, plan.ID)
+			pl.p.moveBefore(plan.ID, recs.ID) // shown in the order they run
+		}
+		return
+	}
+	if plan != nil && recs != nil && len(pl.w.PlanChecks) > 0 && !contains(plan.After, recs.ID) {
+		plan.After = append(plan.After, recs.ID)
+	}
+}
+
+// hasRoute53Blocks tells whether a workflow of p has a Route 53 health
+// check block, whose health checks Region switch manages.
+func hasRoute53Blocks(p *arctypes.Plan) bool {
+	for _, w := range p.Workflows {
+		for _, st := range w.Steps {
+			if st.ExecutionBlockType == arctypes.ExecutionBlockTypeRoute53HealthCheck {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// planRecordName is the writer record's name as the plan's Route 53
+// blocks name it.
+func planRecordName(t *topology.Topology) string {
+	return strings.TrimSuffix(t.DNS.Writer.Name, ".")
+}
+
+// listPlanChecks returns the health checks the plan (arn) manages for the
+// topology's writer record, keyed by region.
+func listPlanChecks(ctx context.Context, c *Clients, t *topology.Topology, arn *string) (map[string]arctypes.Route53HealthCheck, error) {
+	out := map[string]arctypes.Route53HealthCheck{}
+	if t.DNS == nil || t.DNS.Writer == nil {
+		return out, nil
+	}
+	p := arc.NewListRoute53HealthChecksPaginator(c.ARC(), &arc.ListRoute53HealthChecksInput{Arn: arn, RecordName: aws.String(planRecordName(t))})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("health checks of Region switch plan %s: %w", aws.ToString(arn), err)
+		}
+		for _, hc := range page.HealthChecks {
+			if aws.ToString(hc.HealthCheckId) != "" {
+				out[aws.ToString(hc.Region)] = hc
+			}
+		}
+	}
+	return out, nil
+}
+
+// waitPlanChecks waits until the plan (arn) lists a health check for the
+// writer record in every region of t: Region switch creates them with
+// the plan, and AWS does not promise at once.
+func (x *exec) waitPlanChecks(ctx context.Context, s *Step, arn *string) (map[string]arctypes.Route53HealthCheck, error) {
+	var got map[string]arctypes.Route53HealthCheck
+	err := x.waitFor(ctx, s, "the Region switch plan's health checks for "+planRecordName(x.t), func(ctx context.Context) (bool, string, error) {
+		var err error
+		if got, err = listPlanChecks(ctx, x.c, x.t, arn); err != nil {
+			return false, "", err
+		}
+		var missing []string
+		for _, r := range x.t.Regions {
+			if _, ok := got[r.Name]; !ok {
+				missing = append(missing, r.Name)
+			}
+		}
+		if len(missing) > 0 {
+			return false, "none yet for " + strings.Join(missing, ", "), nil
+		}
+		return true, "listed", nil
+	})
+	return got, err
 }
 
 // deleteRegionSwitch plans DeletePlan; the role and the global cluster
@@ -356,8 +513,12 @@ func (x *exec) putRegionSwitch(ctx context.Context) error {
 	x.mu.Lock()
 	role := roleArnOf(x.w, x.n, x.roleArns, x.n.RegionSwitchRole())
 	approver := approverArn(x.t, x.w, x.roleArns)
+	zone := x.zoneID
 	x.mu.Unlock()
-	spec := desiredRegionSwitch(x.t, x.w.Account, role, approver)
+	if x.t.PlanRecords() && zone == "" {
+		return fmt.Errorf("hosted zone %s unknown: the plan's Route 53 blocks name it", x.t.DNS.HostedZone.Name)
+	}
+	spec := desiredRegionSwitch(x.t, x.w.Account, role, approver, zone)
 	have, err := findRegionSwitch(ctx, x.c, x.t)
 	if err != nil {
 		return err
@@ -399,7 +560,20 @@ type RegionSwitchStatus struct {
 	// State is "present" or "absent" ("unknown" with Error).
 	State         string           `json:"state"`
 	LastExecution *ExecutionStatus `json:"last_execution,omitempty"`
-	Error         string           `json:"error,omitempty"`
+	// HealthChecks are the Route 53 health checks the plan manages (its
+	// Route53HealthCheck blocks), which the writer record follows.
+	HealthChecks []PlanHealthCheck `json:"health_checks,omitempty"`
+	Error        string            `json:"error,omitempty"`
+}
+
+// PlanHealthCheck is a Route 53 health check the plan manages.
+type PlanHealthCheck struct {
+	Region string `json:"region"`
+	Record string `json:"record"`
+	ID     string `json:"id"`
+	// Status is healthy in the region the plan activated last (ARC's
+	// Route53HealthCheckStatus: healthy, unhealthy, unknown).
+	Status string `json:"status"`
 }
 
 // ExecutionStatus is one execution of the plan.
@@ -431,6 +605,17 @@ func regionSwitchStatus(ctx context.Context, c *Clients, t *topology.Topology) *
 		return st
 	}
 	st.State, st.ARN = "present", aws.ToString(p.Arn)
+	if !hasRoute53Blocks(p) {
+		// No health checks to list.
+	} else if checks, err := listPlanChecks(ctx, c, t, p.Arn); err != nil {
+		st.Error = err.Error()
+	} else {
+		for _, region := range sortedKeys(checks) {
+			hc := checks[region]
+			st.HealthChecks = append(st.HealthChecks, PlanHealthCheck{Region: region, Record: aws.ToString(hc.RecordName),
+				ID: aws.ToString(hc.HealthCheckId), Status: string(hc.Status)})
+		}
+	}
 	var errs []string
 	for _, region := range p.Regions {
 		out, err := c.ARCRegion(region).ListPlanExecutions(ctx, &arc.ListPlanExecutionsInput{PlanArn: p.Arn})
@@ -454,7 +639,7 @@ func regionSwitchStatus(ctx context.Context, c *Clients, t *topology.Topology) *
 		}
 		return st
 	}
-	st.Error = "executions: " + strings.Join(errs, "; ")
+	st.Error = strings.TrimPrefix(st.Error+"; executions: "+strings.Join(errs, "; "), "; ")
 	return st
 }
 

@@ -205,17 +205,20 @@ func TestRegionSwitch_e2e(t *testing.T) {
 }
 
 // TestFailoverViaPlan_e2e moves the writer through the stack's Region
-// switch plan on the emulator: a switchover starts a graceful execution,
-// a failover an ungraceful one; each completes, the writer is where it
-// was sent, the writer record follows, and status shows the execution.
-// --via-plan refuses detach and a stack without a plan.
+// switch plan on the emulator, with the writer record on the plan's
+// Route 53 health checks (route53HealthChecks): a switchover starts a
+// graceful execution, a failover an ungraceful one (without --via-plan:
+// the plan's records imply it); each completes, the writer is where it
+// was sent, the plan's health checks and so the writer name follow it,
+// status shows the execution and the checks, and apply then changes
+// nothing. --via-plan refuses detach and a stack without a plan.
 func TestFailoverViaPlan_e2e(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
 	}
 	e := startEmulator(t)
 	// No triggers: the test alone starts executions.
-	top := automationSeed(t, "automation:\n  triggers: false\n")
+	top := automationSeed(t, "automation:\n  triggers: false\n  route53HealthChecks: true\n")
 	c := connect(t, e, top)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -228,13 +231,16 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 		mode     FailoverMode
 		to       string
 		execMode arctypes.ExecutionMode
+		viaPlan  bool
 	}{
-		{ModeSwitchover, "ap-southeast-2", arctypes.ExecutionModeGraceful},
-		{ModeFailover, "ap-southeast-1", arctypes.ExecutionModeUngraceful},
+		{ModeSwitchover, "ap-southeast-2", arctypes.ExecutionModeGraceful, true},
+		{ModeFailover, "ap-southeast-1", arctypes.ExecutionModeUngraceful, false},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.mode)+" to "+tt.to, func(t *testing.T) {
-			rep, err := Failover(ctx, c, top, opts(tt.mode, tt.to))
+			o := opts(tt.mode, tt.to)
+			o.ViaPlan = tt.viaPlan
+			rep, err := Failover(ctx, c, top, o)
 			if err != nil {
 				t.Fatalf("failover --via-plan: %v (report %+v)", err, rep)
 			}
@@ -245,8 +251,8 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 			for _, p := range rep.Phases {
 				phases = append(phases, p.Name)
 			}
-			if !slices.Contains(phases, "plan-completed") || !slices.Contains(phases, "promoted") {
-				t.Errorf("phases %v: want plan-completed and promoted", phases)
+			if !slices.Contains(phases, "plan-completed") || !slices.Contains(phases, "promoted") || !slices.Contains(phases, "dns-answers") {
+				t.Errorf("phases %v: want plan-completed, promoted and dns-answers", phases)
 			}
 			w, err := Observe(ctx, c, top)
 			if err != nil {
@@ -266,6 +272,31 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 			if le := st.RegionSwitch.LastExecution; le == nil || le.ID != rep.PlanExecution || le.State != "completed" || le.Mode != string(tt.execMode) {
 				t.Errorf("status last execution %+v, want %s completed %s", le, rep.PlanExecution, tt.execMode)
 			}
+			// The writer record's failover pair names the plan's checks,
+			// healthy where the plan activated.
+			guards := map[string]string{}
+			for _, rr := range w.Records {
+				if fqdn(aws.ToString(rr.Name)) == fqdn(top.DNS.Writer.Name) {
+					guards[aws.ToString(rr.HealthCheckId)] = aws.ToString(rr.SetIdentifier)
+				}
+			}
+			if len(st.RegionSwitch.HealthChecks) != 2 {
+				t.Fatalf("status lists the plan's health checks %+v, want 2", st.RegionSwitch.HealthChecks)
+			}
+			for _, hc := range st.RegionSwitch.HealthChecks {
+				if want := map[bool]string{true: "healthy", false: "unhealthy"}[hc.Region == tt.to]; hc.Status != want {
+					t.Errorf("plan health check of %s is %s, want %s", hc.Region, hc.Status, want)
+				}
+				if guards[hc.ID] != hc.Region {
+					t.Errorf("plan health check %s (%s) guards the writer record of %q (records: %v)", hc.ID, hc.Region, guards[hc.ID], guards)
+				}
+			}
+			before := c.Calls.Snapshot()
+			if p := applyT(t, c, top); !p.Empty() || c.Calls.Snapshot().Since(before).Mutating != 0 {
+				var b bytes.Buffer
+				p.WriteText(&b)
+				t.Errorf("apply after the move changes something:\n%s", b.String())
+			}
 		})
 	}
 
@@ -282,11 +313,12 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 }
 
 // TestLeastPrivilege_automation is TestLeastPrivilege on the private seed
-// with automation: the Region switch statements are needed and suffice.
+// with automation (the writer record on the plan's health checks): the
+// Region switch statements are needed and suffice.
 func TestLeastPrivilege_automation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
 	}
 	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
-	leastPrivilege(t, e, automationSeed(t, "automation: {}\n"))
+	leastPrivilege(t, e, automationSeed(t, "automation:\n  route53HealthChecks: true\n"))
 }

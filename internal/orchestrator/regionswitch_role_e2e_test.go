@@ -17,14 +17,14 @@ import (
 // TestRegionSwitchRole_enforced: on an emulator that checks the plan's
 // execution role (--enforce-iam), the role apply creates
 // (regionSwitchPolicy) is enough: plan evaluation, which checks what the
-// Aurora blocks and the triggers need of the role, passes, and a
-// failover --via-plan completes.
+// Aurora blocks, the Route 53 health check blocks and the triggers need
+// of the role, passes, and a failover --via-plan completes.
 func TestRegionSwitchRole_enforced(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
 	}
 	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
-	top := automationSeed(t, "automation: {}\n")
+	top := automationSeed(t, "automation:\n  route53HealthChecks: true\n")
 	c := connect(t, e, top)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -48,7 +48,7 @@ func TestRegionSwitchRole_enforced(t *testing.T) {
 	}
 
 	// Without triggers, so that only the test starts executions.
-	untriggered := automationSeed(t, "automation:\n  triggers: false\n")
+	untriggered := automationSeed(t, "automation:\n  triggers: false\n  route53HealthChecks: true\n")
 	applyT(t, c, untriggered)
 	rep, err := Failover(ctx, c, untriggered, FailoverOptions{Mode: ModeSwitchover, To: "ap-southeast-2", ViaPlan: true, Force: true,
 		MaxLag: time.Minute, Resolver: resolve.Server(e.DNSAddr()), Timeout: 2 * time.Minute, Options: fast})

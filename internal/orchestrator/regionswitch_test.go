@@ -20,7 +20,7 @@ func automationWorld(t *topology.Topology) *World {
 	n := Names{t.Name}
 	pl := &planner{t: t, w: w, n: n, p: &Plan{}}
 	spec := pl.regionSwitchRoleSpec()
-	doc, _ := spec.Inline["region-switch-aurora"](nil)
+	doc, _ := spec.Inline["region-switch-aurora"](newExec(nil, t, w, Options{}))
 	arn := "arn:aws:iam::000000000000:role" + n.RolePath() + spec.Name
 	w.Roles[spec.Name] = &Role{Name: spec.Name, Arn: arn, Path: n.RolePath(), Trust: spec.Trust,
 		Inline: map[string]string{"region-switch-aurora": doc}, Tags: map[string]string{topology.StackTag: t.Name}}
@@ -30,7 +30,7 @@ func automationWorld(t *topology.Topology) *World {
 				Attached: r.Attached, Inline: map[string]string{}, Tags: map[string]string{topology.StackTag: t.Name}}
 		}
 	}
-	if s := desiredRegionSwitch(t, w.Account, arn, approverArn(t, w, nil)); s != nil {
+	if s := desiredRegionSwitch(t, w.Account, arn, approverArn(t, w, nil), knownZoneID(t, w)); s != nil {
 		w.RegionSwitch = &arctypes.Plan{Arn: aws.String("arn:aws:arc-region-switch::000000000000:plan/" + s.Name + ":abc123"),
 			Name: aws.String(s.Name), Regions: s.Regions, PrimaryRegion: aws.String(s.Primary), RecoveryApproach: arctypes.RecoveryApproachActivePassive,
 			ExecutionRole: aws.String(s.Role), Workflows: s.Workflows, Triggers: s.Triggers, AssociatedAlarms: s.Alarms}
@@ -183,7 +183,7 @@ func TestPolicyFor_RegionSwitch(t *testing.T) {
 			t.Errorf("without automation the policy allows %s", a)
 		}
 	}
-	exec := actions(regionSwitchPolicy(automationSeed(t, "automation: {}\n"), account))
+	exec := actions(regionSwitchPolicy(automationSeed(t, "automation: {}\n"), account, ""))
 	for _, a := range []string{"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster", "rds:DescribeGlobalClusters", "rds:DescribeDBClusters",
 		"arc-region-switch:StartPlanExecution", "cloudwatch:DescribeAlarms"} {
 		if len(exec[a]) == 0 {
@@ -193,7 +193,7 @@ func TestPolicyFor_RegionSwitch(t *testing.T) {
 	if got := exec["arc-region-switch:StartPlanExecution"]; !slices.Equal(got, plan) {
 		t.Errorf("the execution role starts %v, want %v", got, plan)
 	}
-	untriggered := actions(regionSwitchPolicy(automationSeed(t, "automation:\n  triggers: false\n"), account))
+	untriggered := actions(regionSwitchPolicy(automationSeed(t, "automation:\n  triggers: false\n"), account, ""))
 	if len(untriggered["arc-region-switch:StartPlanExecution"]) != 0 || len(untriggered["cloudwatch:DescribeAlarms"]) != 0 {
 		t.Errorf("without triggers the execution role may start the plan or read alarms: %v", untriggered)
 	}

@@ -822,6 +822,12 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 			detail = rs.Error
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rs.Name, rs.State, last, orDash(detail))
+		if len(rs.HealthChecks) > 0 {
+			fmt.Fprintln(tw, "\nPLAN HEALTH CHECK\tREGION\tSTATUS\tRECORD")
+			for _, hc := range rs.HealthChecks {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", hc.ID, hc.Region, hc.Status, hc.Record)
+			}
+		}
 	}
 	if len(r.DNS) > 0 {
 		fmt.Fprintln(tw, "\nDNS NAME\tANSWER")

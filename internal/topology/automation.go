@@ -52,6 +52,12 @@ type Automation struct {
 	// its primary. Real milliseconds (the emulator's time scale does not
 	// shrink a lag).
 	StalledLagMs int `json:"stalledLagMs"`
+	// Route53HealthChecks puts a Route53HealthCheck block after the
+	// Aurora block of every activate workflow, for the writer record, and
+	// makes the writer record's failover records follow the health checks
+	// Region switch manages: the writer name moves when the plan has
+	// moved the writer, and only then.
+	Route53HealthChecks bool `json:"route53HealthChecks"`
 }
 
 func (d *decoder) automation(n *yaml.Node, path string, a *Automation) {
@@ -65,6 +71,7 @@ func (d *decoder) automation(n *yaml.Node, path string, a *Automation) {
 		{"minDelayMinutes", d.integer(&a.MinDelayMinutes)},
 		{"triggers", d.boolean(&a.Triggers)},
 		{"stalledLagMs", d.integer(&a.StalledLagMs)},
+		{"route53HealthChecks", d.boolean(&a.Route53HealthChecks)},
 	})
 }
 
@@ -132,9 +139,32 @@ func validateAutomation(p *problems, t *Topology) {
 		p.warnf(path+".behavior", "use behavior: failover for automatic recovery, and globaldb failover (or the plan in ungraceful mode) for planned moves",
 			"a trigger starts a graceful execution, which with switchoverOnly needs the primary region: it cannot recover from that region's outage")
 	}
+	if a.Route53HealthChecks {
+		const hint = "the plan's health checks guard the writer record's failover records: declare dns.writerRecord with routing: failover and target: cluster-endpoints, or remove route53HealthChecks"
+		switch w := writerRecord(t); {
+		case w == nil:
+			p.errorf(path+".route53HealthChecks", hint, "needs a writer record, and the topology has none")
+		case w.Routing != Failover || w.Target != ClusterEndpoints:
+			p.errorf(path+".route53HealthChecks", hint, "needs the writer record's failover records to the cluster endpoints, not %s routing to %s", w.Routing, w.Target)
+		}
+	}
 	for _, f := range []string{"minDelayMinutes", "stalledLagMs"} {
 		if !a.Triggers && p.has(path+"."+f) {
 			p.warnf(path+"."+f, "remove it, or set triggers: true", "is only used by triggers, which are off")
 		}
 	}
+}
+
+// writerRecord is t's writer record, nil without one.
+func writerRecord(t *Topology) *WriterRecord {
+	if t.DNS == nil {
+		return nil
+	}
+	return t.DNS.Writer
+}
+
+// PlanRecords tells whether the writer record follows the health checks
+// of the Region switch plan (automation.route53HealthChecks).
+func (t *Topology) PlanRecords() bool {
+	return t.Automation != nil && t.Automation.Route53HealthChecks && writerRecord(t) != nil
 }

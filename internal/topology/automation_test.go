@@ -26,8 +26,8 @@ func TestParse_AutomationDefaults(t *testing.T) {
 			Automation{Behavior: FailoverBehavior, MinDelayMinutes: DefaultMinDelayMinutes, Triggers: true, StalledLagMs: DefaultStalledLagMs}},
 		{"TCP checks: triggers off", "global-public.yaml", "automation:\n",
 			Automation{Behavior: FailoverBehavior, MinDelayMinutes: DefaultMinDelayMinutes, StalledLagMs: DefaultStalledLagMs}},
-		{"everything set", "global.yaml", "automation:\n  behavior: switchoverOnly\n  approval: true\n  minDelayMinutes: 15\n  triggers: true\n  stalledLagMs: 20000\n",
-			Automation{Behavior: SwitchoverOnly, Approval: true, MinDelayMinutes: 15, Triggers: true, StalledLagMs: 20000}},
+		{"everything set", "global.yaml", "automation:\n  behavior: switchoverOnly\n  approval: true\n  minDelayMinutes: 15\n  triggers: true\n  stalledLagMs: 20000\n  route53HealthChecks: true\n",
+			Automation{Behavior: SwitchoverOnly, Approval: true, MinDelayMinutes: 15, Triggers: true, StalledLagMs: 20000, Route53HealthChecks: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +58,7 @@ func TestParse_AutomationInvalid(t *testing.T) {
 		{"triggers need alarm checks", "global-public.yaml", "automation:\n  triggers: true\n", "triggers: 2:3: automation.triggers"},
 		{"approval not a bool", "global.yaml", "automation:\n  approval: maybe\n", "approval: 2:3: automation.approval"},
 		{"unknown field", "global.yaml", "automation:\n  planName: x\n", "planName: 2:3: automation.planName"},
+		{"route53HealthChecks not a bool", "global.yaml", "automation:\n  route53HealthChecks: 1\n", "route53HealthChecks: 2:3: automation.route53HealthChecks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,5 +98,46 @@ func TestParse_AutomationLongName(t *testing.T) {
 	_, err := Parse("long.yaml", []byte(doc))
 	if err == nil || !strings.Contains(err.Error(), "long.yaml:15:1: name: \"a-rather-long-stack-name\" is too long for automation") {
 		t.Errorf("a 24-character name with automation: %v", err)
+	}
+}
+
+// The plan's health checks guard failover records to the cluster
+// endpoints: a writer record of another kind, or none, is refused where
+// route53HealthChecks is set.
+func TestParse_AutomationRoute53HealthChecks(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		want           string // "" accepted
+	}{
+		{"failover to cluster endpoints", "", "", ""},
+		{"global writer endpoint", "    routing: failover\n    target: cluster-endpoints\n", "    routing: simple\n    target: global-writer-endpoint\n",
+			"automation.route53HealthChecks: needs the writer record's failover records to the cluster endpoints, not simple routing to global-writer-endpoint"},
+		{"no writer record", "  writerRecord:\n    name: writer.seed.globaldb.example.com\n    routing: failover\n    target: cluster-endpoints\n", "",
+			"automation.route53HealthChecks: needs a writer record, and the topology has none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := string(withAutomation(t, "global.yaml", "automation:\n  route53HealthChecks: true\n"))
+			if tt.from != "" {
+				if !strings.Contains(doc, tt.from) {
+					t.Fatalf("example lacks %q", tt.from)
+				}
+				doc = strings.Replace(doc, tt.from, tt.to, 1)
+			}
+			top, err := Parse("global.yaml", []byte(doc))
+			if tt.want == "" {
+				if err != nil || !top.PlanRecords() {
+					t.Fatalf("err %v, plan records %v; want accepted", err, err == nil && top.PlanRecords())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+			line := strings.Count(doc[:strings.Index(doc, "route53HealthChecks:")], "\n") + 1
+			if !strings.Contains(err.Error(), fmt.Sprintf("global.yaml:%d:3: automation.route53HealthChecks", line)) {
+				t.Errorf("error does not name line %d: %v", line, err)
+			}
+		})
 	}
 }

@@ -284,11 +284,12 @@ func (s *Service) runChild(ctx context.Context, id string, r *StepRun, c *types.
 // record: the activating Region's healthy; in an activePassive plan the
 // other Region's unhealthy, and in an activeActive deactivation the
 // deactivated Region's unhealthy (region-switch.md, Route 53 health check
-// block). It needs the activating Region to be available.
+// block). It needs the activating Region to be available, and the
+// execution role route53:ListResourceRecordSets on the hosted zone.
 func (s *Service) runRoute53(ctx context.Context, id string, r *StepRun, c *types.Route53HealthCheckConfiguration) error {
 	s.mu.Lock()
 	e := s.st.Executions[id]
-	act, deact := e.ActivateRegion, e.DeactivateRegion
+	act, deact, role := e.ActivateRegion, e.DeactivateRegion, e.Plan.ExecutionRole
 	p := s.st.Plans[e.PlanARN]
 	s.mu.Unlock()
 	if s.down(act) {
@@ -296,6 +297,11 @@ func (s *Service) runRoute53(ctx context.Context, id string, r *StepRun, c *type
 	}
 	if p == nil {
 		return fmt.Errorf("plan %s no longer exists", e.PlanARN)
+	}
+	// The block reads the record's sets with the execution role (AWS's
+	// sample policy: route53:ListResourceRecordSets on the hosted zone).
+	if err := s.authorize(ctx, role, "route53:ListResourceRecordSets", hostedZoneARN(deref(c.HostedZoneId))); err != nil {
+		return err
 	}
 	want := map[string]types.Route53HealthCheckStatus{act: types.Route53HealthCheckStatusHealthy}
 	if p.RecoveryApproach == types.RecoveryApproachActivePassive || e.Action == types.ExecutionActionDeactivate {
@@ -320,4 +326,9 @@ func (s *Service) runRoute53(ctx context.Context, id string, r *StepRun, c *type
 	}
 	s.stepNote(id, r, "Route 53 health checks set: "+act+" healthy.", ids...)
 	return nil
+}
+
+// hostedZoneARN is the ARN IAM knows a hosted zone by.
+func hostedZoneARN(id string) string {
+	return "arn:aws:route53:::hostedzone/" + strings.TrimPrefix(id, "/hostedzone/")
 }

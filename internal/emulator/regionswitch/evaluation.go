@@ -74,7 +74,8 @@ type roleCheck struct {
 // for what Region switch evaluates (region-switch.md, Plan evaluation):
 // each Aurora block's reads and its graceful and ungraceful RDS calls on
 // the global cluster and every member (either may be the target), each
-// child plan's StartPlanExecution, and for triggers
+// child plan's StartPlanExecution, each Route 53 health check block's
+// route53:ListResourceRecordSets on its hosted zone, and for triggers
 // arc-region-switch:StartPlanExecution on the plan and
 // cloudwatch:DescribeAlarms on their alarms; application-health alarms
 // need cloudwatch:DescribeAlarms and cloudwatch:DescribeAlarmHistory. One
@@ -103,6 +104,8 @@ func (s *Service) roleWarnings(ctx context.Context, p *Plan) []Warning {
 				}
 			case st.ChildPlan != nil:
 				checks = append(checks, roleCheck{w.Action, st.Name, "arc-region-switch:StartPlanExecution", deref(st.ChildPlan.Arn)})
+			case st.Route53 != nil:
+				checks = append(checks, roleCheck{w.Action, st.Name, "route53:ListResourceRecordSets", hostedZoneARN(deref(st.Route53.HostedZoneId))})
 			}
 		}
 	}

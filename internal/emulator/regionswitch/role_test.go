@@ -172,3 +172,55 @@ func executionIDs(s *Service, plan string) []string {
 	}
 	return out
 }
+
+// TestService_route53BlockRole: a Route 53 health check block reads the
+// record's sets as the plan's execution role; a role without
+// route53:ListResourceRecordSets on the hosted zone fails the step,
+// leaves the health checks as they were, and plan evaluation warns of it.
+func TestService_route53BlockRole(t *testing.T) {
+	const zoneARN = "arn:aws:route53:::hostedzone/Z123"
+	for _, denied := range []bool{false, true} {
+		t.Run(map[bool]string{false: "allowed", true: "denied"}[denied], func(t *testing.T) {
+			r := &fakeRole{}
+			if denied {
+				r.deny = []string{"route53:ListResourceRecordSets"}
+			}
+			f := newAuthFixture(t, r.authorize)
+			step := types.Step{Name: ptr("dns"), ExecutionBlockType: types.ExecutionBlockTypeRoute53HealthCheck,
+				ExecutionBlockConfiguration: &types.ExecutionBlockConfigurationMemberRoute53HealthCheckConfig{Value: types.Route53HealthCheckConfiguration{
+					HostedZoneId: ptr("Z123"), RecordName: ptr("writer.db.example.com")}}}
+			arn := f.createPlan(planInput("orders", step))
+			id := f.startExecution(arn, standby, types.ExecutionModeGraceful)
+			healthy := map[string]bool{}
+			if !denied {
+				f.waitState(arn, id, types.ExecutionStateCompleted)
+				if asked := r.askedFor(); !slices.Contains(asked, "route53:ListResourceRecordSets "+zoneARN) {
+					t.Errorf("the role was not asked for route53:ListResourceRecordSets on %s: %q", zoneARN, asked)
+				}
+				healthy[standby] = true
+			} else {
+				f.waitState(arn, id, types.ExecutionStatePausedByFailedStep)
+				if msg := f.stepError(arn, id, "dns"); !strings.Contains(msg, "is not authorized to perform: route53:ListResourceRecordSets on resource: "+zoneARN) {
+					t.Errorf("stepFailed error %q", msg)
+				}
+				healthy[primary] = true
+			}
+			for _, hc := range f.s.HealthChecks(arn) {
+				if got := hc.Status == types.Route53HealthCheckStatusHealthy; got != healthy[hc.Region] {
+					t.Errorf("%s check %s, want healthy=%v", hc.Region, hc.Status, healthy[hc.Region])
+				}
+			}
+			out, err := f.s.GetPlanEvaluationStatus(ctx, standby, &sdk.GetPlanEvaluationStatusInput{PlanArn: &arn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := false
+			for _, w := range out.Warnings {
+				warned = warned || strings.Contains(deref(w.WarningMessage), "route53:ListResourceRecordSets")
+			}
+			if warned != denied {
+				t.Errorf("evaluation warns of route53:ListResourceRecordSets: %v, want %v", warned, denied)
+			}
+		})
+	}
+}
