@@ -2,6 +2,7 @@ package drill
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +22,9 @@ import (
 // drill takes the primary region down and then makes no AWS call that
 // changes anything. The Region switch plan's trigger on the secondary's
 // writer-health and replication-stalled alarms starts exactly one
-// execution, its Aurora block fails over, the writer name follows and
-// writes resume within alarm window + trigger interval + promotion + TTL
+// execution, its Aurora block fails over, then its Route 53 block makes
+// the new writer's health check healthy (route53HealthChecks): the writer
+// name moves only once the new writer writes, and writes resume within alarm window + trigger interval + promotion + TTL
 // (× time scale) + 2 s; the lost writes are in the lag window, the old
 // primary rejoins, and a second outage, of the new primary within the
 // min delay, starts no second execution.
@@ -32,7 +34,7 @@ func TestRegionOutage_Automatic(t *testing.T) {
 	}
 	const scale = 0.05
 	e := emulatortest.StartScaled(t, scale)
-	top, err := topology.Load(topologytest.WriteFile(t, "global.yaml", string(examples.Global)+"\nautomation:\n  behavior: failover\n  stalledLagMs: 1000\n"))
+	top, err := topology.Load(topologytest.WriteFile(t, "global.yaml", string(examples.Global)+"\nautomation:\n  behavior: failover\n  stalledLagMs: 1000\n  route53HealthChecks: true\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,8 +75,15 @@ func TestRegionOutage_Automatic(t *testing.T) {
 			steps = append(steps, p.Detail)
 		}
 	}
-	if !strings.Contains(strings.Join(steps, "\n"), "stepSucceeded aurora-"+r.Peer) {
-		t.Errorf("plan steps %q: want the Aurora step activating %s to succeed", steps, r.Peer)
+	for _, want := range []string{"stepSucceeded aurora-" + r.Peer, "stepSucceeded dns-" + r.Peer} {
+		if !strings.Contains(strings.Join(steps, "\n"), want) {
+			t.Errorf("plan steps %q: want %s", steps, want)
+		}
+	}
+	// The name follows the plan's health checks, which it sets after the
+	// promotion: never the secondary before it takes writes.
+	if r.DNSFlipSeconds == nil || r.PromotionSeconds == nil || *r.DNSFlipSeconds < *r.PromotionSeconds-0.5 {
+		t.Errorf("DNS flip at %v s, promotion at %v s: want the flip after the promotion", fmtSeconds(r.DNSFlipSeconds), fmtSeconds(r.PromotionSeconds))
 	}
 	// The stack fails over (behavior failover): a switchover through
 	// the plan would call FailoverGlobalCluster with AllowDataLoss, so the
@@ -83,8 +92,8 @@ func TestRegionOutage_Automatic(t *testing.T) {
 		!strings.Contains(err.Error(), "switchoverOnly") {
 		t.Errorf("switchover --automatic with behavior failover: %v, want a refusal naming switchoverOnly", err)
 	}
-	t.Logf("automatic region-outage: RTO %.2fs (floor %.2fs), detection %.2fs, trigger %.2fs, promotion %.2fs, %d acked, %d lost, phases %v",
-		r.RTOSeconds, *r.FloorSeconds, *r.DetectionSeconds, *r.TriggerSeconds, deref(r.PromotionSeconds), r.AcknowledgedWrites, r.LostWrites, phasesOf(r))
+	t.Logf("automatic region-outage: RTO %.2fs (floor %.2fs), detection %.2fs, trigger %.2fs, promotion %.2fs, DNS flip %s s, %d acked, %d lost, phases %v",
+		r.RTOSeconds, *r.FloorSeconds, *r.DetectionSeconds, *r.TriggerSeconds, deref(r.PromotionSeconds), fmtSeconds(r.DNSFlipSeconds), r.AcknowledgedWrites, r.LostWrites, phasesOf(r))
 }
 
 // TestSwitchover_ViaPlan runs the switchover drill through the Region
@@ -135,4 +144,12 @@ func TestSwitchover_ViaPlan(t *testing.T) {
 		t.Errorf("%d completed graceful executions, want 2 (there and back)", graceful)
 	}
 	t.Logf("switchover through the plan: RTO %.2fs, %d acked, %d lost, phases %v", r.RTOSeconds, r.AcknowledgedWrites, r.LostWrites, phasesOf(r))
+}
+
+// fmtSeconds renders an optional figure.
+func fmtSeconds(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*v, 'f', 2, 64)
 }
