@@ -65,6 +65,11 @@ func (r *run) prepareAutomatic(ctx context.Context) error {
 		}
 		return nil
 	}
+	if a := r.t.Automation; a != nil && a.Triggers && !a.DefaultTriggers() {
+		return errors.New("--automatic rehearses the default triggers (each region's writer-health and replication-stalled alarms); " +
+			"the topology names its own automation.triggerAlarms, which an outage on the emulator need not make fire: rehearse those alarms on their own, " +
+			"or drill without triggerAlarms")
+	}
 	if !hasTrigger(plan, r.away) {
 		return fmt.Errorf("plan %s has no trigger that activates %s: set automation.triggers: true (alarm health checks) and apply", aws.ToString(plan.Name), r.away)
 	}

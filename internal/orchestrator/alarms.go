@@ -164,7 +164,7 @@ func desiredAlarms(t *topology.Topology) []alarmSpec {
 		lag.Comparison, lag.Threshold = cwtypes.ComparisonOperatorGreaterThanThreshold, float64(a.RPOLagThresholdMs)
 		lag.Description = fmt.Sprintf("globaldb stack %s: %s is more than %d ms behind the primary (AuroraGlobalDBRPOLag)", t.Name, cluster, a.RPOLagThresholdMs)
 		specs := []alarmSpec{writer, reader, lag}
-		if t.Automation != nil && t.Automation.Triggers {
+		if t.Automation.DefaultTriggers() {
 			st := base
 			st.Kind, st.TreatMissing = StalledAlarm, "notBreaching"
 			st.Namespace, st.Metric, st.Statistic = "AWS/RDS", "AuroraGlobalDBReplicationLag", cwtypes.StatisticMaximum

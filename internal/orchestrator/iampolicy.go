@@ -127,6 +127,7 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 			"arc-region-switch:CreatePlan", "arc-region-switch:GetPlan", "arc-region-switch:UpdatePlan", "arc-region-switch:DeletePlan",
 			"arc-region-switch:TagResource", "arc-region-switch:ListTagsForResource", "arc-region-switch:ListPlanExecutions",
 			"arc-region-switch:StartPlanExecution", "arc-region-switch:GetPlanExecution", "arc-region-switch:ListRoute53HealthChecks",
+			"arc-region-switch:GetPlanEvaluationStatus",
 		}, Resource: []string{regionSwitchPlanArns(t, account)}})
 		// CreatePlan and UpdatePlan pass the execution role to Region
 		// switch (iam:PassRole, iam:PassedToService

@@ -203,4 +203,3 @@ func TestStatusReport_planHealthChecks(t *testing.T) {
 		}
 	}
 }
-

@@ -84,13 +84,26 @@ func regionSwitchPolicy(t *topology.Topology, account, zoneID string) PolicyDocu
 			Statement{Sid: "TriggerStartsPlan", Effect: "Allow", Action: []string{"arc-region-switch:StartPlanExecution"},
 				Resource: []string{regionSwitchPlanArns(t, account)}},
 			Statement{Sid: "TriggerReadsAlarms", Effect: "Allow", Action: []string{"cloudwatch:DescribeAlarms"},
-				Resource: []string{alarmArns(t, account)}})
+				Resource: triggerAlarmResources(t, account)})
 	}
 	if t.PlanRecords() {
 		doc.Statement = append(doc.Statement, Statement{Sid: "Route53ReadRecords", Effect: "Allow",
 			Action: []string{"route53:ListResourceRecordSets"}, Resource: []string{"arn:aws:route53:::hostedzone/" + zoneID}})
 	}
 	return doc
+}
+
+// triggerAlarmResources are the alarms the triggers read: the stack's
+// (by name pattern) by default, else the ones triggerAlarms names.
+func triggerAlarmResources(t *topology.Topology, account string) []string {
+	if t.Automation.DefaultTriggers() {
+		return []string{alarmArns(t, account)}
+	}
+	var out []string
+	for _, r := range t.Regions {
+		out = append(out, triggerAlarmArns(t, account, r.Name)...)
+	}
+	return out
 }
 
 // knownZoneID is the stack's hosted zone ID as far as w and t know it:
@@ -205,26 +218,55 @@ func desiredRegionSwitch(t *topology.Topology, account, role, approver, zoneID s
 			WorkflowTargetRegion: aws.String(r.Name), Steps: steps})
 	}
 	if a.Triggers {
-		// Every region has a trigger, whichever is primary now, so the
-		// triggers follow the writer: activate a region when it has no
-		// writer and hears nothing from the primary. Both alarms live in
-		// the region activated, which answers while the primary's is out.
+		// By default every region has a trigger, whichever is primary
+		// now, so the triggers follow the writer: activate a region when
+		// it has no writer and hears nothing from the primary. Both alarms
+		// live in the region activated, which answers while the primary's
+		// is out. triggerAlarms names other alarms instead.
 		s.Alarms = map[string]arctypes.AssociatedAlarm{}
 		for _, r := range t.Regions {
+			alarms := triggerAlarmArns(t, account, r.Name)
+			if len(alarms) == 0 {
+				continue
+			}
 			conds := []arctypes.TriggerCondition{}
-			for _, kind := range []AlarmKind{WriterAlarm, StalledAlarm} {
-				alarm := n.Alarm(r.Name, kind)
-				s.Alarms[alarm] = arctypes.AssociatedAlarm{AlarmType: arctypes.AlarmTypeTrigger,
-					ResourceIdentifier: aws.String(alarmArn(account, r.Name, alarm))}
+			var names []string
+			for _, arn := range alarms {
+				alarm, _ := topology.TriggerAlarm(r.Name, arn)
+				s.Alarms[alarm] = arctypes.AssociatedAlarm{AlarmType: arctypes.AlarmTypeTrigger, ResourceIdentifier: aws.String(arn)}
 				conds = append(conds, arctypes.TriggerCondition{AssociatedAlarmName: aws.String(alarm), Condition: arctypes.AlarmConditionRed})
+				names = append(names, alarm)
+			}
+			desc := fmt.Sprintf("activate %s when it has no writer and has lost the primary", r.Name)
+			if !a.DefaultTriggers() {
+				desc = fmt.Sprintf("activate %s when %s are red", r.Name, strings.Join(names, ", "))
 			}
 			s.Triggers = append(s.Triggers, arctypes.Trigger{TargetRegion: aws.String(r.Name), Action: arctypes.WorkflowTargetActionActivate,
-				Conditions:                       conds,
-				MinDelayMinutesBetweenExecutions: aws.Int32(int32(a.MinDelayMinutes)),
-				Description:                      aws.String(fmt.Sprintf("activate %s when it has no writer and has lost the primary", r.Name))})
+				Conditions: conds, MinDelayMinutesBetweenExecutions: aws.Int32(int32(a.MinDelayMinutes)), Description: aws.String(desc)})
 		}
 	}
 	return s
+}
+
+// triggerAlarmArns are the ARNs of the alarms whose all-red state
+// activates region: the topology's triggerAlarms for it, else the
+// region's writer-health and replication-stalled alarms; none without
+// triggers, or when triggerAlarms leaves the region out.
+func triggerAlarmArns(t *topology.Topology, account, region string) []string {
+	a := t.Automation
+	if a == nil || !a.Triggers {
+		return nil
+	}
+	if !a.DefaultTriggers() {
+		var out []string
+		for _, entry := range a.TriggerAlarms[region] {
+			name, in := topology.TriggerAlarm(region, entry)
+			out = append(out, alarmArn(account, in, name))
+		}
+		return out
+	}
+	n := Names{t.Name}
+	return []string{alarmArn(account, region, n.Alarm(region, WriterAlarm)), alarmArn(account, region, n.Alarm(region, StalledAlarm))}
 }
 
 // regionSwitchLines renders a plan's changeable content, one line per
@@ -560,6 +602,11 @@ type RegionSwitchStatus struct {
 	// State is "present" or "absent" ("unknown" with Error).
 	State         string           `json:"state"`
 	LastExecution *ExecutionStatus `json:"last_execution,omitempty"`
+	// Evaluation is Region switch's evaluation of the plan against the
+	// resources it names (passed, actionRequired, pendingEvaluation,
+	// unknown), with its warnings.
+	Evaluation string   `json:"evaluation,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
 	// HealthChecks are the Route 53 health checks the plan manages (its
 	// Route53HealthCheck blocks), which the writer record follows.
 	HealthChecks []PlanHealthCheck `json:"health_checks,omitempty"`
@@ -628,6 +675,14 @@ func regionSwitchStatus(ctx context.Context, c *Clients, t *topology.Topology) *
 			e := &out.Items[i]
 			if last == nil || aws.ToTime(e.StartTime).After(aws.ToTime(last.StartTime)) {
 				last = e
+			}
+		}
+		if ev, err := c.ARCRegion(region).GetPlanEvaluationStatus(ctx, &arc.GetPlanEvaluationStatusInput{PlanArn: p.Arn}); err != nil {
+			st.Error = strings.TrimPrefix(st.Error+"; evaluation: "+err.Error(), "; ")
+		} else {
+			st.Evaluation = string(ev.EvaluationState)
+			for _, w := range ev.Warnings {
+				st.Warnings = append(st.Warnings, aws.ToString(w.WarningMessage))
 			}
 		}
 		if last != nil {

@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -227,5 +228,46 @@ func TestStatusReport_regionSwitch(t *testing.T) {
 				t.Errorf("table lacks %q:\n%s", tt.want, b.String())
 			}
 		})
+	}
+}
+
+// TestDesiredRegionSwitch_triggerAlarms: automation.triggerAlarms
+// replaces the default triggers: one trigger per listed region, on its
+// alarms all red (a name is in the region, an ARN anywhere); the role
+// may read exactly those alarms; no replication-stalled alarm is made.
+func TestDesiredRegionSwitch_triggerAlarms(t *testing.T) {
+	const canary = "arn:aws:cloudwatch:us-east-1:000000000000:alarm:orders-canary"
+	top := automationSeed(t, "automation:\n  triggerAlarms:\n    ap-southeast-2: [orders-no-writer, "+canary+"]\n")
+	s := desiredRegionSwitch(top, "000000000000", "arn:role", "arn:role", "Z1")
+	if len(s.Triggers) != 1 || aws.ToString(s.Triggers[0].TargetRegion) != "ap-southeast-2" {
+		t.Fatalf("triggers %+v: want one, activating ap-southeast-2", s.Triggers)
+	}
+	var conds []string
+	for _, c := range s.Triggers[0].Conditions {
+		conds = append(conds, aws.ToString(c.AssociatedAlarmName)+" "+string(c.Condition))
+	}
+	if want := []string{"orders-no-writer red", "orders-canary red"}; !slices.Equal(conds, want) {
+		t.Errorf("conditions %q, want %q", conds, want)
+	}
+	arns := map[string]string{}
+	for name, a := range s.Alarms {
+		arns[name] = aws.ToString(a.ResourceIdentifier)
+		if a.AlarmType != arctypes.AlarmTypeTrigger {
+			t.Errorf("alarm %s is %s, want trigger", name, a.AlarmType)
+		}
+	}
+	want := map[string]string{"orders-no-writer": "arn:aws:cloudwatch:ap-southeast-2:000000000000:alarm:orders-no-writer", "orders-canary": canary}
+	if !maps.Equal(arns, want) {
+		t.Errorf("associated alarms %v, want %v", arns, want)
+	}
+	for _, st := range regionSwitchPolicy(top, "000000000000", "").Statement {
+		if st.Sid == "TriggerReadsAlarms" && !slices.Equal(st.Resource, []string{want["orders-no-writer"], canary}) {
+			t.Errorf("the role reads alarms %v, want the two trigger alarms", st.Resource)
+		}
+	}
+	for _, a := range desiredAlarms(top) {
+		if a.Kind == StalledAlarm {
+			t.Errorf("alarm %s: the default triggers' alarm is made though triggerAlarms replaces them", a.Kind)
+		}
 	}
 }

@@ -815,6 +815,9 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 	if rs := r.RegionSwitch; rs != nil {
 		fmt.Fprintln(tw, "\nREGION SWITCH PLAN\tSTATE\tLAST EXECUTION\tDETAIL")
 		last, detail := "-", rs.ARN
+		if rs.Evaluation != "" {
+			detail = "evaluation " + rs.Evaluation + ", " + rs.ARN
+		}
 		if e := rs.LastExecution; e != nil {
 			last = fmt.Sprintf("%s %s %s (%s, %s)", e.State, e.Action, e.Region, e.Mode, orDash(e.Start))
 		}
@@ -822,6 +825,9 @@ func (r *StatusReport) WriteTable(w io.Writer) error {
 			detail = rs.Error
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rs.Name, rs.State, last, orDash(detail))
+		for _, w := range rs.Warnings {
+			fmt.Fprintf(tw, "\t\t\twarning: %s\n", w)
+		}
 		if len(rs.HealthChecks) > 0 {
 			fmt.Fprintln(tw, "\nPLAN HEALTH CHECK\tREGION\tSTATUS\tRECORD")
 			for _, hc := range rs.HealthChecks {

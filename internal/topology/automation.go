@@ -2,6 +2,10 @@ package topology
 
 import (
 	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -58,6 +62,30 @@ type Automation struct {
 	// Region switch manages: the writer name moves when the plan has
 	// moved the writer, and only then.
 	Route53HealthChecks bool `json:"route53HealthChecks"`
+	// TriggerAlarms, when set, replaces the default trigger alarms: for
+	// each region listed, the CloudWatch alarms (names in that region, or
+	// alarm ARNs) that, all red, activate it. Regions not listed get no
+	// trigger.
+	TriggerAlarms map[string][]string `json:"triggerAlarms,omitempty"`
+}
+
+// DefaultTriggers tells whether the triggers watch the stack's own
+// writer-health and replication-stalled alarms (no triggerAlarms).
+func (a *Automation) DefaultTriggers() bool {
+	return a != nil && a.Triggers && len(a.TriggerAlarms) == 0
+}
+
+// alarmARNRE matches a CloudWatch alarm ARN; its groups are the region and
+// the alarm name.
+var alarmARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):[0-9]{12}:alarm:(.+)$`)
+
+// TriggerAlarm resolves an entry of triggerAlarms for region: the alarm's
+// name and region (an ARN names its own; a name is in region).
+func TriggerAlarm(region, entry string) (name, in string) {
+	if m := alarmARNRE.FindStringSubmatch(entry); m != nil {
+		return m[2], m[1]
+	}
+	return entry, region
 }
 
 func (d *decoder) automation(n *yaml.Node, path string, a *Automation) {
@@ -72,7 +100,41 @@ func (d *decoder) automation(n *yaml.Node, path string, a *Automation) {
 		{"triggers", d.boolean(&a.Triggers)},
 		{"stalledLagMs", d.integer(&a.StalledLagMs)},
 		{"route53HealthChecks", d.boolean(&a.Route53HealthChecks)},
+		{"triggerAlarms", d.strListMap(&a.TriggerAlarms)},
 	})
+}
+
+// strListMap decodes a mapping of names to lists of strings.
+func (d *decoder) strListMap(dst *map[string][]string) func(*yaml.Node, string) {
+	return func(n *yaml.Node, path string) {
+		n = resolve(n)
+		if isNull(n) {
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			d.errorf(path, "e.g. {us-west-2: [alarm-a, alarm-b]}", "must be a mapping of names to lists, not %s", describe(n))
+			return
+		}
+		if *dst == nil {
+			*dst = map[string][]string{}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := resolve(n.Content[i]), n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				d.errorAt(position{k.Line, k.Column}, path, "", "a key must be a plain name, not %s", describe(k))
+				continue
+			}
+			kp := path + "." + k.Value
+			if _, dup := (*dst)[k.Value]; dup {
+				d.errorAt(position{k.Line, k.Column}, kp, "remove one of them", "key %q is given twice", k.Value)
+				continue
+			}
+			d.at[kp] = position{k.Line, k.Column}
+			var list []string
+			d.strList(&list)(v, kp)
+			(*dst)[k.Value] = list
+		}
+	}
 }
 
 func automationDefaults(p *problems, t *Topology) {
@@ -87,7 +149,7 @@ func automationDefaults(p *problems, t *Topology) {
 		a.StalledLagMs = DefaultStalledLagMs
 	}
 	if !p.has("automation.triggers") {
-		a.Triggers = t.DNS != nil && t.DNS.HealthChecks != nil && t.DNS.HealthChecks.Type == Alarm
+		a.Triggers = len(a.TriggerAlarms) > 0 || t.DNS != nil && t.DNS.HealthChecks != nil && t.DNS.HealthChecks.Type == Alarm
 	}
 }
 
@@ -127,10 +189,11 @@ func validateAutomation(p *problems, t *Topology) {
 		p.errorf(where, "a Region switch plan spans exactly two regions: keep two, or remove automation",
 			"automation needs exactly 2 regions, not %d", len(t.Regions))
 	}
-	if a.Triggers && (t.DNS == nil || t.DNS.HealthChecks == nil || t.DNS.HealthChecks.Type != Alarm) {
-		p.errorf(path+".triggers", "use dns.healthChecks.type: alarm, or set triggers: false and start the plan yourself (globaldb failover --via-plan)",
+	if a.DefaultTriggers() && (t.DNS == nil || t.DNS.HealthChecks == nil || t.DNS.HealthChecks.Type != Alarm) {
+		p.errorf(path+".triggers", "use dns.healthChecks.type: alarm, name your own alarms in triggerAlarms, or set triggers: false and start the plan yourself (globaldb failover --via-plan)",
 			"triggers follow the writer-health and replication-stalled alarms, which only alarm health checks create")
 	}
+	validateTriggerAlarms(p, t)
 	if a.StalledLagMs < 1000 || a.StalledLagMs > maxStalledLagMs {
 		p.errorf(path+".stalledLagMs", "the replication lag (ms) past which a secondary has lost its primary, e.g. 60000; above any lag you ride out",
 			"must be 1000 to %d ms, not %d", maxStalledLagMs, a.StalledLagMs)
@@ -148,10 +211,13 @@ func validateAutomation(p *problems, t *Topology) {
 			p.errorf(path+".route53HealthChecks", hint, "needs the writer record's failover records to the cluster endpoints, not %s routing to %s", w.Routing, w.Target)
 		}
 	}
-	for _, f := range []string{"minDelayMinutes", "stalledLagMs"} {
+	for _, f := range []string{"minDelayMinutes", "stalledLagMs", "triggerAlarms"} {
 		if !a.Triggers && p.has(path+"."+f) {
 			p.warnf(path+"."+f, "remove it, or set triggers: true", "is only used by triggers, which are off")
 		}
+	}
+	if a.Triggers && !a.DefaultTriggers() && p.has(path+".stalledLagMs") {
+		p.warnf(path+".stalledLagMs", "remove it, or remove triggerAlarms", "is only used by the default triggers, which triggerAlarms replaces")
 	}
 }
 
@@ -167,4 +233,48 @@ func writerRecord(t *Topology) *WriterRecord {
 // of the Region switch plan (automation.route53HealthChecks).
 func (t *Topology) PlanRecords() bool {
 	return t.Automation != nil && t.Automation.Route53HealthChecks && writerRecord(t) != nil
+}
+
+// maxAlarmName is CloudWatch's limit on an alarm name.
+const maxAlarmName = 255
+
+// validateTriggerAlarms checks automation.triggerAlarms: regions of the
+// topology, a non-empty list each, alarm names or ARNs, each alarm named
+// once (the plan keys its associated alarms by name).
+func validateTriggerAlarms(p *problems, t *Topology) {
+	const path = "automation.triggerAlarms"
+	seen := map[string]string{}
+	for _, region := range slices.Sorted(maps.Keys(t.Automation.TriggerAlarms)) {
+		rp := path + "." + region
+		if !slices.ContainsFunc(t.Regions, func(r Region) bool { return r.Name == region }) {
+			p.errorf(rp, "a trigger activates one of the topology's regions: "+strings.Join(regionNames(t), ", "), "%q is not a region of the topology", region)
+			continue
+		}
+		list := t.Automation.TriggerAlarms[region]
+		if len(list) == 0 {
+			p.errorf(rp, "name the alarms that, all red, activate "+region+", or remove the region", "lists no alarm")
+		}
+		for i, entry := range list {
+			ip := fmt.Sprintf("%s[%d]", rp, i)
+			name, _ := TriggerAlarm(region, entry)
+			switch {
+			case strings.HasPrefix(entry, "arn:") && !alarmARNRE.MatchString(entry):
+				p.errorf(ip, "arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME, or the alarm's name in "+region, "%q is not a CloudWatch alarm ARN", entry)
+			case name == "" || len(name) > maxAlarmName:
+				p.errorf(ip, "", "an alarm name has 1 to %d characters", maxAlarmName)
+			case seen[name] != "":
+				p.errorf(ip, "a plan keys its alarms by name: rename one of them", "alarm %q is also named by %s", name, seen[name])
+			default:
+				seen[name] = ip
+			}
+		}
+	}
+}
+
+func regionNames(t *Topology) []string {
+	var out []string
+	for _, r := range t.Regions {
+		out = append(out, r.Name)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -35,7 +36,7 @@ func TestParse_AutomationDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if top.Automation == nil || *top.Automation != tt.want {
+			if top.Automation == nil || !reflect.DeepEqual(*top.Automation, tt.want) {
 				t.Errorf("automation = %+v, want %+v", top.Automation, tt.want)
 			}
 		})
@@ -137,6 +138,52 @@ func TestParse_AutomationRoute53HealthChecks(t *testing.T) {
 			line := strings.Count(doc[:strings.Index(doc, "route53HealthChecks:")], "\n") + 1
 			if !strings.Contains(err.Error(), fmt.Sprintf("global.yaml:%d:3: automation.route53HealthChecks", line)) {
 				t.Errorf("error does not name line %d: %v", line, err)
+			}
+		})
+	}
+}
+
+// triggerAlarms replaces the default triggers: it turns triggers on even
+// without alarm health checks, and each entry is checked where it is
+// written.
+func TestParse_AutomationTriggerAlarms(t *testing.T) {
+	const arn = "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:orders-api-5xx"
+	top, err := Parse("global-public.yaml", withAutomation(t, "global-public.yaml",
+		"automation:\n  triggerAlarms:\n    ap-southeast-2: [orders-no-writer, "+arn+"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := top.Automation
+	if !a.Triggers || a.DefaultTriggers() || !reflect.DeepEqual(a.TriggerAlarms, map[string][]string{"ap-southeast-2": {"orders-no-writer", arn}}) {
+		t.Fatalf("automation %+v: want triggers on, on the listed alarms", a)
+	}
+	for _, tt := range []struct{ entry, name, region string }{{"orders-no-writer", "orders-no-writer", "ap-southeast-2"}, {arn, "orders-api-5xx", "ap-southeast-2"},
+		{"arn:aws:cloudwatch:us-east-1:123456789012:alarm:a:b", "a:b", "us-east-1"}} {
+		if name, region := TriggerAlarm("ap-southeast-2", tt.entry); name != tt.name || region != tt.region {
+			t.Errorf("TriggerAlarm(%q) = %s in %s, want %s in %s", tt.entry, name, region, tt.name, tt.region)
+		}
+	}
+	tests := []struct{ name, doc, want string }{
+		{"not a region", "automation:\n  triggerAlarms:\n    us-east-1: [x]\n", "3:5: automation.triggerAlarms.us-east-1: \"us-east-1\" is not a region of the topology"},
+		{"empty list", "automation:\n  triggerAlarms:\n    ap-southeast-2: []\n", "3:5: automation.triggerAlarms.ap-southeast-2: lists no alarm"},
+		{"bad ARN", "automation:\n  triggerAlarms:\n    ap-southeast-2:\n      - arn:aws:sns:ap-southeast-2:123456789012:topic\n", "4:9: automation.triggerAlarms.ap-southeast-2[0]: \"arn:aws:sns:ap-southeast-2:123456789012:topic\" is not a CloudWatch alarm ARN"},
+		{"same name twice", "automation:\n  triggerAlarms:\n    ap-southeast-1: [x]\n    ap-southeast-2: [x]\n", "4:22: automation.triggerAlarms.ap-southeast-2[0]: alarm \"x\" is also named by automation.triggerAlarms.ap-southeast-1[0]"},
+		{"not a mapping", "automation:\n  triggerAlarms: [x]\n", "2:3: automation.triggerAlarms: must be a mapping of names to lists"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := withAutomation(t, "global-public.yaml", tt.doc)
+			_, err := Parse("global-public.yaml", data)
+			base := strings.Count(string(data[:len(data)-len(tt.doc)]), "\n")
+			var line, col int
+			var rest string
+			if _, serr := fmt.Sscanf(tt.want, "%d:%d:", &line, &col); serr != nil {
+				t.Fatal(serr)
+			}
+			_, rest, _ = strings.Cut(tt.want, ": ")
+			want := fmt.Sprintf("global-public.yaml:%d:%d: %s", base+line, col, rest)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("err = %v\nwant %q", err, want)
 			}
 		})
 	}
