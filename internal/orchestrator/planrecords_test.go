@@ -186,10 +186,12 @@ func TestFailover_planRecordsSwitchover(t *testing.T) {
 	}
 }
 
-// TestStatusReport_planHealthChecks: the table lists the plan's health
-// checks with their regions and statuses.
+// TestStatusReport_planHealthChecks: the table shows the plan's
+// evaluation with its warnings, and lists the plan's health checks with
+// their regions and statuses.
 func TestStatusReport_planHealthChecks(t *testing.T) {
-	rs := &RegionSwitchStatus{Name: "seed-region-switch", ARN: "arn:x", State: "present", HealthChecks: []PlanHealthCheck{
+	rs := &RegionSwitchStatus{Name: "seed-region-switch", ARN: "arn:x", State: "present", Evaluation: "actionRequired",
+		Warnings: []string{"Associated alarm orders-canary does not exist."}, HealthChecks: []PlanHealthCheck{
 		{Region: "ap-southeast-1", Record: "writer.seed.globaldb.example.com", ID: "hc-1", Status: "unhealthy"},
 		{Region: "ap-southeast-2", Record: "writer.seed.globaldb.example.com", ID: "hc-2", Status: "healthy"}}}
 	var b strings.Builder
@@ -197,7 +199,8 @@ func TestStatusReport_planHealthChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := b.String()
-	for _, want := range []string{"PLAN HEALTH CHECK", "hc-1", "ap-southeast-2  healthy"} {
+	for _, want := range []string{"PLAN HEALTH CHECK", "hc-1", "ap-southeast-2  healthy", "evaluation actionRequired, arn:x",
+		"warning: Associated alarm orders-canary does not exist."} {
 		if !strings.Contains(strings.Join(strings.Fields(table), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}

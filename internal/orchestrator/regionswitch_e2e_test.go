@@ -151,6 +151,9 @@ func TestRegionSwitch_e2e(t *testing.T) {
 		if rs == nil || rs.Name != n.RegionSwitchPlan() || rs.ARN != planArn || rs.State != "present" || rs.LastExecution != nil || rs.Error != "" {
 			t.Fatalf("status region switch: %+v", rs)
 		}
+		if rs.Evaluation != string(arctypes.EvaluationStatusPassed) || len(rs.Warnings) > 0 {
+			t.Errorf("status: plan evaluation %q, warnings %q; want passed", rs.Evaluation, rs.Warnings)
+		}
 		var table, js bytes.Buffer
 		if err := st.WriteTable(&table); err != nil {
 			t.Fatal(err)
