@@ -40,7 +40,8 @@ With --via-plan the stack's ARC Region switch plan (topology automation:) moves 
 writer instead: StartPlanExecution activating the target, graceful for switchover,
 ungraceful for failover, from the target region's data plane; then it waits for the
 execution to complete (approving a manual-approval step is up to you) and for the
-target to write.`,
+target to write. With automation.route53HealthChecks the plan moves the writer
+record too, so switchover and failover always go through it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
