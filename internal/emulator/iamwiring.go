@@ -185,6 +185,31 @@ func (e *Emulator) regionSwitchAuthorizer() regionswitch.Authorizer {
 	}
 }
 
+// regionSwitchApprover checks a manual approval block's approval role
+// under --enforce-iam: the role must exist in the account and its
+// policies allow the action on the plan. People assume it (its trust is
+// theirs to set), so the trust policy is not consulted.
+func (e *Emulator) regionSwitchApprover() regionswitch.Authorizer {
+	if !e.cfg.EnforceIAM {
+		return nil
+	}
+	return func(_ context.Context, roleARN, action, resource string) error {
+		role, ok := e.iam.RoleByARN(roleARN)
+		if !ok {
+			return awserr.New(awserr.AccessDenied, "approval role %s does not exist in account %s", roleARN, e.cfg.AccountID)
+		}
+		session := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", e.cfg.AccountID, role.Name, regionSwitchApproverSession)
+		if err := e.evaluate(session, e.iam.IdentityPolicies(session), nil, action, resource, map[string][]string{"aws:principalarn": {role.ARN}}); err != nil {
+			return err
+		}
+		return nil // not evaluate's typed nil, which is a non-nil error
+	}
+}
+
+// regionSwitchApproverSession names the session in which the emulator
+// evaluates an approval role's policies.
+const regionSwitchApproverSession = "arc-region-switch-approval-check"
+
 // rolePath returns the path of the existing role an IAM call names by
 // RoleName, or "" (none named, or no such role): the role's ARN, which
 // policies match, includes it.

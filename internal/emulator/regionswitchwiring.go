@@ -66,7 +66,7 @@ func (e *Emulator) startRegionSwitch(ctx context.Context, clk clock.Scaled) erro
 		AccountID: e.cfg.AccountID, Clock: clk,
 		Store:  regionswitch.NewFileStore(filepath.Join(e.cfg.DataDir, "arc-region-switch.json")),
 		Logger: e.log.With("service", "arc-region-switch"), RDS: e.rds, Route53: managedHealthChecks{e.r53},
-		Alarms: alarmStates{e.cw}, RegionDown: e.faults.RegionDown, Authorizer: e.regionSwitchAuthorizer(),
+		Alarms: alarmStates{e.cw}, RegionDown: e.faults.RegionDown, Authorizer: e.regionSwitchAuthorizer(), Approver: e.regionSwitchApprover(),
 	})
 	if err != nil {
 		return fmt.Errorf("start arc-region-switch model: %w", err)

@@ -123,12 +123,18 @@ func policyFor(t *topology.Topology, account string) PolicyDocument {
 		// Authorization Reference). The plan's ARN ends in a suffix AWS
 		// picks at CreatePlan, so the statement matches any suffix of the
 		// stack's plan name.
-		add(Statement{Sid: "RegionSwitchPlan", Action: []string{
+		actions := []string{
 			"arc-region-switch:CreatePlan", "arc-region-switch:GetPlan", "arc-region-switch:UpdatePlan", "arc-region-switch:DeletePlan",
 			"arc-region-switch:TagResource", "arc-region-switch:ListTagsForResource", "arc-region-switch:ListPlanExecutions",
 			"arc-region-switch:StartPlanExecution", "arc-region-switch:GetPlanExecution", "arc-region-switch:ListRoute53HealthChecks",
 			"arc-region-switch:GetPlanEvaluationStatus",
-		}, Resource: []string{regionSwitchPlanArns(t, account)}})
+		}
+		if t.Automation.Approval {
+			// The people who run failovers approve the plan's steps (the
+			// operator role, when declared, is the steps' approval role).
+			actions = append(actions, "arc-region-switch:ApprovePlanExecutionStep")
+		}
+		add(Statement{Sid: "RegionSwitchPlan", Action: actions, Resource: []string{regionSwitchPlanArns(t, account)}})
 		// CreatePlan and UpdatePlan pass the execution role to Region
 		// switch (iam:PassRole, iam:PassedToService
 		// arc-region-switch.amazonaws.com).

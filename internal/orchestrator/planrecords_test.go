@@ -206,3 +206,35 @@ func TestStatusReport_planHealthChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicies_approval: with approval steps, whoever the plan names as
+// approval role may approve them: the operator role (and users holding
+// iam-policy) through the plan statement; without an operator role, the
+// execution role; without approval, nobody.
+func TestPolicies_approval(t *testing.T) {
+	const account = "123456789012"
+	approves := func(doc PolicyDocument) bool {
+		for _, s := range doc.Statement {
+			if contains(s.Action, "arc-region-switch:ApprovePlanExecutionStep") {
+				return true
+			}
+		}
+		return false
+	}
+	with := automationSeed(t, "automation:\n  approval: true\n")
+	if !approves(PolicyFor(with, account)) || !approves(operatorPolicy(with, account)) {
+		t.Error("with approval, iam-policy and the operator role cannot approve the plan's steps")
+	}
+	if approves(regionSwitchPolicy(with, account, "")) {
+		t.Error("with an operator role to approve, the execution role may approve too")
+	}
+	noOperator := automationSeed(t, "automation:\n  approval: true\n")
+	noOperator.IAM.OperatorRole = nil
+	if !approves(regionSwitchPolicy(noOperator, account, "")) {
+		t.Error("without an operator role the execution role is the approval role, and may not approve")
+	}
+	without := automationSeed(t, "automation: {}\n")
+	if approves(PolicyFor(without, account)) || approves(regionSwitchPolicy(without, account, "")) {
+		t.Error("without approval steps someone may approve")
+	}
+}

@@ -86,6 +86,13 @@ func regionSwitchPolicy(t *topology.Topology, account, zoneID string) PolicyDocu
 			Statement{Sid: "TriggerReadsAlarms", Effect: "Allow", Action: []string{"cloudwatch:DescribeAlarms"},
 				Resource: triggerAlarmResources(t, account)})
 	}
+	if t.Automation != nil && t.Automation.Approval && t.IAM.OperatorRole == nil {
+		// Without an operator role the execution role is the approval
+		// steps' approval role, which Region switch expects to be allowed
+		// to approve them.
+		doc.Statement = append(doc.Statement, Statement{Sid: "ApproveSteps", Effect: "Allow",
+			Action: []string{"arc-region-switch:ApprovePlanExecutionStep"}, Resource: []string{regionSwitchPlanArns(t, account)}})
+	}
 	if t.PlanRecords() {
 		doc.Statement = append(doc.Statement, Statement{Sid: "Route53ReadRecords", Effect: "Allow",
 			Action: []string{"route53:ListResourceRecordSets"}, Resource: []string{"arn:aws:route53:::hostedzone/" + zoneID}})

@@ -18,13 +18,14 @@ import (
 // execution role (--enforce-iam), the role apply creates
 // (regionSwitchPolicy) is enough: plan evaluation, which checks what the
 // Aurora blocks, the Route 53 health check blocks and the triggers need
-// of the role, passes, and a failover --via-plan completes.
+// of the role and the approval steps of their approval role (the
+// operator role), passes, and a failover --via-plan completes.
 func TestRegionSwitchRole_enforced(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers")
 	}
 	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
-	top := automationSeed(t, "automation:\n  route53HealthChecks: true\n")
+	top := automationSeed(t, "automation:\n  approval: true\n  route53HealthChecks: true\n")
 	c := connect(t, e, top)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

@@ -75,17 +75,21 @@ type roleCheck struct {
 // each Aurora block's reads and its graceful and ungraceful RDS calls on
 // the global cluster and every member (either may be the target), each
 // child plan's StartPlanExecution, each Route 53 health check block's
-// route53:ListResourceRecordSets on its hosted zone, and for triggers
+// route53:ListResourceRecordSets on its hosted zone, each manual approval
+// block's approval role for arc-region-switch:ApprovePlanExecutionStep on
+// the plan (Config.Approver: its policies alone), and for triggers
 // arc-region-switch:StartPlanExecution on the plan and
 // cloudwatch:DescribeAlarms on their alarms; application-health alarms
 // need cloudwatch:DescribeAlarms and cloudwatch:DescribeAlarmHistory. One
 // warning per step and distinct refusal (a role that cannot be assumed
 // refuses everything alike).
 func (s *Service) roleWarnings(ctx context.Context, p *Plan) []Warning {
-	if s.cfg.Authorizer == nil {
+	if s.cfg.Authorizer == nil && s.cfg.Approver == nil {
 		return nil
 	}
 	var checks []roleCheck
+	var out []Warning
+	seen := map[string]bool{}
 	for _, w := range p.Workflows {
 		for _, st := range flatten(w.Steps) {
 			switch {
@@ -106,6 +110,14 @@ func (s *Service) roleWarnings(ctx context.Context, p *Plan) []Warning {
 				checks = append(checks, roleCheck{w.Action, st.Name, "arc-region-switch:StartPlanExecution", deref(st.ChildPlan.Arn)})
 			case st.Route53 != nil:
 				checks = append(checks, roleCheck{w.Action, st.Name, "route53:ListResourceRecordSets", hostedZoneARN(deref(st.Route53.HostedZoneId))})
+			case st.Approval != nil && s.cfg.Approver != nil:
+				if err := s.cfg.Approver(ctx, deref(st.Approval.ApprovalRole), "arc-region-switch:ApprovePlanExecutionStep", p.ARN); err != nil {
+					msg := "The approval role " + deref(st.Approval.ApprovalRole) + " of step " + st.Name + " cannot approve it: " + err.Error()
+					if key := string(w.Action) + "\x00" + st.Name + "\x00" + msg; !seen[key] {
+						seen[key] = true
+						out = append(out, Warning{Message: msg, Workflow: w.Action, Step: st.Name, Resource: p.ARN})
+					}
+				}
 			}
 		}
 	}
@@ -119,8 +131,9 @@ func (s *Service) roleWarnings(ctx context.Context, p *Plan) []Warning {
 			checks = append(checks, roleCheck{action: "cloudwatch:DescribeAlarmHistory", resource: deref(a.ResourceIdentifier)})
 		}
 	}
-	var out []Warning
-	seen := map[string]bool{}
+	if s.cfg.Authorizer == nil {
+		return out
+	}
 	for _, c := range checks {
 		err := s.cfg.Authorizer(ctx, p.ExecutionRole, c.action, c.resource)
 		if err == nil {

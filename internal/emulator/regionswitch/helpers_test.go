@@ -214,6 +214,7 @@ type fixture struct {
 	alarms *fakeAlarms
 	out    *outages
 	auth   Authorizer // nil: the role is not checked
+	appr   Authorizer // nil: approval roles are not checked
 	path   string
 	cancel context.CancelFunc
 	done   chan error
@@ -238,7 +239,7 @@ func newAuthFixture(t *testing.T, auth Authorizer) *fixture {
 
 func (f *fixture) start() {
 	s, err := New(Config{AccountID: account, Clock: clock.Scaled{Base: clock.Real{}, Scale: scale},
-		Store: NewFileStore(f.path), RDS: f.rds, Route53: f.r53, Alarms: f.alarms, RegionDown: f.out.RegionDown, Authorizer: f.auth,
+		Store: NewFileStore(f.path), RDS: f.rds, Route53: f.r53, Alarms: f.alarms, RegionDown: f.out.RegionDown, Authorizer: f.auth, Approver: f.appr,
 		TriggerInterval: time.Hour}) // tests tick triggers themselves
 	if err != nil {
 		f.t.Fatal(err)

@@ -2,6 +2,7 @@ package regionswitch
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -220,6 +221,42 @@ func TestService_route53BlockRole(t *testing.T) {
 			}
 			if warned != denied {
 				t.Errorf("evaluation warns of route53:ListResourceRecordSets: %v, want %v", warned, denied)
+			}
+		})
+	}
+}
+
+// TestService_approvalRoleEvaluation: plan evaluation warns when a manual
+// approval block's approval role may not approve the plan's steps (by its
+// policies: Config.Approver), and not when it may.
+func TestService_approvalRoleEvaluation(t *testing.T) {
+	for _, denied := range []bool{false, true} {
+		t.Run(map[bool]string{false: "allowed", true: "denied"}[denied], func(t *testing.T) {
+			r := &fakeRole{}
+			if denied {
+				r.deny = []string{"arc-region-switch:ApprovePlanExecutionStep"}
+			}
+			f := &fixture{t: t, rds: newFakeRDS(), r53: &fakeRoute53{}, alarms: &fakeAlarms{}, out: &outages{}, appr: r.authorize,
+				path: filepath.Join(t.TempDir(), "arc-region-switch.json")}
+			f.start()
+			t.Cleanup(f.stop)
+			arn := f.createPlan(planInput("orders", approvalStep("approve"), auroraStep("promote", types.GlobalAuroraDefaultBehaviorFailover)))
+			out, err := f.s.GetPlanEvaluationStatus(ctx, standby, &sdk.GetPlanEvaluationStatusInput{PlanArn: &arn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var msgs []string
+			for _, w := range out.Warnings {
+				msgs = append(msgs, deref(w.WarningMessage))
+			}
+			warned := slices.ContainsFunc(msgs, func(m string) bool {
+				return strings.Contains(m, "approval role "+role+" of step approve cannot approve it") && strings.Contains(m, "ApprovePlanExecutionStep")
+			})
+			if warned != denied || (out.EvaluationState == types.EvaluationStatusPassed) == denied {
+				t.Errorf("evaluation %s, warnings %q; want a warning about the approval role: %v", out.EvaluationState, msgs, denied)
+			}
+			if asked := r.askedFor(); !slices.Contains(asked, "arc-region-switch:ApprovePlanExecutionStep "+arn) {
+				t.Errorf("the approval role was not asked for ApprovePlanExecutionStep on the plan: %q", asked)
 			}
 		})
 	}

@@ -120,6 +120,12 @@ type Config struct {
 	// blocks, child-plan blocks and triggers consult it before each call
 	// they make as the role, and plan evaluation reports what it refuses.
 	Authorizer Authorizer
+	// Approver checks what a manual approval block's approval role may do
+	// by its policies alone (people assume it; Region switch does not):
+	// plan evaluation warns when it may not
+	// arc-region-switch:ApprovePlanExecutionStep on the plan. nil: not
+	// checked.
+	Approver Authorizer
 	// RegionDown reports a Region in an outage (nil: never).
 	RegionDown func(region string) bool
 	// TriggerInterval is how often (emulated) triggers are evaluated;
