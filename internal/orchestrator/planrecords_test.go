@@ -192,8 +192,8 @@ func TestFailover_planRecordsSwitchover(t *testing.T) {
 func TestStatusReport_planHealthChecks(t *testing.T) {
 	rs := &RegionSwitchStatus{Name: "seed-region-switch", ARN: "arn:x", State: "present", Evaluation: "actionRequired",
 		Warnings: []string{"Associated alarm orders-canary does not exist."}, HealthChecks: []PlanHealthCheck{
-		{Region: "ap-southeast-1", Record: "writer.seed.globaldb.example.com", ID: "hc-1", Status: "unhealthy"},
-		{Region: "ap-southeast-2", Record: "writer.seed.globaldb.example.com", ID: "hc-2", Status: "healthy"}}}
+			{Region: "ap-southeast-1", Record: "writer.seed.globaldb.example.com", ID: "hc-1", Status: "unhealthy"},
+			{Region: "ap-southeast-2", Record: "writer.seed.globaldb.example.com", ID: "hc-2", Status: "healthy"}}}
 	var b strings.Builder
 	if err := (&StatusReport{Stack: "seed", RegionSwitch: rs}).WriteTable(&b); err != nil {
 		t.Fatal(err)
