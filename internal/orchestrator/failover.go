@@ -419,7 +419,7 @@ func preflight(ctx context.Context, c *Clients, t *topology.Topology, g *rdstype
 		if o.Mode == ModeFailover {
 			giveUpWithout = rep.From
 		}
-		lag, behind, why := targetLag(ctx, c, t, o.Resolver, rep.To, giveUpWithout)
+		lag, behind, why := targetLag(ctx, c, t, o.Resolver, rep.To, giveUpWithout, o.MaxLag)
 		switch {
 		case lag != nil:
 			ok := time.Duration(*lag*float64(time.Second)) <= o.MaxLag
@@ -453,10 +453,13 @@ func preflight(ctx context.Context, c *Clients, t *topology.Topology, g *rdstype
 
 // targetLag reads region's replication lag from the databases (seconds,
 // and WAL bytes behind), trying for a few seconds: a secondary that just
-// rejoined may not answer yet. The reason is set when neither is known.
-func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolve.Resolver, region, giveUpWithout string) (*float64, *int64, string) {
+// rejoined may not answer yet, or not have caught up; a lag above limit
+// is the answer only if it stays above it until then. The reason is set
+// when neither is known.
+func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolve.Resolver, region, giveUpWithout string, limit time.Duration) (*float64, *int64, string) {
 	why := "unknown"
 	var behind *int64
+	var over *float64 // a lag above limit, asked again until the deadline
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		st, err := Status(ctx, c, t, res)
@@ -473,8 +476,14 @@ func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolv
 				// Seconds settle it; bytes alone only when nothing is
 				// behind. Some WAL behind and no replayed transaction to
 				// date it (a secondary that just rejoined) is asked again.
-				if r.Replication.LagSeconds != nil {
-					return r.Replication.LagSeconds, r.Replication.BytesBehind, ""
+				if l := r.Replication.LagSeconds; l != nil && *l <= limit.Seconds() {
+					return l, r.Replication.BytesBehind, ""
+				} else if l != nil {
+					// Above the limit: a secondary that has just rejoined
+					// catches up within moments; ask again until the
+					// deadline before calling it behind.
+					over, behind = l, r.Replication.BytesBehind
+					continue
 				}
 				if b := r.Replication.BytesBehind; b != nil {
 					behind = b
@@ -488,6 +497,9 @@ func targetLag(ctx context.Context, c *Clients, t *topology.Topology, res resolv
 			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
+			if over != nil {
+				return over, behind, ""
+			}
 			return nil, behind, why
 		}
 		select {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
@@ -497,6 +498,7 @@ func measureLag(ctx context.Context, t *topology.Topology, sv *surveyed, views [
 		return fail("aurora_global_db_status() in %s: %v", sv.writer, err)
 	}
 	var lsn string
+	lsnAt := time.Now()
 	if err := db.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&lsn); err != nil {
 		return fail("pg_current_wal_lsn() in %s: %v", sv.writer, err)
 	}
@@ -505,7 +507,7 @@ func measureLag(ctx context.Context, t *topology.Topology, sv *surveyed, views [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			*out[v.region] = postgresLag(ctx, t, res, trust, v, lsn)
+			*out[v.region] = postgresLag(ctx, t, res, trust, v, lsn, lsnAt)
 		}()
 	}
 	wg.Wait()
@@ -556,7 +558,7 @@ func auroraLag(ctx context.Context, db *pgx.Conn) (map[string]Replication, error
 
 // postgresLag compares a secondary's replayed WAL position with the
 // writer's, lsn, read just before.
-func postgresLag(ctx context.Context, t *topology.Topology, res resolve.Resolver, trust *rdstls.Trust, v regionView, lsn string) Replication {
+func postgresLag(ctx context.Context, t *topology.Topology, res resolve.Resolver, trust *rdstls.Trust, v regionView, lsn string, lsnAt time.Time) Replication {
 	rep := Replication{Source: "postgresql", PrimaryLSN: lsn}
 	if v.reader == "" {
 		rep.Error = "the reader endpoint of " + v.region + " is unknown"
@@ -586,13 +588,51 @@ func postgresLag(ctx context.Context, t *topology.Topology, res resolve.Resolver
 	rep.ReceiveLSN, rep.ReplayLSN = aws.ToString(receive), aws.ToString(replay)
 	if behind != nil {
 		rep.BytesBehind = aws.Int64(max(0, *behind))
-		if *behind <= 0 {
+		switch {
+		case *behind <= 0:
 			rep.LagSeconds = aws.Float64(0)
-		} else if age != nil {
-			rep.LagSeconds = aws.Float64(max(0, *age))
+		case age != nil:
+			// The age of the last replayed transaction overstates the lag
+			// when the bytes behind hold no newer commit (an idle writer's
+			// checkpoint, a secondary that just rejoined): watch the
+			// secondary replay the writer's position instead, and take the
+			// time it took when that is the smaller bound.
+			lag := max(0, *age)
+			if caught, ok := replayWithin(ctx, db, lsn, lsnAt, min(lag, maxReplayWatch.Seconds())); ok {
+				lag = min(lag, caught.Seconds())
+			}
+			rep.LagSeconds = aws.Float64(lag)
 		}
 	}
 	return rep
+}
+
+// maxReplayWatch bounds how long a lag measurement watches a secondary
+// replay the writer's position.
+const maxReplayWatch = time.Second
+
+// replayWithin polls db (a secondary) until it has replayed lsn, read on
+// the writer at lsnAt, for at most seconds; it returns how long after
+// lsnAt it had, and false if it did not.
+func replayWithin(ctx context.Context, db *pgx.Conn, lsn string, lsnAt time.Time, seconds float64) (time.Duration, bool) {
+	start, d := time.Now(), time.Duration(seconds*float64(time.Second))
+	for {
+		var behind *int64
+		if err := db.QueryRow(ctx, `SELECT pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::bigint`, lsn).Scan(&behind); err != nil {
+			return 0, false
+		}
+		if behind != nil && *behind <= 0 {
+			return time.Since(lsnAt), true
+		}
+		if time.Since(start) >= d {
+			return 0, false
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // checkStatuses asks Route 53 for each of the stack's health checks.
