@@ -177,20 +177,7 @@ func TestFailover(t *testing.T) {
 		expectWriter(t, "ap-southeast-1")
 		// The old primary, rejoined, streams through the WAN link: cut
 		// it and a commit does not arrive; heal it and it does.
-		w, err := Observe(ctx, c, top)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pri, err := openDB(ctx, top, res, c.DBTrust(ctx), aws.ToString(w.Clusters["ap-southeast-1"].Endpoint), 5432)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pri.Close(ctx)
-		sec, err := openDB(ctx, top, res, c.DBTrust(ctx), aws.ToString(w.Clusters["ap-southeast-2"].ReaderEndpoint), 5432)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sec.Close(ctx)
+		pri, sec := writerAndReader(ctx, t, c, top, res)
 		if _, err := pri.Exec(ctx, `CREATE TABLE IF NOT EXISTS marks (id int)`); err != nil {
 			t.Fatal(err)
 		}

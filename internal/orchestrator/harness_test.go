@@ -8,9 +8,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/globaldb/globaldb/internal/emulator"
 	"github.com/globaldb/globaldb/internal/emulator/emulatortest"
+	"github.com/globaldb/globaldb/internal/resolve"
 	"github.com/globaldb/globaldb/internal/topology"
 	"github.com/globaldb/globaldb/internal/topology/topologytest"
 )
@@ -85,3 +87,26 @@ func rdsModifyProtection(id string, on bool) *rds.ModifyDBClusterInput {
 // privateSeed loads examples/global.yaml (private, alarm checks) with its
 // password in a file.
 func privateSeed(t testing.TB) *topology.Topology { return topologytest.PrivateSeed(t) }
+
+// writerAndReader opens the master user's connections to ap-southeast-1's
+// cluster endpoint (the primary's) and ap-southeast-2's reader endpoint,
+// closed when the test ends.
+func writerAndReader(ctx context.Context, t testing.TB, c *Clients, top *topology.Topology, res resolve.Resolver) (pri, sec *pgx.Conn) {
+	t.Helper()
+	w, err := Observe(ctx, c, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []struct {
+		conn *(*pgx.Conn)
+		host string
+	}{{&pri, aws.ToString(w.Clusters["ap-southeast-1"].Endpoint)}, {&sec, aws.ToString(w.Clusters["ap-southeast-2"].ReaderEndpoint)}} {
+		db, err := openDB(ctx, top, res, c.DBTrust(ctx), e.host, 5432)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close(context.WithoutCancel(ctx)) })
+		*e.conn = db
+	}
+	return pri, sec
+}

@@ -29,20 +29,11 @@ func TestPostgresLag_idleWriter(t *testing.T) {
 	defer cancel()
 	applyT(t, c, top)
 	res := resolve.Server(e.DNSAddr())
+	pri, sec := writerAndReader(ctx, t, c, top, res)
 	w, err := Observe(ctx, c, top)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pri, err := openDB(ctx, top, res, c.DBTrust(ctx), aws.ToString(w.Clusters["ap-southeast-1"].Endpoint), 5432)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pri.Close(ctx)
-	sec, err := openDB(ctx, top, res, c.DBTrust(ctx), aws.ToString(w.Clusters["ap-southeast-2"].ReaderEndpoint), 5432)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sec.Close(ctx)
 	if _, err := pri.Exec(ctx, `CREATE TABLE IF NOT EXISTS idle (id int)`); err != nil {
 		t.Fatal(err)
 	}

@@ -104,39 +104,6 @@ func (d *decoder) automation(n *yaml.Node, path string, a *Automation) {
 	})
 }
 
-// strListMap decodes a mapping of names to lists of strings.
-func (d *decoder) strListMap(dst *map[string][]string) func(*yaml.Node, string) {
-	return func(n *yaml.Node, path string) {
-		n = resolve(n)
-		if isNull(n) {
-			return
-		}
-		if n.Kind != yaml.MappingNode {
-			d.errorf(path, "e.g. {us-west-2: [alarm-a, alarm-b]}", "must be a mapping of names to lists, not %s", describe(n))
-			return
-		}
-		if *dst == nil {
-			*dst = map[string][]string{}
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := resolve(n.Content[i]), n.Content[i+1]
-			if k.Kind != yaml.ScalarNode {
-				d.errorAt(position{k.Line, k.Column}, path, "", "a key must be a plain name, not %s", describe(k))
-				continue
-			}
-			kp := path + "." + k.Value
-			if _, dup := (*dst)[k.Value]; dup {
-				d.errorAt(position{k.Line, k.Column}, kp, "remove one of them", "key %q is given twice", k.Value)
-				continue
-			}
-			d.at[kp] = position{k.Line, k.Column}
-			var list []string
-			d.strList(&list)(v, kp)
-			(*dst)[k.Value] = list
-		}
-	}
-}
-
 func automationDefaults(p *problems, t *Topology) {
 	a := t.Automation
 	if a.Behavior == "" {

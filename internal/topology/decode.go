@@ -175,33 +175,59 @@ func (d *decoder) strList(dst *[]string) func(*yaml.Node, string) {
 
 func (d *decoder) strMap(dst *map[string]string) func(*yaml.Node, string) {
 	return func(n *yaml.Node, path string) {
-		n = resolve(n)
-		if isNull(n) {
-			return
-		}
-		if n.Kind != yaml.MappingNode {
-			d.errorf(path, "", "must be a mapping of names to strings, not %s", describe(n))
-			return
-		}
-		if *dst == nil {
-			*dst = map[string]string{}
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := resolve(n.Content[i]), n.Content[i+1]
-			if k.Kind != yaml.ScalarNode {
-				d.errorAt(position{k.Line, k.Column}, path, "", "a key must be a plain name, not %s", describe(k))
-				continue
+		d.mapping(n, path, "must be a mapping of names to strings", "", func(key string, v *yaml.Node, kp string) {
+			if *dst == nil {
+				*dst = map[string]string{}
 			}
-			kp := path + "." + k.Value
-			if _, dup := (*dst)[k.Value]; dup {
-				d.errorAt(position{k.Line, k.Column}, kp, "remove one of them", "key %q is given twice", k.Value)
-				continue
-			}
-			d.at[kp] = position{k.Line, k.Column}
 			var s string
 			d.str(&s)(v, kp)
-			(*dst)[k.Value] = s
+			(*dst)[key] = s
+		})
+	}
+}
+
+// strListMap decodes a mapping of names to lists of strings.
+func (d *decoder) strListMap(dst *map[string][]string) func(*yaml.Node, string) {
+	return func(n *yaml.Node, path string) {
+		d.mapping(n, path, "must be a mapping of names to lists", "e.g. {us-west-2: [alarm-a, alarm-b]}", func(key string, v *yaml.Node, kp string) {
+			if *dst == nil {
+				*dst = map[string][]string{}
+			}
+			var list []string
+			d.strList(&list)(v, kp)
+			(*dst)[key] = list
+		})
+	}
+}
+
+// mapping decodes a mapping of free names (not fields) to values: each
+// key, given once, with its value and path (path.key). A null value is an
+// empty mapping; anything else but a mapping is refused with what
+// ("must be a mapping of …") and hint.
+func (d *decoder) mapping(n *yaml.Node, path, what, hint string, item func(key string, v *yaml.Node, path string)) {
+	n = resolve(n)
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(path, hint, "%s, not %s", what, describe(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.errorAt(position{k.Line, k.Column}, path, "", "a key must be a plain name, not %s", describe(k))
+			continue
 		}
+		kp := path + "." + k.Value
+		if seen[k.Value] {
+			d.errorAt(position{k.Line, k.Column}, kp, "remove one of them", "key %q is given twice", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		d.at[kp] = position{k.Line, k.Column}
+		item(k.Value, v, kp)
 	}
 }
 

@@ -140,14 +140,7 @@ func TestService_triggerRole(t *testing.T) {
 			for _, id := range executionIDs(f.s, arn) {
 				f.waitState(arn, id, types.ExecutionStateCompleted)
 			}
-			out, err := f.s.GetPlanEvaluationStatus(ctx, standby, &sdk.GetPlanEvaluationStatusInput{PlanArn: &arn})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var msgs []string
-			for _, w := range out.Warnings {
-				msgs = append(msgs, deref(w.WarningMessage))
-			}
+			out, msgs := f.evaluation(arn)
 			if tt.warns == "" {
 				if out.EvaluationState != types.EvaluationStatusPassed {
 					t.Errorf("evaluation %s, warnings %q", out.EvaluationState, msgs)
@@ -211,14 +204,8 @@ func TestService_route53BlockRole(t *testing.T) {
 					t.Errorf("%s check %s, want healthy=%v", hc.Region, hc.Status, healthy[hc.Region])
 				}
 			}
-			out, err := f.s.GetPlanEvaluationStatus(ctx, standby, &sdk.GetPlanEvaluationStatusInput{PlanArn: &arn})
-			if err != nil {
-				t.Fatal(err)
-			}
-			warned := false
-			for _, w := range out.Warnings {
-				warned = warned || strings.Contains(deref(w.WarningMessage), "route53:ListResourceRecordSets")
-			}
+			_, msgs := f.evaluation(arn)
+			warned := slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, "route53:ListResourceRecordSets") })
 			if warned != denied {
 				t.Errorf("evaluation warns of route53:ListResourceRecordSets: %v, want %v", warned, denied)
 			}
@@ -241,14 +228,7 @@ func TestService_approvalRoleEvaluation(t *testing.T) {
 			f.start()
 			t.Cleanup(f.stop)
 			arn := f.createPlan(planInput("orders", approvalStep("approve"), auroraStep("promote", types.GlobalAuroraDefaultBehaviorFailover)))
-			out, err := f.s.GetPlanEvaluationStatus(ctx, standby, &sdk.GetPlanEvaluationStatusInput{PlanArn: &arn})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var msgs []string
-			for _, w := range out.Warnings {
-				msgs = append(msgs, deref(w.WarningMessage))
-			}
+			out, msgs := f.evaluation(arn)
 			warned := slices.ContainsFunc(msgs, func(m string) bool {
 				return strings.Contains(m, "approval role "+role+" of step approve cannot approve it") && strings.Contains(m, "ApprovePlanExecutionStep")
 			})
@@ -260,4 +240,19 @@ func TestService_approvalRoleEvaluation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// evaluation returns the plan's evaluation, read in the standby Region,
+// and its warnings' messages.
+func (f *fixture) evaluation(plan string) (*sdk.GetPlanEvaluationStatusOutput, []string) {
+	f.t.Helper()
+	out, err := f.s.GetPlanEvaluationStatus(ctx, standby, &sdk.GetPlanEvaluationStatusInput{PlanArn: &plan})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var msgs []string
+	for _, w := range out.Warnings {
+		msgs = append(msgs, deref(w.WarningMessage))
+	}
+	return out, msgs
 }
