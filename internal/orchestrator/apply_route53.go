@@ -383,7 +383,10 @@ func (pl *planner) planCheck(region string, kind CheckKind, spec *topology.Healt
 	have := pl.w.Checks[key]
 	res := fmt.Sprintf("route53 health check %s", n.HealthCheckName(region, kind))
 	if have == nil {
-		pl.p.add(&Step{ID: idCheck(region, string(kind)), Action: Create, Region: region, After: pl.p.deps(idCluster(region)),
+		// The checkers probe the endpoint, which answers once the
+		// cluster's instances are up: a check made before would start by
+		// failing, and fail the writer name over until it recovers.
+		pl.p.add(&Step{ID: idCheck(region, string(kind)), Action: Create, Region: region, After: pl.p.deps(idCluster(region), idReady(region)),
 			Resource: res,
 			Details: []string{fmt.Sprintf("%s %s endpoint of %s port %d, every %ds, unhealthy after %d failures",
 				spec.Type, kind, region, spec.Port, spec.Interval, spec.Threshold)},

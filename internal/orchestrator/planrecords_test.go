@@ -238,3 +238,27 @@ func TestPolicies_approval(t *testing.T) {
 		t.Error("without approval steps someone may approve")
 	}
 }
+
+// TestPlanApply_endpointChecksAfterInstances: a check that probes an
+// endpoint is created once the region's cluster and instances are
+// available: made before, it would start by failing and fail the writer
+// name over to a region without a writer until it recovered.
+func TestPlanApply_endpointChecksAfterInstances(t *testing.T) {
+	top := seedTopology(t)
+	if top.DNS.HealthChecks.Type == topology.Alarm {
+		t.Fatal("the seed's checks follow alarms: this test needs endpoint checks")
+	}
+	p := planApply(top, emptyWorld())
+	n := 0
+	for _, s := range p.Steps {
+		if strings.HasPrefix(s.ID, "route53/health-check/") && s.Action == Create {
+			n++
+			if !contains(s.After, idReady(s.Region)) {
+				t.Errorf("%s does not wait for %s (after %v)", s.ID, idReady(s.Region), s.After)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no health check planned")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/globaldb/globaldb/internal/emulator/admin"
 	"github.com/globaldb/globaldb/internal/regions"
 	"github.com/globaldb/globaldb/internal/resolve"
+	"github.com/globaldb/globaldb/internal/topology"
 )
 
 // TestStatusVerify_Seed applies the seed once and runs status and verify
@@ -32,21 +33,7 @@ func TestStatusVerify_Seed(t *testing.T) {
 	defer cancel()
 	const primary, secondary = "ap-southeast-1", "ap-southeast-2"
 
-	// Every checker region has reported and every check is healthy, so the
-	// report no longer changes but for its volatile values.
-	var st *StatusReport
-	settle, cancelSettle := context.WithTimeout(ctx, 30*time.Second)
-	waitUntil(settle, t, "the stack to settle: all available, every checker reporting healthy", func() (bool, string) {
-		s, err := Status(settle, c, top, res)
-		if err != nil {
-			b, _ := json.MarshalIndent(st, "", "  ")
-			return false, err.Error() + "; before:\n" + string(b)
-		}
-		st = s
-		b, _ := json.MarshalIndent(s, "", "  ")
-		return settled(s), string(b)
-	})
-	cancelSettle()
+	st := waitSettled(ctx, t, c, top, res)
 
 	t.Run("status", func(t *testing.T) {
 		if len(st.Regions) != 2 {
@@ -215,6 +202,29 @@ func TestStatusVerify_Seed(t *testing.T) {
 // settled reports whether every region and health check is in its
 // steady state: clusters and instances available, every checker region
 // reporting Success, the lag measured.
+// waitSettled waits (30 s at most) until every checker region has
+// reported and every check is healthy, so that the stack's report no
+// longer changes but for its volatile values (new alarm health checks
+// read insufficient data, and fail over, until their alarms have data),
+// and returns that report.
+func waitSettled(ctx context.Context, t *testing.T, c *Clients, top *topology.Topology, res resolve.Resolver) *StatusReport {
+	t.Helper()
+	var st *StatusReport
+	settle, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	waitUntil(settle, t, "the stack to settle: all available, every checker reporting healthy", func() (bool, string) {
+		s, err := Status(settle, c, top, res)
+		if err != nil {
+			b, _ := json.MarshalIndent(st, "", "  ")
+			return false, err.Error() + "; before:\n" + string(b)
+		}
+		st = s
+		b, _ := json.MarshalIndent(s, "", "  ")
+		return settled(s), string(b)
+	})
+	return st
+}
+
 func settled(st *StatusReport) bool {
 	if len(st.HealthChecks) == 0 {
 		return false
