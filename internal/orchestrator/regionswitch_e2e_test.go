@@ -225,7 +225,26 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 	c := connect(t, e, top)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	// An apply cut short once the plan exists and before the records that
+	// name its health checks: the next one finishes the job.
+	cut, stop := context.WithCancel(ctx)
+	p, w, err := PlanApply(cut, c, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := fast
+	o.Reporter = stopAt{id: idRecords(), stop: stop}
+	if err := Apply(cut, c, top, p, w, o); err == nil {
+		t.Fatal("apply cut at the records step succeeded")
+	}
+	stop()
+	if w, err := Observe(ctx, c, top); err != nil || w.RegionSwitch == nil || len(w.PlanChecks) != 2 || len(w.Records) != 0 {
+		t.Fatalf("after the cut: plan %v, plan checks %v, records %v (%v); want the plan and its checks, no records", w.RegionSwitch != nil, len(w.PlanChecks), len(w.Records), err)
+	}
 	applyT(t, c, top)
+	if p := applyT(t, c, top); !p.Empty() {
+		t.Errorf("apply after the re-run plans %d steps", len(p.Visible()))
+	}
 	res := resolve.Server(e.DNSAddr())
 	opts := func(mode FailoverMode, to string) FailoverOptions {
 		return FailoverOptions{Mode: mode, To: to, ViaPlan: true, Force: true, MaxLag: time.Minute, Resolver: res, Timeout: 2 * time.Minute, Options: fast}
@@ -324,4 +343,18 @@ func TestLeastPrivilege_automation(t *testing.T) {
 	}
 	e := emulatortest.StartWith(t, emulator.Config{EnforceIAM: true, TimeScale: 0.05})
 	leastPrivilege(t, e, automationSeed(t, "automation:\n  route53HealthChecks: true\n"))
+}
+
+// stopAt is a Reporter that calls stop when step id starts: an apply cut
+// short there, as by a crash or ^C.
+type stopAt struct {
+	discard
+	id   string
+	stop context.CancelFunc
+}
+
+func (r stopAt) Start(s *Step) {
+	if s.ID == r.id {
+		r.stop()
+	}
 }
