@@ -199,9 +199,6 @@ func TestStatusVerify_Seed(t *testing.T) {
 	destroyT(t, c, top)
 }
 
-// settled reports whether every region and health check is in its
-// steady state: clusters and instances available, every checker region
-// reporting Success, the lag measured.
 // waitSettled waits (30 s at most) until every checker region has
 // reported and every check is healthy, so that the stack's report no
 // longer changes but for its volatile values (new alarm health checks
@@ -225,6 +222,9 @@ func waitSettled(ctx context.Context, t *testing.T, c *Clients, top *topology.To
 	return st
 }
 
+// settled reports whether every region and health check is in its
+// steady state: clusters and instances available, every checker region
+// reporting Success, the lag measured.
 func settled(st *StatusReport) bool {
 	if len(st.HealthChecks) == 0 {
 		return false
