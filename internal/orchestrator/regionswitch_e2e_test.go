@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	arc "github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
 	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/globaldb/globaldb/examples"
 	"github.com/globaldb/globaldb/internal/emulator"
@@ -321,6 +322,65 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 			}
 		})
 	}
+
+	// Someone fails over outside the plan (the console, the RDS API): the
+	// writer record still follows the plan's checks, and verify says why
+	// it answers the old region and what mends it; activating the writer's
+	// region through the plan does.
+	t.Run("writer moved outside the plan", func(t *testing.T) {
+		w, err := Observe(ctx, c, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := w.Writer(), "ap-southeast-2"
+		if from == to {
+			to = "ap-southeast-1"
+		}
+		if _, err := c.RDS(to).FailoverGlobalCluster(ctx, &rds.FailoverGlobalClusterInput{GlobalClusterIdentifier: aws.String(Names{top.Name}.GlobalCluster()),
+			TargetDbClusterIdentifier: aws.String(clusterArn(w.Account, to, Names{top.Name}.Cluster(to))), AllowDataLoss: aws.Bool(true)}); err != nil {
+			t.Fatal(err)
+		}
+		dnsCheck := func() Check {
+			var got Check
+			waitUntil(ctx, t, to+" writes and verify has settled on it", func() (bool, string) {
+				v, err := Verify(ctx, c, top, res, VerifyOptions{CanaryTimeout: 5 * time.Second})
+				if err != nil {
+					return false, err.Error()
+				}
+				for _, ch := range v.Checks {
+					if ch.Name == "writer record resolves to the writer's cluster endpoint" {
+						got = ch
+					}
+				}
+				return v.WriterRegion == to, v.WriterRegion
+			})
+			return got
+		}
+		ch := dnsCheck()
+		if ch.OK || !strings.Contains(ch.Error, "the writer moved outside the plan; start the plan activating "+to) {
+			t.Fatalf("writer record check after a failover outside the plan: %+v", ch)
+		}
+		p, err := findRegionSwitch(ctx, c, top)
+		if err != nil || p == nil {
+			t.Fatalf("plan %v, %v", p, err)
+		}
+		out, err := c.ARCRegion(to).StartPlanExecution(ctx, &arc.StartPlanExecutionInput{PlanArn: p.Arn, TargetRegion: aws.String(to),
+			Action: arctypes.ExecutionActionActivate, Mode: arctypes.ExecutionModeUngraceful})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(ctx, t, "the plan execution to complete", func() (bool, string) {
+			got, err := c.ARCRegion(to).GetPlanExecution(ctx, &arc.GetPlanExecutionInput{PlanArn: p.Arn, ExecutionId: out.ExecutionId})
+			if err != nil {
+				return false, err.Error()
+			}
+			return got.ExecutionState == arctypes.ExecutionStateCompleted, string(got.ExecutionState)
+		})
+		waitUntil(ctx, t, "the writer record to answer "+to, func() (bool, string) {
+			ch := dnsCheck()
+			return ch.OK, ch.Error
+		})
+	})
 
 	t.Run("refusals", func(t *testing.T) {
 		if _, err := Failover(ctx, c, top, opts(ModeDetach, "ap-southeast-2")); err == nil || !strings.Contains(err.Error(), "does not detach") {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	arctypes "github.com/aws/aws-sdk-go-v2/service/arcregionswitch/types"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/globaldb/globaldb/internal/rdstls"
@@ -148,7 +150,7 @@ func Verify(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 		res = ResolverFor(sv.w, t, "")
 	}
 	views := sv.views()
-	v := &verifier{t: t, res: res, trust: c.DBTrust(ctx), writer: sv.writer, views: views, opts: opts}
+	v := &verifier{c: c, t: t, res: res, trust: c.DBTrust(ctx), writer: sv.writer, views: views, opts: opts}
 	var jobs []func() []Check
 	if t.DNS != nil && t.DNS.Writer != nil {
 		jobs = append(jobs, v.one(func() Check { return v.dnsWriter(ctx) }))
@@ -201,6 +203,7 @@ func Verify(ctx context.Context, c *Clients, t *topology.Topology, res resolve.R
 
 // verifier holds what the checks of one Verify share.
 type verifier struct {
+	c      *Clients
 	t      *topology.Topology
 	res    resolve.Resolver
 	trust  *rdstls.Trust
@@ -251,16 +254,47 @@ func (v *verifier) dnsWriter(ctx context.Context) Check {
 	want := v.view(v.writer).cluster
 	a := traceName(ctx, v.res, "writer", name, v.views)
 	c.Detail = a.chain()
+	var msg string
 	switch {
 	case a.Error != "":
-		return c.fail("%s", a.Error)
+		msg = a.Error
 	case want == "":
 		return c.fail("the cluster endpoint of the writer region %s is unknown", v.writer)
 	case a.LandsOn != v.writer+" cluster endpoint":
-		return c.fail("answers %s, not %s", orDash(a.LandsOn), want)
+		msg = fmt.Sprintf("answers %s, not %s", orDash(a.LandsOn), want)
+	default:
+		c.OK = true
+		return c
 	}
-	c.OK = true
-	return c
+	if why := v.planRecordsWhy(ctx); why != "" {
+		msg += ": " + why
+	}
+	return c.fail("%s", msg)
+}
+
+// planRecordsWhy explains a writer record that answers another region
+// when the record follows the Region switch plan's health checks and the
+// plan's check for the writer's region is not healthy: the writer moved
+// outside the plan. "" otherwise.
+func (v *verifier) planRecordsWhy(ctx context.Context) string {
+	if !v.t.PlanRecords() {
+		return ""
+	}
+	p, err := findRegionSwitch(ctx, v.c, v.t)
+	if err != nil || p == nil {
+		return ""
+	}
+	checks, err := listPlanChecks(ctx, v.c, v.t, p.Arn)
+	if err != nil {
+		return ""
+	}
+	hc, ok := checks[v.writer]
+	if !ok || hc.Status == arctypes.Route53HealthCheckStatusHealthy {
+		return ""
+	}
+	return fmt.Sprintf("the record follows the Region switch plan's health checks (automation.route53HealthChecks), and the plan's check for %s (%s) is %s: "+
+		"the writer moved outside the plan; start the plan activating %s (its Aurora step finds the writer there, its Route 53 step moves the name)",
+		v.writer, aws.ToString(hc.HealthCheckId), hc.Status, v.writer)
 }
 
 // dnsReader: the reader name's chain goes through a region's reader
@@ -393,15 +427,24 @@ func (v *verifier) refusesWrites(ctx context.Context, rv regionView) Check {
 		return c.fail("%v", err)
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	_, err = db.Exec(ctx, `CREATE TEMPORARY TABLE globaldb_write_probe (id int)`)
+	// A write that neither commits nor is refused (an old writer being
+	// fenced holds its commits) must not hold verify up.
+	wctx, cancel := context.WithTimeout(ctx, writeProbeTimeout)
+	defer cancel()
+	_, err = db.Exec(wctx, `CREATE TEMPORARY TABLE globaldb_write_probe (id int)`)
 	switch {
 	case err == nil:
 		return c.fail("a write was accepted: the secondary is writable")
 	case isSQLState(err, "25006"):
 		return c.pass("refused with SQLSTATE 25006 (read-only)")
+	case ctx.Err() == nil && wctx.Err() != nil:
+		return c.fail("the write was neither refused nor committed within %v: the region holds writes (an old writer being fenced after a role change?)", writeProbeTimeout)
 	}
 	return c.fail("the write failed, but not as read-only: %v", err)
 }
+
+// writeProbeTimeout bounds the write a secondary should refuse at once.
+const writeProbeTimeout = 5 * time.Second
 
 // canary writes a row through the writer region's cluster endpoint and
 // times its arrival in each secondary through that region's reader
