@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -364,6 +365,15 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 		if err != nil || p == nil {
 			t.Fatalf("plan %v, %v", p, err)
 		}
+		// As an operator would: once the failover is over (the old primary
+		// rejoined), activate the writer's region through the plan.
+		waitUntil(ctx, t, "the global cluster available with both members", func() (bool, string) {
+			w, err := Observe(ctx, c, top)
+			if err != nil || w.Global == nil {
+				return false, fmt.Sprint(err)
+			}
+			return aws.ToString(w.Global.Status) == "available" && w.Writer() == to && w.Member(from), aws.ToString(w.Global.Status)
+		})
 		out, err := c.ARCRegion(to).StartPlanExecution(ctx, &arc.StartPlanExecutionInput{PlanArn: p.Arn, TargetRegion: aws.String(to),
 			Action: arctypes.ExecutionActionActivate, Mode: arctypes.ExecutionModeUngraceful})
 		if err != nil {
@@ -373,6 +383,9 @@ func TestFailoverViaPlan_e2e(t *testing.T) {
 			got, err := c.ARCRegion(to).GetPlanExecution(ctx, &arc.GetPlanExecutionInput{PlanArn: p.Arn, ExecutionId: out.ExecutionId})
 			if err != nil {
 				return false, err.Error()
+			}
+			if got.ExecutionState == arctypes.ExecutionStatePausedByFailedStep {
+				t.Fatalf("the plan execution failed a step: %+v", got.StepStates)
 			}
 			return got.ExecutionState == arctypes.ExecutionStateCompleted, string(got.ExecutionState)
 		})
