@@ -598,7 +598,7 @@ func postgresLag(ctx context.Context, t *topology.Topology, res resolve.Resolver
 			// secondary replay the writer's position instead, and take the
 			// time it took when that is the smaller bound.
 			lag := max(0, *age)
-			if caught, ok := replayWithin(ctx, db, lsn, lsnAt, min(lag, maxReplayWatch.Seconds())); ok {
+			if caught, ok := replayWithin(ctx, db, lsn, lsnAt, min(time.Duration(lag*float64(time.Second)), maxReplayWatch)); ok {
 				lag = min(lag, caught.Seconds())
 			}
 			rep.LagSeconds = aws.Float64(lag)
@@ -612,10 +612,10 @@ func postgresLag(ctx context.Context, t *topology.Topology, res resolve.Resolver
 const maxReplayWatch = time.Second
 
 // replayWithin polls db (a secondary) until it has replayed lsn, read on
-// the writer at lsnAt, for at most seconds; it returns how long after
+// the writer at lsnAt, for at most d; it returns how long after
 // lsnAt it had, and false if it did not.
-func replayWithin(ctx context.Context, db *pgx.Conn, lsn string, lsnAt time.Time, seconds float64) (time.Duration, bool) {
-	start, d := time.Now(), time.Duration(seconds*float64(time.Second))
+func replayWithin(ctx context.Context, db *pgx.Conn, lsn string, lsnAt time.Time, d time.Duration) (time.Duration, bool) {
+	start := time.Now()
 	for {
 		var behind *int64
 		if err := db.QueryRow(ctx, `SELECT pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::bigint`, lsn).Scan(&behind); err != nil {
